@@ -1,0 +1,54 @@
+import {
+  type ConfigOf,
+  clickhouseSettings,
+  commonSettings,
+  loadConfig,
+  num,
+  posNum,
+  setting,
+} from '@peregrine/common'
+import { z } from 'zod'
+
+export const collectorSettings = {
+  ...commonSettings,
+  ...clickhouseSettings,
+  batchMaxPoints: setting(
+    'COLLECTOR_BATCH_POINTS',
+    posNum(50_000),
+    'Points per ClickHouse insert (at most).',
+  ),
+  batchMaxWaitMs: setting(
+    'COLLECTOR_BATCH_WAIT_MS',
+    posNum(1000),
+    'Longest a point waits before its insert.',
+  ),
+  pullMessages: setting(
+    'COLLECTOR_PULL_MESSAGES',
+    posNum(512),
+    'Messages requested from JetStream at a time.',
+  ),
+  maxAckPending: setting(
+    'COLLECTOR_MAX_ACK_PENDING',
+    posNum(20_000),
+    'Messages a collector group may hold unacknowledged.',
+  ),
+  seriesRefreshSeconds: setting(
+    'COLLECTOR_SERIES_REFRESH_S',
+    posNum(600),
+    'How often a known series has its last-seen time rewritten.',
+  ),
+  opsHost: setting(
+    'COLLECTOR_OPS_HOST',
+    z.string().default('127.0.0.1'),
+    'Listen address of /healthz and /metrics.',
+  ),
+  opsPort: setting(
+    'COLLECTOR_OPS_PORT',
+    num(8091),
+    'Port of /healthz and /metrics (0: none) when run alone.',
+  ),
+  selfStep: setting('SELF_METRICS_STEP', posNum(10), 'Seconds between self-metric reports.'),
+}
+export type CollectorConfig = ConfigOf<typeof collectorSettings>
+
+export const loadCollectorConfig = (env = process.env) => loadConfig(collectorSettings, 'collector', env)

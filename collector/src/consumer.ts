@@ -1,0 +1,36 @@
+import {
+  COLLECTOR_CONSUMER,
+  ensureMetricsStream,
+  isNotFound,
+  METRICS_STREAM,
+  METRICS_SUBJECT_PREFIX,
+} from '@peregrine/common'
+import { AckPolicy, type Consumer, DeliverPolicy, type NatsConnection, nanos } from 'nats'
+
+/** Long enough for a full batch wait plus a slow insert; a working() signal extends it on retries. */
+const ACK_WAIT_MS = 60_000
+
+/** The durable consumer every collector instance shares; created or updated idempotently. */
+export async function metricsConsumer(nc: NatsConnection, maxAckPending: number): Promise<Consumer> {
+  const jsm = await nc.jetstreamManager()
+  await ensureMetricsStream(jsm)
+  const config = {
+    durable_name: COLLECTOR_CONSUMER,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(ACK_WAIT_MS),
+    max_ack_pending: maxAckPending,
+    filter_subject: `${METRICS_SUBJECT_PREFIX}.>`,
+  }
+  try {
+    await jsm.consumers.info(METRICS_STREAM, COLLECTOR_CONSUMER)
+    await jsm.consumers.update(METRICS_STREAM, COLLECTOR_CONSUMER, {
+      ack_wait: config.ack_wait,
+      max_ack_pending: config.max_ack_pending,
+    })
+  } catch (err) {
+    if (!isNotFound(err)) throw err
+    await jsm.consumers.add(METRICS_STREAM, config)
+  }
+  return nc.jetstream().consumers.get(METRICS_STREAM, COLLECTOR_CONSUMER)
+}

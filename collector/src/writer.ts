@@ -1,0 +1,44 @@
+import { param, type Store, sql } from '@peregrine/common'
+import { type PendingBatch, PointRows } from './pending.ts'
+import { SERIES_COLUMNS } from './series-cache.ts'
+
+export const POINT_COLUMNS = ['fp', 'ts', 'value'] as const
+const ENDPOINT_COLUMNS = ['endpoint', 'agent', 'last_seen'] as const
+
+/**
+ * Writes one batch: series and endpoints first (so a stored point always has its series), then
+ * points. Returns how many suspect points were found already stored and skipped.
+ */
+export async function writeBatch(store: Store, batch: PendingBatch): Promise<number> {
+  if (batch.seriesRows.length) await store.insertTsv('series', SERIES_COLUMNS, batch.seriesRows.join(''))
+  if (batch.endpointRows.length)
+    await store.insertTsv('endpoints', ENDPOINT_COLUMNS, batch.endpointRows.join(''))
+  const unseen = batch.suspect.length ? await withoutStored(store, batch.suspect) : batch.suspect
+  const body = batch.fresh.toTsv() + unseen.toTsv()
+  await store.insertTsv('points', POINT_COLUMNS, body)
+  return batch.suspect.length - unseen.length
+}
+
+/** The rows of `rows` that are not in the points table yet. */
+async function withoutStored(store: Store, rows: PointRows): Promise<PointRows> {
+  let minTs = Number.POSITIVE_INFINITY
+  let maxTs = 0
+  for (const t of rows.ts) {
+    if (t < minTs) minTs = t
+    if (t > maxTs) maxTs = t
+  }
+  const stored = await store.query<{ fp: string; ts: number }>(
+    sql`SELECT fp, ts FROM points
+        WHERE fp IN ${param.uint64s([...new Set(rows.fps)])}
+          AND ts BETWEEN ${param.uint32(minTs)} AND ${param.uint32(maxTs)}`,
+  )
+  const seen = new Set(stored.map((r) => `${r.fp}:${r.ts}`))
+  const out = new PointRows()
+  for (let i = 0; i < rows.length; i++) {
+    const key = `${rows.fps[i]}:${rows.ts[i]}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push(rows.fps[i]!, rows.ts[i]!, rows.values[i]!)
+  }
+  return out
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod'
+import type { SeriesDef } from './points.ts'
+
+/** Upper bounds of one batch message; larger messages are rejected whole. */
+export const MAX_BATCH_POINTS = 200_000
+export const MAX_BATCH_SERIES = 50_000
+
+/**
+ * A batch of points on the metrics stream, columnar so that a collector parses a few arrays of
+ * numbers instead of one object per point: point i belongs to series[refs[i]] and has
+ * timestamp ts[i] and value values[i] (null where the sender had no finite value).
+ * Series carry the semantic fields unchecked; the collector rejects them point by point.
+ */
+export const MetricBatchSchema = z.object({
+  v: z.literal(1),
+  source: z.object({ host: z.string().max(255), agent: z.string().max(64) }),
+  series: z
+    .array(z.tuple([z.string(), z.string(), z.string(), z.string(), z.number()]))
+    .max(MAX_BATCH_SERIES),
+  refs: z.array(z.number()).max(MAX_BATCH_POINTS),
+  ts: z.array(z.number()).max(MAX_BATCH_POINTS),
+  values: z.array(z.number().nullable()).max(MAX_BATCH_POINTS),
+})
+export type MetricBatch = z.infer<typeof MetricBatchSchema>
+
+/** Accumulates points into one MetricBatch, numbering each distinct series once. */
+export class BatchBuilder {
+  #series: MetricBatch['series'] = []
+  #index = new Map<string, number>()
+  #refs: number[] = []
+  #ts: number[] = []
+  #values: (number | null)[] = []
+
+  constructor(readonly source: MetricBatch['source']) {}
+
+  get size(): number {
+    return this.#refs.length
+  }
+
+  add(series: SeriesDef, ts: number, value: number): void {
+    const key = `${series.endpoint}\n${series.metric}\n${series.tags}\n${series.counterType}\n${series.step}`
+    let ref = this.#index.get(key)
+    if (ref === undefined) {
+      ref = this.#series.length
+      this.#series.push([series.endpoint, series.metric, series.tags, series.counterType, series.step])
+      this.#index.set(key, ref)
+    }
+    this.#refs.push(ref)
+    this.#ts.push(ts)
+    this.#values.push(Number.isFinite(value) ? value : null)
+  }
+
+  /** Returns the batch and starts a new one. */
+  take(): MetricBatch {
+    const batch: MetricBatch = {
+      v: 1,
+      source: this.source,
+      series: this.#series,
+      refs: this.#refs,
+      ts: this.#ts,
+      values: this.#values,
+    }
+    this.#series = []
+    this.#index.clear()
+    this.#refs = []
+    this.#ts = []
+    this.#values = []
+    return batch
+  }
+}
+
+export function encodeBatch(batch: MetricBatch): Uint8Array {
+  return Buffer.from(JSON.stringify(batch))
+}
+
+export type DecodeResult = { ok: true; batch: MetricBatch } | { ok: false; error: string }
+
+export function decodeBatch(data: Uint8Array): DecodeResult {
+  let json: unknown
+  try {
+    json = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'))
+  } catch (err) {
+    return { ok: false, error: `not JSON: ${(err as Error).message}` }
+  }
+  const parsed = MetricBatchSchema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    return { ok: false, error: `${issue?.path.join('.') || 'batch'}: ${issue?.message}` }
+  }
+  const b = parsed.data
+  if (b.refs.length !== b.ts.length || b.refs.length !== b.values.length)
+    return { ok: false, error: 'refs, ts and values must have the same length' }
+  return { ok: true, batch: b }
+}

@@ -1,0 +1,62 @@
+import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client'
+import { createChdbConnection } from 'chdb/connection'
+import type { BoundQuery } from './sql.ts'
+
+type ChdbAsClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
+
+export interface StoreOptions {
+  /** ClickHouse server URL; empty for the embedded engine. */
+  url: string
+  /** Folder of the embedded engine's data (one process at a time may open it). */
+  path: string
+}
+
+/**
+ * The one door to ClickHouse for every service: the same SQL runs on the embedded chdb engine
+ * and on a ClickHouse server over HTTP.
+ */
+export class Store {
+  constructor(
+    readonly client: ClickHouseClient,
+    readonly kind: 'embedded' | 'server',
+  ) {}
+
+  static open(o: StoreOptions): Store {
+    if (o.url) return new Store(createClient({ url: o.url, request_timeout: 60_000 }), 'server')
+    // chdb implements the client's Connection interface against its own copy of
+    // @clickhouse/client-common, so the two declarations differ only in identity.
+    const connection = createChdbConnection({ path: o.path }) as unknown as ChdbAsClientConnection
+    return new Store(createClient({ connection }), 'embedded')
+  }
+
+  async query<T>(q: BoundQuery): Promise<T[]> {
+    const rs = await this.client.query({
+      query: q.query,
+      query_params: q.params,
+      format: 'JSONEachRow',
+      // Fingerprints are UInt64: as JSON numbers they would lose precision above 2^53.
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+    })
+    return rs.json<T>()
+  }
+
+  async command(q: BoundQuery | string, settings?: ClickHouseSettings): Promise<void> {
+    const b = typeof q === 'string' ? { query: q, params: {} } : q
+    await this.client.command({ query: b.query, query_params: b.params, clickhouse_settings: settings })
+  }
+
+  /**
+   * Inserts TabSeparated rows. The body is sent inline after the statement, which both the HTTP
+   * interface and chdb parse without building objects in JS.
+   */
+  async insertTsv(table: string, columns: readonly string[], body: string): Promise<void> {
+    if (body.length === 0) return
+    await this.client.command({
+      query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT TabSeparated\n${body}`,
+    })
+  }
+
+  close(): Promise<void> {
+    return this.client.close()
+  }
+}

@@ -1,0 +1,115 @@
+import type { Store } from './client.ts'
+
+export interface Retention {
+  rawDays: number
+  rollup1mDays: number
+  rollup1hDays: number
+}
+
+interface Migration {
+  version: number
+  name: string
+  statements: string[]
+}
+
+/** Rollup tables keep min/max/sum/count and the last value (by timestamp) per series and bucket. */
+function rollup(table: string, seconds: number, partition: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table} (
+      fp UInt64 CODEC(ZSTD(1)),
+      ts UInt32 CODEC(DoubleDelta, ZSTD(1)),
+      min SimpleAggregateFunction(min, Float64) CODEC(ZSTD(3)),
+      max SimpleAggregateFunction(max, Float64) CODEC(ZSTD(3)),
+      sum SimpleAggregateFunction(sum, Float64) CODEC(ZSTD(3)),
+      count SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+      last AggregateFunction(argMax, Float64, UInt32) CODEC(ZSTD(3))
+    ) ENGINE = AggregatingMergeTree
+    PARTITION BY ${partition}
+    ORDER BY (fp, ts)
+    SETTINGS ttl_only_drop_parts = 1`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table}_mv TO ${table} AS
+      SELECT fp, bucket AS ts, min(value) AS min, max(value) AS max, sum(value) AS sum,
+             count() AS count, argMaxState(value, point_ts) AS last
+      FROM (SELECT fp, ts AS point_ts, toUInt32(intDiv(ts, ${seconds}) * ${seconds}) AS bucket, value FROM points)
+      GROUP BY fp, bucket`,
+  ]
+}
+
+/** Append-only: a released migration is never edited, a change is a new version. */
+const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'series, points, rollups, endpoints',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS series (
+        fp UInt64,
+        endpoint String,
+        metric LowCardinality(String),
+        tags String,
+        counter_type LowCardinality(String),
+        step UInt32,
+        last_seen DateTime
+      ) ENGINE = ReplacingMergeTree(last_seen)
+      ORDER BY (endpoint, metric, fp)`,
+      // Same series + timestamp collapses, so re-delivered points are stored once.
+      `CREATE TABLE IF NOT EXISTS points (
+        fp UInt64 CODEC(ZSTD(1)),
+        ts UInt32 CODEC(DoubleDelta, ZSTD(1)),
+        value Float64 CODEC(Delta, ZSTD(3))
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMMDD(toDateTime(ts))
+      ORDER BY (fp, ts)
+      SETTINGS ttl_only_drop_parts = 1`,
+      ...rollup('points_1m', 60, 'toYYYYMM(toDateTime(ts))'),
+      ...rollup('points_1h', 3600, 'toYear(toDateTime(ts))'),
+      `CREATE TABLE IF NOT EXISTS endpoints (
+        endpoint String,
+        agent LowCardinality(String),
+        last_seen DateTime
+      ) ENGINE = ReplacingMergeTree(last_seen)
+      ORDER BY endpoint`,
+    ],
+  },
+]
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0
+
+/**
+ * Brings the schema to the latest version. Safe to run from several processes at once: every
+ * statement is idempotent and a version is recorded only after all its statements succeeded.
+ * Retention is (re)applied on every start so a changed setting takes effect.
+ */
+export async function migrate(store: Store, retention: Retention): Promise<void> {
+  await store.command(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version UInt32, name String, applied_at DateTime DEFAULT now()
+  ) ENGINE = ReplacingMergeTree ORDER BY version`)
+  const rows = await store.query<{ version: number }>({
+    query: 'SELECT version FROM schema_migrations FINAL',
+    params: {},
+  })
+  const applied = new Set(rows.map((r) => Number(r.version)))
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.version)) continue
+    for (const statement of m.statements) await store.command(statement)
+    await store.command({
+      query: 'INSERT INTO schema_migrations (version, name) VALUES ({v:UInt32}, {n:String})',
+      params: { v: m.version, n: m.name },
+    })
+  }
+  await applyRetention(store, retention)
+}
+
+async function applyRetention(store: Store, r: Retention): Promise<void> {
+  const ttl: [string, number][] = [
+    ['points', r.rawDays],
+    ['points_1m', r.rollup1mDays],
+    ['points_1h', r.rollup1hDays],
+  ]
+  for (const [table, days] of ttl) {
+    await store.command(
+      `ALTER TABLE ${table} MODIFY TTL toDateTime(ts) + INTERVAL ${Math.trunc(days)} DAY`,
+      // Rewriting old parts on every start would be costly; expired parts are dropped as they age.
+      { materialize_ttl_after_modify: 0 },
+    )
+  }
+}

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+
+/** One setting: its schema (with default), the environment variable that overrides it, and what it does. */
+export interface Setting<S extends z.ZodType = z.ZodType> {
+  env: string
+  schema: S
+  doc: string
+}
+export type SettingsDef = Record<string, Setting>
+export type ConfigOf<D extends SettingsDef> = { [K in keyof D]: z.output<D[K]['schema']> }
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export function setting<S extends z.ZodType>(env: string, schema: S, doc: string): Setting<S> {
+  return { env, schema, doc }
+}
+
+/**
+ * Builds a config from, in rising precedence: defaults, the section `section` of the YAML/JSON file
+ * named by PEREGRINE_CONFIG, and environment variables. Every problem is reported at once, naming
+ * the setting and its environment variable.
+ */
+export function loadConfig<D extends SettingsDef>(
+  def: D,
+  section: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ConfigOf<D> {
+  const fromFile = readSection(env.PEREGRINE_CONFIG, section)
+  const raw: Record<string, unknown> = {}
+  for (const [key, s] of Object.entries(def)) {
+    const value = env[s.env]
+    raw[key] = value !== undefined && value !== '' ? value : fromFile[key]
+  }
+  const shape = Object.fromEntries(Object.entries(def).map(([k, s]) => [k, s.schema]))
+  const parsed = z.object(shape).safeParse(raw)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = String(i.path[0])
+      return `${key} (${def[key]?.env}): ${i.message}`
+    })
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`)
+  }
+  return parsed.data as ConfigOf<D>
+}
+
+function readSection(file: string | undefined, section: string): Record<string, unknown> {
+  if (!file) return {}
+  let doc: unknown
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'))
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`)
+  }
+  const sections = z.record(z.string(), z.record(z.string(), z.unknown())).safeParse(doc ?? {})
+  if (!sections.success) throw new ConfigError(`config file ${file}: expected a map of sections`)
+  return { ...sections.data.common, ...sections.data[section] }
+}
+
+/** A Markdown table of the settings, for docs/operations.md. */
+export function describeSettings(def: SettingsDef): string {
+  const rows = Object.entries(def).map(([key, s]) => {
+    const parsed = s.schema.safeParse(undefined)
+    const dflt = parsed.success && parsed.data !== undefined ? `\`${JSON.stringify(parsed.data)}\`` : '—'
+    return `| \`${key}\` | \`${s.env}\` | ${dflt} | ${s.doc} |`
+  })
+  return ['| setting | env | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n')
+}
+
+/** Numbers and booleans arrive as text from the environment. */
+export const num = (dflt: number) => z.coerce.number().int().nonnegative().default(dflt)
+export const posNum = (dflt: number) => z.coerce.number().int().positive().default(dflt)
+export const bool = (dflt: boolean) =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .transform((v) => v === true || v === 'true' || v === '1')
+    .default(dflt)
+
+/** Settings every Peregrine process shares. */
+export const commonSettings = {
+  natsUrl: setting(
+    'NATS_URL',
+    z.string().default('nats://127.0.0.1:4222'),
+    'NATS server URL(s), comma-separated.',
+  ),
+  logLevel: setting(
+    'LOG_LEVEL',
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    'Log level.',
+  ),
+} satisfies SettingsDef
+
+/** Settings of processes that open ClickHouse. */
+export const clickhouseSettings = {
+  clickhouseUrl: setting(
+    'CLICKHOUSE_URL',
+    z.string().default(''),
+    'ClickHouse server URL (http://user:pass@host:8123/db). Empty: the embedded engine (chdb) in dataDir.',
+  ),
+  dataDir: setting(
+    'PEREGRINE_DATA',
+    z.string().default('data'),
+    'Folder for embedded ClickHouse and NATS data.',
+  ),
+  retentionDays: setting('RETENTION_DAYS', posNum(30), 'Days raw points are kept.'),
+  retention1mDays: setting('RETENTION_1M_DAYS', posNum(180), 'Days 1-minute rollups are kept.'),
+  retention1hDays: setting('RETENTION_1H_DAYS', posNum(730), 'Days 1-hour rollups are kept.'),
+} satisfies SettingsDef

@@ -1,0 +1,43 @@
+import { DiscardPolicy, type JetStreamManager, nanos, RetentionPolicy, StorageType } from 'nats'
+import { METRICS_STREAM, METRICS_SUBJECT_PREFIX } from './names.ts'
+
+export interface MetricsStreamOptions {
+  /** How long unconsumed batches wait for a collector. */
+  maxAgeSeconds: number
+  maxBytes: number
+  /** Window in which a batch re-sent with the same Nats-Msg-Id is dropped by the server. */
+  duplicateWindowSeconds: number
+}
+
+export const defaultMetricsStream: MetricsStreamOptions = {
+  maxAgeSeconds: 24 * 3600,
+  maxBytes: 4 * 1024 ** 3,
+  duplicateWindowSeconds: 600,
+}
+
+/** Creates the metrics stream, or brings an existing one to these limits. Idempotent. */
+export async function ensureMetricsStream(jsm: JetStreamManager, o = defaultMetricsStream): Promise<void> {
+  const config = {
+    name: METRICS_STREAM,
+    subjects: [`${METRICS_SUBJECT_PREFIX}.>`],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    max_age: nanos(o.maxAgeSeconds * 1000),
+    max_bytes: o.maxBytes,
+    duplicate_window: nanos(o.duplicateWindowSeconds * 1000),
+    max_msg_size: 8 * 1024 * 1024,
+  }
+  try {
+    await jsm.streams.info(METRICS_STREAM)
+    await jsm.streams.update(METRICS_STREAM, config)
+  } catch (err) {
+    if (!isNotFound(err)) throw err
+    await jsm.streams.add(config)
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  const e = err as { code?: string; api_error?: { err_code?: number } }
+  return e?.code === '404' || e?.api_error?.err_code === 10059 || e?.api_error?.err_code === 10014
+}

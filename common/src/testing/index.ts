@@ -1,0 +1,45 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type NatsServer, startNatsServer } from '../nats/server.ts'
+
+export interface TempDir {
+  path: string
+  remove(): Promise<void>
+}
+
+export async function tempDir(prefix = 'peregrine-'): Promise<TempDir> {
+  const path = await mkdtemp(join(tmpdir(), prefix))
+  return { path, remove: () => rm(path, { recursive: true, force: true }) }
+}
+
+/**
+ * A real nats-server with JetStream on a free loopback port, for one test file. Restartable on
+ * the same port and store, to test what happens while it is down.
+ */
+export interface TestNats extends NatsServer {
+  dataDir: string
+  restart(): Promise<void>
+  /** Stops the server and removes its data. */
+  dispose(): Promise<void>
+}
+
+export async function startTestNats(): Promise<TestNats> {
+  const dir = await tempDir('peregrine-nats-')
+  let server = await startNatsServer({ dataDir: dir.path })
+  const port = server.port
+  const handle: TestNats = {
+    url: server.url,
+    port,
+    dataDir: dir.path,
+    stop: () => server.stop(),
+    restart: async () => {
+      server = await startNatsServer({ dataDir: dir.path, port })
+    },
+    dispose: async () => {
+      await server.stop()
+      await dir.remove()
+    },
+  }
+  return handle
+}
