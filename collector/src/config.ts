@@ -47,7 +47,6 @@ export const collectorSettings = {
     num(8091),
     'Port of /healthz and /metrics (0: none) when run alone.',
   ),
-  selfStep: setting('SELF_METRICS_STEP', posNum(10), 'Seconds between self-metric reports.'),
 }
 export type CollectorConfig = ConfigOf<typeof collectorSettings>
 

@@ -91,6 +91,11 @@ export const commonSettings = {
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     'Log level.',
   ),
+  selfStep: setting(
+    'SELF_METRICS_STEP',
+    posNum(10),
+    "Seconds between reports of the process's own metrics into Peregrine.",
+  ),
 } satisfies SettingsDef
 
 /** Settings of processes that open ClickHouse. */
@@ -109,3 +114,4 @@ export const clickhouseSettings = {
   retention1mDays: setting('RETENTION_1M_DAYS', posNum(180), 'Days 1-minute rollups are kept.'),
   retention1hDays: setting('RETENTION_1H_DAYS', posNum(730), 'Days 1-hour rollups are kept.'),
 } satisfies SettingsDef
+export type ClickHouseConfig = ConfigOf<typeof clickhouseSettings>

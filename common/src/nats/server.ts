@@ -41,7 +41,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsServer>
       `jetstream { store_dir: "${join(dir, 'jetstream')}" }`,
     ].join('\n'),
   )
-  const child = spawn(o.binary ?? 'nats-server', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(o.binary ?? natsServerBinary(), ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
   let output = ''
   child.stderr?.on('data', (d: Buffer) => {
     output = (output + d.toString()).slice(-4000)
@@ -56,6 +56,16 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsServer>
     port,
     stop: () => stopChild(child, exited),
   }
+}
+
+/** Debian installs nats-server in /usr/sbin, which a non-login PATH may lack. */
+export function natsServerBinary(): string {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin']
+  for (const dir of dirs) {
+    const candidate = join(dir, 'nats-server')
+    if (dir && existsSync(candidate)) return candidate
+  }
+  return 'nats-server'
 }
 
 async function waitForPort(

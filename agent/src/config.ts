@@ -1,0 +1,44 @@
+import { hostname } from 'node:os'
+import { type ConfigOf, commonSettings, loadConfig, num, posNum, setting } from '@peregrine/common'
+import { z } from 'zod'
+
+export const agentSettings = {
+  ...commonSettings,
+  hostname: setting('AGENT_HOSTNAME', z.string().min(1).default(hostname()), 'Endpoint name of this host.'),
+  step: setting('AGENT_STEP', posNum(10), 'Seconds between collections.'),
+  httpHost: setting(
+    'AGENT_HTTP_HOST',
+    z.string().default('127.0.0.1'),
+    'Listen address of /v1/push, /healthz, /metrics.',
+  ),
+  httpPort: setting(
+    'AGENT_HTTP_PORT',
+    num(1988),
+    'Listen port of /v1/push (Open-Falcon compatible), /healthz, /metrics.',
+  ),
+  pushFlushMs: setting(
+    'AGENT_PUSH_FLUSH_MS',
+    posNum(1000),
+    'Longest a pushed point waits before it is sent.',
+  ),
+  maxPendingPush: setting(
+    'AGENT_PUSH_MAX_PENDING',
+    posNum(100_000),
+    'Pushed points held at most; beyond, pushes get 503.',
+  ),
+  spoolDir: setting(
+    'AGENT_SPOOL_DIR',
+    z.string().default('data/agent-spool'),
+    'Where batches wait while NATS is unreachable.',
+  ),
+  spoolMaxBytes: setting(
+    'AGENT_SPOOL_MAX_BYTES',
+    posNum(256 * 1024 * 1024),
+    'Spool size limit; oldest batches are dropped first.',
+  ),
+  procPath: setting('AGENT_PROC', z.string().default('/proc'), 'Mount point of procfs.'),
+  sysPath: setting('AGENT_SYS', z.string().default('/sys'), 'Mount point of sysfs.'),
+}
+export type AgentConfig = ConfigOf<typeof agentSettings>
+
+export const loadAgentConfig = (env = process.env) => loadConfig(agentSettings, 'agent', env)

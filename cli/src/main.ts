@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { loadAgentConfig } from '@peregrine/agent'
+import { loadCollectorConfig } from '@peregrine/collector'
+import { ConfigError, describeSettings } from '@peregrine/common'
+import { loadDashboardConfig } from '@peregrine/dashboard'
+import { Command } from 'commander'
+import { loadAllInOneConfig, settingsBySection } from './config.ts'
+import { runAgent, runAllInOne, runCollector, runDashboard } from './run.ts'
+
+const program = new Command('peregrine').description('Peregrine monitoring').showHelpAfterError()
+
+program
+  .command('all', { isDefault: true })
+  .description('run everything in one process: nats-server, collector, dashboard and an agent for this host')
+  .action(() => runAllInOne(loadAllInOneConfig()))
+
+const services = {
+  agent: () => runAgent(loadAgentConfig()),
+  collector: () => runCollector(loadCollectorConfig()),
+  dashboard: () => runDashboard(loadDashboardConfig()),
+}
+for (const [name, run] of Object.entries(services)) {
+  program
+    .command(name)
+    .description(`run the ${name} alone (distributed mode: NATS_URL, CLICKHOUSE_URL)`)
+    .action(run)
+}
+
+program
+  .command('check-config')
+  .description('validate the configuration from env and PEREGRINE_CONFIG, print it (secrets hidden) and exit')
+  .action(() => {
+    const c = loadAllInOneConfig()
+    const hide = (k: string, v: unknown) => (/url|token|password/i.test(k) && v ? '[set]' : v)
+    console.log(JSON.stringify(c, hide, 2))
+  })
+
+program
+  .command('config-docs')
+  .description('print every setting as Markdown tables')
+  .action(() => {
+    for (const [section, def] of Object.entries(settingsBySection))
+      console.log(`### ${section}\n\n${describeSettings(def)}\n`)
+  })
+
+program.parseAsync().catch((err: Error) => {
+  console.error(err instanceof ConfigError ? err.message : err)
+  process.exit(1)
+})

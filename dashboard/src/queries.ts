@@ -1,0 +1,157 @@
+import {
+  asRates,
+  type CounterType,
+  type HistorySeries,
+  ident,
+  param,
+  type Resolution,
+  type Store,
+  sql,
+} from '@peregrine/common'
+
+export interface SeriesRow {
+  fp: string
+  endpoint: string
+  metric: string
+  tags: string
+  counter_type: CounterType
+  step: number
+  last_seen: number
+}
+
+const SERIES_COLUMNS = sql`fp, endpoint, metric, tags, counter_type, step, toUnixTimestamp(last_seen) AS last_seen`
+/** Series a history or last query may return at most. */
+export const MAX_SERIES_PER_QUERY = 500
+
+export function listEndpoints(store: Store, prefix: string, limit: number) {
+  return store.query<{ endpoint: string; agent: string; last_seen: number }>(
+    sql`SELECT endpoint, argMax(agent, last_seen) AS agent, toUnixTimestamp(max(last_seen)) AS last_seen
+        FROM endpoints WHERE startsWith(endpoint, ${param.string(prefix)})
+        GROUP BY endpoint ORDER BY endpoint LIMIT ${param.uint32(limit)}`,
+  )
+}
+
+/** Series by endpoint and metric prefix, having every `k=v` in `tags`. */
+export function searchSeries(
+  store: Store,
+  q: { endpoint: string; metric: string; tag: string[]; limit: number },
+) {
+  return store.query<SeriesRow>(
+    sql`SELECT ${SERIES_COLUMNS} FROM series FINAL
+        WHERE startsWith(endpoint, ${param.string(q.endpoint)})
+          AND startsWith(metric, ${param.string(q.metric)})
+          AND hasAll(splitByChar(',', tags), ${param.strings(q.tag)})
+        ORDER BY endpoint, metric, tags LIMIT ${param.uint32(q.limit)}`,
+  )
+}
+
+/** The series of one endpoint and metric whose tags include `tags` (canonical text). */
+export function matchingSeries(store: Store, endpoint: string, metric: string, tags: string) {
+  const pairs = tags === '' ? [] : tags.split(',')
+  return store.query<SeriesRow>(
+    sql`SELECT ${SERIES_COLUMNS} FROM series FINAL
+        WHERE endpoint = ${param.string(endpoint)} AND metric = ${param.string(metric)}
+          AND hasAll(splitByChar(',', tags), ${param.strings(pairs)})
+        ORDER BY tags LIMIT ${param.uint32(MAX_SERIES_PER_QUERY)}`,
+  )
+}
+
+interface BucketRow {
+  fp: string
+  t: number
+  avg: number
+  min: number
+  max: number
+  last: number
+}
+
+const TABLES: Record<Resolution, string> = { raw: 'points', '1m': 'points_1m', '1h': 'points_1h' }
+
+/**
+ * Points of `series` in [from, to], bucketed by `interval` from the chosen table. Grouping also
+ * folds duplicates that ClickHouse has not merged yet. COUNTER/DERIVE come back as per-second
+ * rates of each bucket's last value, so the query reaches one interval further back.
+ */
+export async function history(
+  store: Store,
+  series: SeriesRow[],
+  q: { from: number; to: number; resolution: Resolution; interval: number },
+): Promise<HistorySeries[]> {
+  if (series.length === 0) return []
+  const table = ident(TABLES[q.resolution])
+  const i = param.uint32(q.interval)
+  const aggregates =
+    q.resolution === 'raw'
+      ? sql`avg(value) AS avg, min(value) AS min, max(value) AS max, argMax(value, ts) AS last`
+      : sql`sum(sum) / sum(count) AS avg, min(min) AS min, max(max) AS max, argMaxMerge(last) AS last`
+  const hasCounters = series.some((s) => s.counter_type !== 'GAUGE')
+  const from = hasCounters ? Math.max(0, q.from - q.interval) : q.from
+  const rows = await store.query<BucketRow>(
+    sql`SELECT fp, toUInt32(intDiv(ts, ${i}) * ${i}) AS t, ${aggregates}
+        FROM ${table}
+        WHERE fp IN ${param.uint64s(series.map((s) => s.fp))}
+          AND ts BETWEEN ${param.uint32(from)} AND ${param.uint32(q.to)}
+        GROUP BY fp, t ORDER BY fp, t`,
+  )
+  const byFp = groupByFingerprint(rows)
+  const summarised = q.resolution !== 'raw' || series.some((s) => s.step < q.interval)
+  return series.map((s) => {
+    const buckets = byFp.get(s.fp) ?? []
+    const base = {
+      endpoint: s.endpoint,
+      metric: s.metric,
+      tags: s.tags,
+      counterType: s.counter_type,
+      step: s.step,
+      resolution: q.resolution,
+      interval: q.interval,
+    }
+    if (s.counter_type !== 'GAUGE') {
+      const rates = asRates(
+        { timestamps: buckets.map((b) => b.t), values: buckets.map((b) => b.last) },
+        s.counter_type,
+      )
+      return { ...base, ...rates }
+    }
+    const out = { ...base, timestamps: buckets.map((b) => b.t), values: buckets.map((b) => b.avg) }
+    return summarised ? { ...out, min: buckets.map((b) => b.min), max: buckets.map((b) => b.max) } : out
+  })
+}
+
+/** The newest value of each series (a rate for COUNTER/DERIVE, from its two newest points). */
+export async function lastValues(store: Store, series: SeriesRow[], now: number) {
+  if (series.length === 0) return []
+  const rows = await store.query<{ fp: string; ts: number; value: number }>(
+    sql`SELECT DISTINCT fp, ts, value FROM points
+        WHERE fp IN ${param.uint64s(series.map((s) => s.fp))}
+          AND ts >= ${param.uint32(Math.max(0, now - 86_400))}
+        ORDER BY fp, ts DESC LIMIT 2 BY fp`,
+  )
+  const byFp = groupByFingerprint(rows)
+  return series.map((s) => {
+    const mine = (byFp.get(s.fp) ?? []).reverse()
+    const values = asRates(
+      { timestamps: mine.map((r) => r.ts), values: mine.map((r) => r.value) },
+      s.counter_type,
+    )
+    return {
+      endpoint: s.endpoint,
+      metric: s.metric,
+      tags: s.tags,
+      counterType: s.counter_type,
+      step: s.step,
+      timestamp: values.timestamps.at(-1) ?? null,
+      value: values.values.at(-1) ?? null,
+    }
+  })
+}
+
+function groupByFingerprint<R extends { fp: string }>(rows: R[]): Map<string, R[]> {
+  const byFp = new Map<string, R[]>()
+  for (const r of rows) {
+    const list = byFp.get(r.fp)
+    if (list) list.push(r)
+    else byFp.set(r.fp, [r])
+  }
+  return byFp
+}

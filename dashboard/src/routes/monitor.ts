@@ -1,0 +1,111 @@
+import {
+  EndpointsQuery,
+  EndpointsResponse,
+  HistoryQuery,
+  HistoryResponse,
+  LastQuery,
+  LastResponse,
+  SeriesQuery,
+  SeriesResponse,
+  type Store,
+} from '@peregrine/common'
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { history, lastValues, listEndpoints, matchingSeries, searchSeries } from '../queries.ts'
+import { chooseResolution, type Retention } from '../resolution.ts'
+
+const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+/** The monitor API: what is there (endpoints, series) and what it said (history, last values). */
+export function monitorRoutes(app: FastifyInstance, store: Store, retention: Retention): void {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const tags = ['monitor']
+
+  r.get(
+    '/api/v1/endpoints',
+    {
+      schema: {
+        tags,
+        summary: 'Endpoints with their last-seen time',
+        querystring: EndpointsQuery,
+        response: { 200: EndpointsResponse },
+      },
+    },
+    async (req) => {
+      const rows = await listEndpoints(store, req.query.prefix, req.query.limit)
+      return {
+        endpoints: rows.map((e) => ({ endpoint: e.endpoint, agent: e.agent, lastSeen: Number(e.last_seen) })),
+      }
+    },
+  )
+
+  r.get(
+    '/api/v1/series',
+    {
+      schema: {
+        tags,
+        summary: 'Search series by endpoint/metric prefix and tags',
+        querystring: SeriesQuery,
+        response: { 200: SeriesResponse },
+      },
+    },
+    async (req) => {
+      const rows = await searchSeries(store, req.query)
+      return {
+        series: rows.map((s) => ({
+          endpoint: s.endpoint,
+          metric: s.metric,
+          tags: s.tags,
+          counterType: s.counter_type,
+          step: Number(s.step),
+          lastSeen: Number(s.last_seen),
+        })),
+      }
+    },
+  )
+
+  r.get(
+    '/api/v1/history',
+    {
+      schema: {
+        tags,
+        summary: 'Points of the matching series over a range, raw or from a rollup; counters as rates',
+        querystring: HistoryQuery,
+        response: { 200: HistoryResponse },
+      },
+    },
+    async (req) => {
+      const now = nowSeconds()
+      const to = req.query.to ?? now
+      const from = req.query.from ?? to - 3600
+      const series = (await matchingSeries(store, req.query.endpoint, req.query.metric, req.query.tags)).map(
+        (s) => ({ ...s, step: Number(s.step) }),
+      )
+      const nativeStep = Math.min(...series.map((s) => s.step), 60)
+      const choice = chooseResolution({ from, to, step: req.query.step }, nativeStep, retention, now)
+      return { from, to, series: await history(store, series, { from, to, ...choice }) }
+    },
+  )
+
+  r.get(
+    '/api/v1/last',
+    {
+      schema: {
+        tags,
+        summary: 'Newest value of the matching series',
+        querystring: LastQuery,
+        response: { 200: LastResponse },
+      },
+    },
+    async (req) => {
+      const series = await matchingSeries(store, req.query.endpoint, req.query.metric, req.query.tags)
+      return {
+        series: await lastValues(
+          store,
+          series.map((s) => ({ ...s, step: Number(s.step) })),
+          nowSeconds(),
+        ),
+      }
+    },
+  )
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Installs what `npm start` and `npm test` need and is missing: npm dependencies (npm ci) and
+// nats-server (Debian package). Plain JavaScript with no dependencies: it runs before any exist.
+import { spawnSync } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const say = (msg) => console.error(`[bootstrap] ${msg}`)
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' })
+  if (r.status !== 0) {
+    say(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`)
+    process.exit(1)
+  }
+}
+
+function onPath(cmd) {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin']
+  return dirs.some((dir) => dir && existsSync(join(dir, cmd)))
+}
+
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < 20 || (major === 20 && minor < 19)) {
+  say(`Node ${process.versions.node} is too old: Peregrine needs Node 20.19 or newer.`)
+  process.exit(1)
+}
+
+const lock = join(root, 'package-lock.json')
+const installed = join(root, 'node_modules', '.package-lock.json')
+if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
+  say('installing npm dependencies (npm ci)')
+  run('npm', ['ci', '--no-audit', '--no-fund'])
+}
+
+if (!onPath('nats-server')) {
+  const root_ = process.getuid?.() === 0
+  if (!root_ || !onPath('apt-get')) {
+    say('nats-server is not installed. Install the Debian package (apt-get install nats-server) or put')
+    say('a nats-server binary on PATH, then run this command again.')
+    process.exit(1)
+  }
+  say('installing nats-server (Debian package)')
+  run('apt-get', ['update', '-qq'])
+  run('apt-get', ['install', '-y', '-qq', 'nats-server'])
+}
