@@ -22,7 +22,7 @@ export const param = {
   uint64: (v: string) => new Param('UInt64', v),
   float64: (v: number) => new Param('Float64', v),
   strings: (v: string[]) => new Param('Array(String)', v),
-  uint64s: (v: string[]) => new Param('Array(UInt64)', v),
+  uint64s: (v: string[]) => new Param('Array(UInt64)', v.map(BigInt)),
   uint32s: (v: number[]) => new Param('Array(UInt32)', v),
 }
 export const ident = (name: string) => new Ident(name)

@@ -43,3 +43,15 @@ export async function startTestNats(): Promise<TestNats> {
   }
   return handle
 }
+
+/** Polls `check` until it returns a truthy value, or fails with the last value seen. */
+export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: T | undefined
+  while (Date.now() < deadline) {
+    last = await check()
+    if (last) return last
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`)
+}

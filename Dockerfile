@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# One image for every Peregrine service. The command names the service:
+#   docker run --rm peregrine:local collector    (agent | collector | dashboard | check-config)
+# docker-compose.yml runs the distributed mode from it; see docs/deployment.md.
+FROM node:20-bookworm-slim
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Dependencies first, so that a change to the sources reuses this layer. Every workspace's
+# package.json is needed for `npm ci` to link the workspaces (cli/test/compose.test.ts checks the
+# list against package.json). tsx is a runtime dependency: the services run from their TypeScript
+# sources, there is no build step.
+COPY package.json package-lock.json ./
+COPY common/package.json common/
+COPY agent/package.json agent/
+COPY collector/package.json collector/
+COPY judge/package.json judge/
+COPY alarm/package.json alarm/
+COPY dashboard/package.json dashboard/
+COPY cli/package.json cli/
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY . .
+
+# The code stays owned by root; the unprivileged `node` user of the base image (uid 1000) may
+# write only data/ (the agent's spool, data/agent-spool, is a volume in docker-compose.yml).
+RUN mkdir -p data/agent-spool && chown -R node:node data
+USER node
+
+# dashboard (DASHBOARD_PORT), agent push (AGENT_HTTP_PORT), collector ops (COLLECTOR_OPS_PORT)
+EXPOSE 8080 1988 8091
+
+ENTRYPOINT ["node", "--import", "tsx", "cli/src/main.ts"]
+# No default service: the CLI's own default, `all`, needs a nats-server binary, which this image
+# lacks. Without a command the container prints the CLI's help.
+CMD ["--help"]

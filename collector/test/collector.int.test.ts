@@ -1,0 +1,137 @@
+import { join } from 'node:path'
+import {
+  BatchBuilder,
+  type MetricBatch,
+  Store,
+  createLogger,
+  createRegistry,
+  encodeBatch,
+  migrate,
+  metricsSubject,
+} from '@peregrine/common'
+import { type TempDir, type TestNats, startTestNats, tempDir, waitFor } from '@peregrine/common/testing'
+import { type JetStreamClient, type NatsConnection, connect } from 'nats'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { type Collector, startCollector } from '../src/index.ts'
+
+const log = createLogger('test', process.env.TEST_LOG ?? 'silent')
+const settings = { batchMaxPoints: 5000, batchMaxWaitMs: 100, pullMessages: 64, maxAckPending: 1000, seriesRefreshSeconds: 600 }
+
+/** A real store whose next `failures` point inserts succeed and then report failure, as a lost reply would. */
+class FlakyStore extends Store {
+  failures = 0
+  override async insertTsv(table: string, columns: readonly string[], body: string): Promise<void> {
+    await super.insertTsv(table, columns, body)
+    if (table === 'points' && this.failures > 0) {
+      this.failures--
+      throw new Error('injected: insert reply lost')
+    }
+  }
+}
+
+let nats: TestNats
+let dir: TempDir
+let store: FlakyStore
+let nc: NatsConnection
+let js: JetStreamClient
+let registry: ReturnType<typeof createRegistry>
+let collector: Collector
+
+const count = async (q: string) => Number((await store.query<{ n: string }>({ query: q, params: {} }))[0]?.n)
+const metricValue = async (name: string) =>
+  (await registry.getSingleMetric(name)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0
+
+function hostBatch(host: string, t0: number, cycles: number, metrics = 20): MetricBatch {
+  const b = new BatchBuilder({ host, agent: 'test' })
+  for (let c = 0; c < cycles; c++)
+    for (let m = 0; m < metrics; m++)
+      b.add({ endpoint: host, metric: `m.${m}`, tags: `k=${m % 3}`, counterType: 'GAUGE', step: 10 }, t0 + c * 10, c + m)
+  return b.take()
+}
+
+beforeAll(async () => {
+  nats = await startTestNats()
+  dir = await tempDir()
+  const base = Store.open({ url: '', path: join(dir.path, 'ch') })
+  store = new FlakyStore(base.client, base.kind)
+  await migrate(store, { rawDays: 30, rollup1mDays: 180, rollup1hDays: 730 })
+  nc = await connect({ servers: nats.url })
+  js = nc.jetstream()
+  registry = createRegistry()
+  collector = await startCollector(settings, { nc, store, log, registry })
+})
+
+afterAll(async () => {
+  await collector?.stop()
+  await nc?.close()
+  await store?.close()
+  await nats?.dispose()
+  await dir?.remove()
+})
+
+beforeEach(async () => {
+  for (const t of ['points', 'points_1m', 'points_1h', 'series', 'endpoints']) await store.command(`TRUNCATE TABLE ${t}`)
+})
+
+describe('collector', () => {
+  it('stores every point of every batch, with series, endpoints and rollups', async () => {
+    const t0 = Math.floor(Date.now() / 1000 / 3600) * 3600 - 7200
+    for (let h = 0; h < 5; h++) await js.publish(metricsSubject(`host-${h}`), encodeBatch(hostBatch(`host-${h}`, t0, 30)))
+    await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 5 * 30 * 20, 20_000, 'points')
+    expect(await count('SELECT count() AS n FROM series FINAL')).toBe(100)
+    expect(await count('SELECT count() AS n FROM endpoints FINAL')).toBe(5)
+    expect(await count('SELECT sum(count) AS n FROM points_1m')).toBe(3000)
+    expect(await count('SELECT sum(count) AS n FROM points_1h')).toBe(3000)
+    const [row] = await store.query<{ min: number; max: number; last: number }>({
+      query: `SELECT min(min) AS min, max(max) AS max, argMaxMerge(last) AS last FROM points_1h
+              WHERE fp = (SELECT fp FROM series FINAL WHERE endpoint = 'host-1' AND metric = 'm.4')`,
+      params: {},
+    })
+    expect(row).toEqual({ min: 4, max: 33, last: 33 })
+  })
+
+  it('terminates a message that is not a batch, counts it, and goes on with the next', async () => {
+    const before = await metricValue('peregrine_collector_messages_rejected_total')
+    await js.publish(metricsSubject('bad'), Buffer.from('not json at all'))
+    await js.publish(metricsSubject('good'), encodeBatch(hostBatch('good', 1_800_000_000, 1, 5)))
+    await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 5, 10_000, 'good points')
+    expect(await metricValue('peregrine_collector_messages_rejected_total')).toBe(before + 1)
+    const jsm = await nc.jetstreamManager()
+    await waitFor(async () => (await jsm.consumers.info('PEREGRINE_METRICS', 'collector')).num_ack_pending === 0)
+  })
+
+  it('rejects bad points one by one, by field, and keeps the good ones', async () => {
+    const batch: MetricBatch = {
+      v: 1,
+      source: { host: 'mixed', agent: 'test' },
+      series: [
+        ['mixed', 'ok.metric', '', 'GAUGE', 10],
+        ['mixed', '', '', 'GAUGE', 10],
+        ['mixed', 'bad.type', '', 'ABSOLUTE', 10],
+        ['mixed', 'bad.step', '', 'GAUGE', 0],
+        ['mixed', 'bad.tags', 'oops', 'GAUGE', 10],
+      ],
+      refs: [0, 0, 1, 2, 3, 4, 0, 9],
+      ts: [1_800_000_000, 1_800_000_010, 1, 1, 1, 1, 1_800_000_020, 1],
+      values: [1, null, 1, 1, 1, 1, 3, 1],
+    }
+    const before = await registry.getSingleMetric('peregrine_collector_points_rejected_total')?.get()
+    const sumBy = (v: typeof before, field: string) =>
+      v?.values.filter((x) => x.labels.field === field).reduce((a, x) => a + x.value, 0) ?? 0
+    await js.publish(metricsSubject('mixed'), encodeBatch(batch))
+    await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 2, 10_000, 'good points')
+    const after = await registry.getSingleMetric('peregrine_collector_points_rejected_total')?.get()
+    for (const field of ['value', 'metric', 'counterType', 'step', 'tags', 'refs'])
+      expect(sumBy(after, field) - sumBy(before, field), field).toBe(1)
+  })
+
+  it('does not count points twice when a write is retried after it was in fact stored', async () => {
+    store.failures = 1
+    await js.publish(metricsSubject('retry'), encodeBatch(hostBatch('retry', 1_800_003_600, 6, 10)))
+    await waitFor(() => store.failures === 0, 10_000, 'the injected failure')
+    await waitFor(async () => (await metricValue('peregrine_collector_points_duplicate_total')) >= 60, 20_000, 'retry')
+    expect(await count('SELECT count() AS n FROM points FINAL')).toBe(60)
+    expect(await count('SELECT sum(count) AS n FROM points_1m')).toBe(60)
+    expect(await count('SELECT sum(sum) AS n FROM points_1h')).toBe(10 * (0 + 1 + 2 + 3 + 4 + 5) + 6 * 45)
+  })
+})
