@@ -32,6 +32,9 @@ export class SharedReads {
     if (hit !== undefined && t - hit.at < this.maxAgeMs) return hit.text
     const text = readText(path)
     this.cache.set(path, { at: t, text })
+    // Paths come and go with interfaces (veth…): drop stale entries before the map grows.
+    if (this.cache.size > 256)
+      for (const [p, e] of this.cache) if (t - e.at >= this.maxAgeMs) this.cache.delete(p)
     return text
   }
 }
