@@ -32,7 +32,13 @@ const lock = join(root, 'package-lock.json')
 const installed = join(root, 'node_modules', '.package-lock.json')
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
   say('installing npm dependencies (npm ci)')
-  run('npm', ['ci', '--no-audit', '--no-fund'])
+  const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' })
+  if (ci.status !== 0) {
+    // npm 11 refuses a lockfile that lacks chdb's native packages for other platforms, which a
+    // registry may not serve; `npm install` installs the same locked versions without them.
+    say('npm ci refused the lockfile; installing the locked versions with npm install')
+    run('npm', ['install', '--no-audit', '--no-fund'])
+  }
 }
 
 if (!onPath('nats-server')) {

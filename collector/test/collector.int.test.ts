@@ -1,21 +1,27 @@
 import { join } from 'node:path'
 import {
   BatchBuilder,
-  type MetricBatch,
-  Store,
   createLogger,
   createRegistry,
   encodeBatch,
-  migrate,
+  type MetricBatch,
   metricsSubject,
+  migrate,
+  Store,
 } from '@peregrine/common'
-import { type TempDir, type TestNats, startTestNats, tempDir, waitFor } from '@peregrine/common/testing'
-import { type JetStreamClient, type NatsConnection, connect } from 'nats'
+import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
+import { connect, type JetStreamClient, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type Collector, startCollector } from '../src/index.ts'
 
 const log = createLogger('test', process.env.TEST_LOG ?? 'silent')
-const settings = { batchMaxPoints: 5000, batchMaxWaitMs: 100, pullMessages: 64, maxAckPending: 1000, seriesRefreshSeconds: 600 }
+const settings = {
+  batchMaxPoints: 5000,
+  batchMaxWaitMs: 100,
+  pullMessages: 64,
+  maxAckPending: 1000,
+  seriesRefreshSeconds: 600,
+}
 
 /** A real store whose next `failures` point inserts succeed and then report failure, as a lost reply would. */
 class FlakyStore extends Store {
@@ -45,7 +51,11 @@ function hostBatch(host: string, t0: number, cycles: number, metrics = 20): Metr
   const b = new BatchBuilder({ host, agent: 'test' })
   for (let c = 0; c < cycles; c++)
     for (let m = 0; m < metrics; m++)
-      b.add({ endpoint: host, metric: `m.${m}`, tags: `k=${m % 3}`, counterType: 'GAUGE', step: 10 }, t0 + c * 10, c + m)
+      b.add(
+        { endpoint: host, metric: `m.${m}`, tags: `k=${m % 3}`, counterType: 'GAUGE', step: 10 },
+        t0 + c * 10,
+        c + m,
+      )
   return b.take()
 }
 
@@ -70,14 +80,20 @@ afterAll(async () => {
 })
 
 beforeEach(async () => {
-  for (const t of ['points', 'points_1m', 'points_1h', 'series', 'endpoints']) await store.command(`TRUNCATE TABLE ${t}`)
+  for (const t of ['points', 'points_1m', 'points_1h', 'series', 'endpoints'])
+    await store.command(`TRUNCATE TABLE ${t}`)
 })
 
 describe('collector', () => {
   it('stores every point of every batch, with series, endpoints and rollups', async () => {
     const t0 = Math.floor(Date.now() / 1000 / 3600) * 3600 - 7200
-    for (let h = 0; h < 5; h++) await js.publish(metricsSubject(`host-${h}`), encodeBatch(hostBatch(`host-${h}`, t0, 30)))
-    await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 5 * 30 * 20, 20_000, 'points')
+    for (let h = 0; h < 5; h++)
+      await js.publish(metricsSubject(`host-${h}`), encodeBatch(hostBatch(`host-${h}`, t0, 30)))
+    await waitFor(
+      async () => (await count('SELECT count() AS n FROM points')) === 5 * 30 * 20,
+      20_000,
+      'points',
+    )
     expect(await count('SELECT count() AS n FROM series FINAL')).toBe(100)
     expect(await count('SELECT count() AS n FROM endpoints FINAL')).toBe(5)
     expect(await count('SELECT sum(count) AS n FROM points_1m')).toBe(3000)
@@ -97,7 +113,9 @@ describe('collector', () => {
     await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 5, 10_000, 'good points')
     expect(await metricValue('peregrine_collector_messages_rejected_total')).toBe(before + 1)
     const jsm = await nc.jetstreamManager()
-    await waitFor(async () => (await jsm.consumers.info('PEREGRINE_METRICS', 'collector')).num_ack_pending === 0)
+    await waitFor(
+      async () => (await jsm.consumers.info('PEREGRINE_METRICS', 'collector')).num_ack_pending === 0,
+    )
   })
 
   it('rejects bad points one by one, by field, and keeps the good ones', async () => {
@@ -129,7 +147,11 @@ describe('collector', () => {
     store.failures = 1
     await js.publish(metricsSubject('retry'), encodeBatch(hostBatch('retry', 1_800_003_600, 6, 10)))
     await waitFor(() => store.failures === 0, 10_000, 'the injected failure')
-    await waitFor(async () => (await metricValue('peregrine_collector_points_duplicate_total')) >= 60, 20_000, 'retry')
+    await waitFor(
+      async () => (await metricValue('peregrine_collector_points_duplicate_total')) >= 60,
+      20_000,
+      'retry',
+    )
     expect(await count('SELECT count() AS n FROM points FINAL')).toBe(60)
     expect(await count('SELECT sum(count) AS n FROM points_1m')).toBe(60)
     expect(await count('SELECT sum(sum) AS n FROM points_1h')).toBe(10 * (0 + 1 + 2 + 3 + 4 + 5) + 6 * 45)

@@ -1,9 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
-import { BatchBuilder, COLLECTOR_CONSUMER, METRICS_STREAM, Store, encodeBatch, metricsSubject } from '@peregrine/common'
-import { type TempDir, type TestNats, startTestNats, tempDir, waitFor } from '@peregrine/common/testing'
-import { type NatsConnection, connect } from 'nats'
+import {
+  BatchBuilder,
+  COLLECTOR_CONSUMER,
+  encodeBatch,
+  METRICS_STREAM,
+  metricsSubject,
+  Store,
+} from '@peregrine/common'
+import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
+import { connect, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -51,7 +58,11 @@ it('loses nothing and counts nothing twice when the collector is killed mid-batc
   // The first start creates the stream and consumer; publishing then fills it.
   const first = startCollectorProcess()
   const jsm = await nc.jetstreamManager()
-  await waitFor(() => jsm.consumers.info(METRICS_STREAM, COLLECTOR_CONSUMER).catch(() => null), 30_000, 'consumer')
+  await waitFor(
+    () => jsm.consumers.info(METRICS_STREAM, COLLECTOR_CONSUMER).catch(() => null),
+    30_000,
+    'consumer',
+  )
   const js = nc.jetstream()
   // Recent enough to be inside retention: expired parts are dropped as they are written.
   const t0 = Math.floor(Date.now() / 86_400_000) * 86_400 - 86_400
@@ -60,7 +71,13 @@ it('loses nothing and counts nothing twice when the collector is killed mid-batc
     for (let i = 0; i < POINTS_PER_MESSAGE; i++) {
       const cycle = Math.floor(m / 12) * 10 + (i % 10)
       b.add(
-        { endpoint: `crash-${m % 12}`, metric: `m.${Math.floor(i / 10)}`, tags: '', counterType: 'GAUGE', step: 10 },
+        {
+          endpoint: `crash-${m % 12}`,
+          metric: `m.${Math.floor(i / 10)}`,
+          tags: '',
+          counterType: 'GAUGE',
+          step: 10,
+        },
         t0 + cycle * 10,
         i,
       )
@@ -68,7 +85,9 @@ it('loses nothing and counts nothing twice when the collector is killed mid-batc
     await js.publish(metricsSubject(`crash-${m % 12}`), encodeBatch(b.take()))
   }
   // Kill it while it is part-way: some batches acknowledged, others in flight or not yet fetched.
-  await waitFor(async () => (await jsm.consumers.info(METRICS_STREAM, COLLECTOR_CONSUMER)).ack_floor.stream_seq >= 20)
+  await waitFor(
+    async () => (await jsm.consumers.info(METRICS_STREAM, COLLECTOR_CONSUMER)).ack_floor.stream_seq >= 20,
+  )
   first.kill('SIGKILL')
   await once(first, 'exit')
   const info = await jsm.consumers.info(METRICS_STREAM, COLLECTOR_CONSUMER)

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import {
-  BatchBuilder,
   alignTimestamp,
   asRates,
+  BatchBuilder,
   canonicalTags,
   decodeBatch,
   encodeBatch,
@@ -90,8 +90,14 @@ describe('batch wire format', () => {
     expect(decoded).toEqual({ ok: true, batch })
   })
   it('reports what is wrong with a message that is not a batch', () => {
-    expect(decodeBatch(Buffer.from('{nope'))).toMatchObject({ ok: false, error: expect.stringContaining('not JSON') })
-    expect(decodeBatch(Buffer.from('{"v":2}'))).toMatchObject({ ok: false, error: expect.stringContaining('v') })
+    expect(decodeBatch(Buffer.from('{nope'))).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('not JSON'),
+    })
+    expect(decodeBatch(Buffer.from('{"v":2}'))).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('v'),
+    })
     const uneven = { v: 1, source: { host: 'h', agent: 'a' }, series: [], refs: [0], ts: [], values: [] }
     expect(decodeBatch(Buffer.from(JSON.stringify(uneven)))).toMatchObject({ ok: false })
   })

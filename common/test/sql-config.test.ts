@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { ConfigError, describeSettings, loadConfig, num, param, setting, sql, tsvEscape } from '../src/index.ts'
+import {
+  ConfigError,
+  describeSettings,
+  loadConfig,
+  num,
+  param,
+  setting,
+  sql,
+  tsvEscape,
+} from '../src/index.ts'
 
 describe('sql tag', () => {
   it('binds every interpolated value as a typed parameter', () => {
@@ -35,7 +44,10 @@ describe('config', () => {
     await writeFile(file, 'common:\n  name: fromfile\nsvc:\n  port: 9000\n')
     expect(loadConfig(def, 'svc', {})).toEqual({ port: 8080, name: 'x' })
     expect(loadConfig(def, 'svc', { PEREGRINE_CONFIG: file })).toEqual({ port: 9000, name: 'fromfile' })
-    expect(loadConfig(def, 'svc', { PEREGRINE_CONFIG: file, T_PORT: '7000' })).toEqual({ port: 7000, name: 'fromfile' })
+    expect(loadConfig(def, 'svc', { PEREGRINE_CONFIG: file, T_PORT: '7000' })).toEqual({
+      port: 7000,
+      name: 'fromfile',
+    })
   })
   it('names the setting and its variable when a value is bad', () => {
     expect(() => loadConfig(def, 'svc', { T_PORT: 'abc' })).toThrow(ConfigError)

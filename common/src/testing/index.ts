@@ -45,7 +45,11 @@ export async function startTestNats(): Promise<TestNats> {
 }
 
 /** Polls `check` until it returns a truthy value, or fails with the last value seen. */
-export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: T | undefined
   while (Date.now() < deadline) {
