@@ -44,17 +44,25 @@ export async function startTestNats(): Promise<TestNats> {
   return handle
 }
 
-/** Polls `check` until it returns a truthy value, or fails with the last value seen. */
+/**
+ * Polls `check` until it returns a truthy value; a throw counts as "not yet" (servers restarting).
+ * Fails with the last value or error seen.
+ */
 export async function waitFor<T>(
   check: () => Promise<T> | T,
   timeoutMs = 20_000,
   what = 'condition',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs
-  let last: T | undefined
+  let last: unknown
   while (Date.now() < deadline) {
-    last = await check()
-    if (last) return last
+    try {
+      const value = await check()
+      if (value) return value
+      last = value
+    } catch (err) {
+      last = (err as Error).message
+    }
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`)

@@ -1,0 +1,165 @@
+import { join } from 'node:path'
+import {
+  createLogger,
+  createRegistry,
+  decodeBatch,
+  ensureMetricsStream,
+  METRICS_STREAM,
+  type MetricBatch,
+  tagsFromRecord,
+} from '@peregrine/common'
+import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
+import { connect, type NatsConnection } from 'nats'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Agent, type AgentConfig, startAgent } from '../src/index.ts'
+import type { MetricSource } from '../src/sources/source.ts'
+
+/** A deterministic source: each cycle emits the next number, so gaps and reordering show. */
+class SequenceSource implements MetricSource {
+  readonly name = 'sequence'
+  next = 1
+  async collect(emit: Parameters<MetricSource['collect']>[0]) {
+    emit('test.seq', this.next++, 'GAUGE', { src: 'seq' })
+  }
+}
+
+let nats: TestNats
+let dir: TempDir
+let nc: NatsConnection
+let agent: Agent
+const source = new SequenceSource()
+
+const config = (spoolDir: string): AgentConfig => ({
+  natsUrl: '',
+  logLevel: 'silent' as 'info',
+  selfStep: 10,
+  hostname: 'agent-test',
+  step: 1,
+  httpHost: '127.0.0.1',
+  httpPort: 0,
+  pushFlushMs: 100,
+  maxPendingPush: 1000,
+  spoolDir,
+  spoolMaxBytes: 10 * 1024 * 1024,
+  procPath: '/proc',
+  sysPath: '/sys',
+})
+
+/** Every batch in the stream, in stream order. */
+async function streamBatches(): Promise<MetricBatch[]> {
+  const jsm = await nc.jetstreamManager()
+  const info = await jsm.streams.info(METRICS_STREAM)
+  const out: MetricBatch[] = []
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+    const m = await jsm.streams.getMessage(METRICS_STREAM, { seq }).catch(() => null)
+    if (!m) continue
+    const d = decodeBatch(m.data)
+    if (d.ok) out.push(d.batch)
+  }
+  return out
+}
+
+function values(batches: MetricBatch[], metric: string): number[] {
+  const out: number[] = []
+  for (const b of batches)
+    b.refs.forEach((ref, i) => {
+      if (b.series[ref]?.[1] === metric) out.push(b.values[i] as number)
+    })
+  return out
+}
+
+beforeAll(async () => {
+  nats = await startTestNats()
+  dir = await tempDir()
+  nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 })
+  await ensureMetricsStream(await nc.jetstreamManager())
+  const agentNc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 })
+  agent = await startAgent(config(join(dir.path, 'spool')), {
+    nc: agentNc,
+    log: createLogger('agent', 'silent'),
+    registry: createRegistry(),
+    sources: [source],
+  })
+})
+
+afterAll(async () => {
+  await agent?.stop()
+  await nc?.close()
+  await nats?.dispose()
+  await dir?.remove()
+})
+
+describe('agent', () => {
+  it('publishes one batch per cycle with its own metrics', async () => {
+    await waitFor(async () => values(await streamBatches(), 'test.seq').length >= 2)
+    const batches = await streamBatches()
+    const cycle = batches.find((b) => b.series.some((s) => s[1] === 'test.seq'))!
+    expect(cycle.source).toEqual({ host: 'agent-test', agent: expect.any(String) })
+    expect(cycle.series.map((s) => s[1]).sort()).toEqual(
+      ['agent.alive', 'agent.spool.bytes', 'agent.spool.dropped.points', 'test.seq'].sort(),
+    )
+    expect(cycle.series.find((s) => s[1] === 'test.seq')).toEqual([
+      'agent-test',
+      'test.seq',
+      'src=seq',
+      'GAUGE',
+      1,
+    ])
+  })
+
+  it('answers an Open-Falcon push per point and sends the good points', async () => {
+    const ts = Math.floor(Date.now() / 1000)
+    const body = [
+      {
+        endpoint: 'app-1',
+        metric: 'app.qps',
+        timestamp: ts,
+        step: 60,
+        value: 42,
+        counterType: 'GAUGE',
+        tags: 'svc=api',
+      },
+      { endpoint: 'app-1', metric: '', timestamp: ts, step: 60, value: 1, counterType: 'GAUGE', tags: '' },
+    ]
+    const res = await fetch(`http://127.0.0.1:${agent.port}/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({
+      accepted: 1,
+      rejected: 1,
+      errors: [{ index: 1, field: 'metric', error: 'metric is empty' }],
+    })
+    await waitFor(async () => values(await streamBatches(), 'app.qps').length === 1)
+    const pushed = (await streamBatches()).find((b) => b.series.some((s) => s[1] === 'app.qps'))!
+    expect(pushed.series).toEqual([['app-1', 'app.qps', tagsFromRecord({ svc: 'api' }), 'GAUGE', 60]])
+    expect(pushed.ts).toEqual([ts - (ts % 60)])
+
+    const bad = await fetch(`http://127.0.0.1:${agent.port}/v1/push`, {
+      method: 'POST',
+      body: '{"x":1}',
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(bad.status).toBe(400)
+  })
+
+  it('spools while NATS is down and resends in order, losing nothing, once it is back', async () => {
+    const health = async () =>
+      (await (await fetch(`http://127.0.0.1:${agent.port}/healthz`)).json()) as { spooledBatches: number }
+    await nats.stop()
+    await waitFor(async () => (await health()).spooledBatches >= 3, 30_000, 'batches in the spool')
+    const seqAtRestart = source.next
+    await nats.restart()
+    await waitFor(async () => (await health()).spooledBatches === 0, 30_000, 'the spool to drain')
+    await waitFor(
+      async () => values(await streamBatches(), 'test.seq').includes(seqAtRestart),
+      30_000,
+      'new cycles',
+    )
+    const seqs = values(await streamBatches(), 'test.seq')
+    const expected = Array.from({ length: seqs.length }, (_, i) => i + 1)
+    expect(seqs).toEqual(expected)
+  }, 90_000)
+})
