@@ -6,6 +6,7 @@ import {
   ensureMetricsStream,
   METRICS_STREAM,
   type MetricBatch,
+  splitSeriesKey,
   tagsFromRecord,
 } from '@peregrine/common'
 import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
@@ -63,7 +64,7 @@ function values(batches: MetricBatch[], metric: string): number[] {
   const out: number[] = []
   for (const b of batches)
     b.refs.forEach((ref, i) => {
-      if (b.series[ref]?.[1] === metric) out.push(b.values[i] as number)
+      if (splitSeriesKey(b.series[ref] ?? '')?.metric === metric) out.push(b.values[i] as number)
     })
   return out
 }
@@ -93,18 +94,15 @@ describe('agent', () => {
   it('publishes one batch per cycle with its own metrics', async () => {
     await waitFor(async () => values(await streamBatches(), 'test.seq').length >= 2)
     const batches = await streamBatches()
-    const cycle = batches.find((b) => b.series.some((s) => s[1] === 'test.seq'))!
+    const metricOf = (key: string) => splitSeriesKey(key)?.metric
+    const cycle = batches.find((b) => b.series.some((s) => metricOf(s) === 'test.seq'))!
     expect(cycle.source).toEqual({ host: 'agent-test', agent: expect.any(String) })
-    expect(cycle.series.map((s) => s[1]).sort()).toEqual(
+    expect(cycle.series.map(metricOf).sort()).toEqual(
       ['agent.alive', 'agent.spool.bytes', 'agent.spool.dropped.points', 'test.seq'].sort(),
     )
-    expect(cycle.series.find((s) => s[1] === 'test.seq')).toEqual([
-      'agent-test',
-      'test.seq',
-      'src=seq',
-      'GAUGE',
-      1,
-    ])
+    expect(cycle.series.find((s) => metricOf(s) === 'test.seq')).toBe(
+      'agent-test\ttest.seq\tsrc=seq\tGAUGE\t1',
+    )
   })
 
   it('answers an Open-Falcon push per point and sends the good points', async () => {
@@ -133,8 +131,10 @@ describe('agent', () => {
       errors: [{ index: 1, field: 'metric', error: 'metric is empty' }],
     })
     await waitFor(async () => values(await streamBatches(), 'app.qps').length === 1)
-    const pushed = (await streamBatches()).find((b) => b.series.some((s) => s[1] === 'app.qps'))!
-    expect(pushed.series).toEqual([['app-1', 'app.qps', tagsFromRecord({ svc: 'api' }), 'GAUGE', 60]])
+    const pushed = (await streamBatches()).find((b) =>
+      b.series.some((s) => splitSeriesKey(s)?.metric === 'app.qps'),
+    )!
+    expect(pushed.series).toEqual([`app-1\tapp.qps\t${tagsFromRecord({ svc: 'api' })}\tGAUGE\t60`])
     expect(pushed.ts).toEqual([ts - (ts % 60)])
 
     const bad = await fetch(`http://127.0.0.1:${agent.port}/v1/push`, {

@@ -32,6 +32,11 @@ export const collectorSettings = {
     posNum(20_000),
     'Messages a collector group may hold unacknowledged.',
   ),
+  ackWaitMs: setting(
+    'COLLECTOR_ACK_WAIT_MS',
+    posNum(60_000),
+    'How long a fetched, unacknowledged message waits before JetStream redelivers it (e.g. after a crash).',
+  ),
   seriesRefreshSeconds: setting(
     'COLLECTOR_SERIES_REFRESH_S',
     posNum(600),

@@ -7,19 +7,22 @@ import {
 } from '@peregrine/common'
 import { AckPolicy, type Consumer, DeliverPolicy, type NatsConnection, nanos } from 'nats'
 
-/** Long enough for a full batch wait plus a slow insert; a working() signal extends it on retries. */
-const ACK_WAIT_MS = 60_000
-
-/** The durable consumer every collector instance shares; created or updated idempotently. */
-export async function metricsConsumer(nc: NatsConnection, maxAckPending: number): Promise<Consumer> {
+/**
+ * The durable consumer every collector instance shares; created or updated idempotently.
+ * `ackWaitMs` must cover a full batch wait plus a slow insert; retries extend it with working().
+ */
+export async function metricsConsumer(
+  nc: NatsConnection,
+  o: { maxAckPending: number; ackWaitMs: number },
+): Promise<Consumer> {
   const jsm = await nc.jetstreamManager()
   await ensureMetricsStream(jsm)
   const config = {
     durable_name: COLLECTOR_CONSUMER,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(ACK_WAIT_MS),
-    max_ack_pending: maxAckPending,
+    ack_wait: nanos(o.ackWaitMs),
+    max_ack_pending: o.maxAckPending,
     filter_subject: `${METRICS_SUBJECT_PREFIX}.>`,
   }
   try {

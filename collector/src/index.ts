@@ -1,3 +1,4 @@
+import { setImmediate as setImmediatePromise } from 'node:timers/promises'
 import type { Logger, Registry, Store } from '@peregrine/common'
 import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats'
 import type { CollectorConfig } from './config.ts'
@@ -22,9 +23,17 @@ export interface Collector {
   stop(): Promise<void>
 }
 
+/** Longest stretch of message handling before the event loop gets a turn. */
+const YIELD_EVERY_MS = 5
+
 type Settings = Pick<
   CollectorConfig,
-  'batchMaxPoints' | 'batchMaxWaitMs' | 'pullMessages' | 'maxAckPending' | 'seriesRefreshSeconds'
+  | 'batchMaxPoints'
+  | 'batchMaxWaitMs'
+  | 'pullMessages'
+  | 'maxAckPending'
+  | 'ackWaitMs'
+  | 'seriesRefreshSeconds'
 >
 
 /**
@@ -34,7 +43,7 @@ type Settings = Pick<
 export async function startCollector(config: Settings, deps: CollectorDeps): Promise<Collector> {
   const { log } = deps
   const metrics = collectorMetrics(deps.registry)
-  const consumer = await metricsConsumer(deps.nc, config.maxAckPending)
+  const consumer = await metricsConsumer(deps.nc, config)
   const state: IngestState = {
     cache: new SeriesCache(),
     seriesRefreshSeconds: config.seriesRefreshSeconds,
@@ -58,10 +67,17 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
 
   const messages: ConsumerMessages = await consumer.consume({ max_messages: config.pullMessages })
   const loop = (async () => {
+    let busySince = performance.now()
     for await (const msg of messages) {
       handle(msg)
       if (pending.points >= config.batchMaxPoints) await rotate()
       if (stopping) break
+      // The iterator hands over buffered messages without a macrotask in between: give timers
+      // and I/O (acks, the API in all-in-one) a turn every few milliseconds.
+      if (performance.now() - busySince > YIELD_EVERY_MS) {
+        await setImmediatePromise()
+        busySince = performance.now()
+      }
     }
   })()
 

@@ -19,7 +19,8 @@ export interface IngestState {
 /**
  * Validates one batch message and adds its acceptable points to `target`. Bad points are counted
  * by the field that made them bad; the rest of the message still goes in. A message that is not
- * a batch at all is reported so the caller can terminate it.
+ * a batch at all is reported so the caller can terminate it. This is the collector's hot path:
+ * per point it does one array lookup and one string append.
  */
 export function ingestMessage(
   data: Uint8Array,
@@ -31,49 +32,62 @@ export function ingestMessage(
   const decoded = decodeBatch(data)
   if (!decoded.ok) return decoded
   const b = decoded.batch
-  const rejected: Record<string, number> = {}
-  const entries: SeriesEntry[] = b.series.map(([endpoint, metric, tags, counterType, step]) =>
-    state.cache.resolve(endpoint, metric, tags, counterType, step),
-  )
-  for (const e of entries) if (e.fp !== null) queueSeriesRows(e, b.source, target, state, now)
+  const entries = b.series.map((key) => state.cache.resolve(key))
+  queueSeriesRows(entries, b.source, target, state, now)
 
   const rows = redelivered ? target.suspect : target.fresh
+  const rejected: Record<string, number> = {}
   let accepted = 0
+  // Points of one message mostly share timestamp and step: align and convert to text once.
+  let lastTs = Number.NaN
+  let lastStep = 0
+  let aligned = -1
+  let tsTab = ''
   for (let i = 0; i < b.refs.length; i++) {
     const e = entries[b.refs[i]!]
-    let problem: string | null
+    const value = b.values[i]
+    let problem: string
     if (e === undefined) problem = 'refs'
-    else if (e.fp === null) problem = e.problem
+    else if (e.fp === null) problem = e.problem ?? 'series'
+    else if (value === null || value === undefined) problem = 'value'
     else {
-      const value = b.values[i]
-      const ts = alignTimestamp(b.ts[i]!, e.step, now)
-      if (value === null || value === undefined) problem = 'value'
-      else if (ts < 0) problem = 'timestamp'
-      else {
-        rows.push(e.fp, ts, value)
+      const ts = b.ts[i]!
+      if (ts !== lastTs || e.step !== lastStep) {
+        lastTs = ts
+        lastStep = e.step
+        aligned = alignTimestamp(ts, e.step, now)
+        tsTab = `${aligned}\t`
+      }
+      if (aligned >= 0) {
+        rows.add(e.rowPrefix, tsTab, value)
         accepted++
         continue
       }
+      problem = 'timestamp'
     }
-    const field = problem ?? 'unknown'
-    rejected[field] = (rejected[field] ?? 0) + 1
+    rejected[problem] = (rejected[problem] ?? 0) + 1
   }
   return { ok: true, accepted, rejected }
 }
 
 function queueSeriesRows(
-  e: SeriesEntry,
+  entries: SeriesEntry[],
   source: { host: string; agent: string },
   target: PendingBatch,
   state: IngestState,
   now: number,
 ): void {
-  if (now - e.writtenAt >= state.seriesRefreshSeconds) {
-    e.writtenAt = now
-    target.seriesRows.push(seriesRow(e, now))
-  }
-  const last = state.endpointsWritten.get(e.endpoint) ?? 0
-  if (now - last >= ENDPOINT_REFRESH_SECONDS) {
+  let lastEndpoint = ''
+  for (const e of entries) {
+    if (e.fp === null) continue
+    if (now - e.writtenAt >= state.seriesRefreshSeconds) {
+      e.writtenAt = now
+      target.seriesRows.push(seriesRow(e, now))
+    }
+    if (e.endpoint === lastEndpoint) continue
+    lastEndpoint = e.endpoint
+    const last = state.endpointsWritten.get(e.endpoint) ?? 0
+    if (now - last < ENDPOINT_REFRESH_SECONDS) continue
     if (state.endpointsWritten.size >= 1_000_000) state.endpointsWritten.clear()
     state.endpointsWritten.set(e.endpoint, now)
     const agent = source.host === e.endpoint ? source.agent : ''

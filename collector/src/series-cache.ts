@@ -1,22 +1,31 @@
-import { canonicalTags, fingerprint, seriesProblem, tsvEscape } from '@peregrine/common'
+import { canonicalTags, fingerprint, seriesProblem, splitSeriesKey, tsvEscape } from '@peregrine/common'
 
-export interface SeriesEntry {
-  /** UInt64 fingerprint as text, or null when the series is rejected. */
-  fp: string | null
-  problem: string | null
-  endpoint: string
-  metric: string
-  tags: string
-  counterType: string
-  step: number
+/** One series as the collector sees it. A class, so every entry has the same shape on the hot path. */
+export class SeriesEntry {
   /** Unix seconds the series row was last queued for writing; 0 = never. */
-  writtenAt: number
+  writtenAt = 0
+  /** `fp` and a tab: the start of each of the series' point rows. */
+  readonly rowPrefix: string
+
+  constructor(
+    /** UInt64 fingerprint as text, or null when the series is rejected. */
+    readonly fp: string | null,
+    /** The field at fault when rejected. */
+    readonly problem: string | null,
+    readonly endpoint: string,
+    readonly metric: string,
+    readonly tags: string,
+    readonly counterType: string,
+    readonly step: number,
+  ) {
+    this.rowPrefix = fp === null ? '' : `${fp}\t`
+  }
 }
 
 /**
- * What the collector knows about each series it has seen: its fingerprint and whether it is
- * valid, computed once per series rather than once per point. Bounded: when full it is cleared,
- * which costs only recomputation and a rewrite of series rows.
+ * What the collector knows about each series key it has seen: fingerprint and validity,
+ * computed once per series rather than once per point. Bounded: when full it is cleared, which
+ * costs only recomputation and a rewrite of series rows.
  */
 export class SeriesCache {
   #entries = new Map<string, SeriesEntry>()
@@ -27,24 +36,27 @@ export class SeriesCache {
     return this.#entries.size
   }
 
-  resolve(endpoint: string, metric: string, rawTags: string, counterType: string, step: number): SeriesEntry {
-    const key = `${endpoint}\n${metric}\n${rawTags}\n${counterType}\n${step}`
+  resolve(key: string): SeriesEntry {
     let e = this.#entries.get(key)
     if (e) return e
     if (this.#entries.size >= this.maxEntries) this.#entries.clear()
-    e = evaluate(endpoint, metric, rawTags, counterType, step)
+    e = evaluate(key)
     this.#entries.set(key, e)
     return e
   }
 }
 
-function evaluate(endpoint: string, metric: string, rawTags: string, counterType: string, step: number) {
-  const tags = canonicalTags(rawTags)
-  const base = { endpoint, metric, tags: tags ?? rawTags, counterType, step, writtenAt: 0 }
-  if (tags === null) return { ...base, fp: null, problem: 'tags' }
-  const p = seriesProblem({ endpoint, metric, tags, counterType, step })
-  if (p) return { ...base, fp: null, problem: p.field }
-  return { ...base, fp: fingerprint({ endpoint, metric, tags }), problem: null }
+function evaluate(key: string): SeriesEntry {
+  const f = splitSeriesKey(key)
+  if (!f) return new SeriesEntry(null, 'series', '', '', '', '', 0)
+  const reject = (field: string) =>
+    new SeriesEntry(null, field, f.endpoint, f.metric, f.tags, f.counterType, f.step)
+  const tags = canonicalTags(f.tags)
+  if (tags === null) return reject('tags')
+  const p = seriesProblem({ ...f, tags })
+  if (p) return reject(p.field)
+  const fp = fingerprint({ endpoint: f.endpoint, metric: f.metric, tags })
+  return new SeriesEntry(fp, null, f.endpoint, f.metric, tags, f.counterType, f.step)
 }
 
 export const SERIES_COLUMNS = [

@@ -13,32 +13,34 @@ export async function writeBatch(store: Store, batch: PendingBatch): Promise<num
   if (batch.seriesRows.length) await store.insertTsv('series', SERIES_COLUMNS, batch.seriesRows.join(''))
   if (batch.endpointRows.length)
     await store.insertTsv('endpoints', ENDPOINT_COLUMNS, batch.endpointRows.join(''))
-  const unseen = batch.suspect.length ? await withoutStored(store, batch.suspect) : batch.suspect
-  const body = batch.fresh.toTsv() + unseen.toTsv()
-  await store.insertTsv('points', POINT_COLUMNS, body)
-  return batch.suspect.length - unseen.length
+  const unseen = batch.suspect.count ? await withoutStored(store, batch.suspect) : batch.suspect
+  await store.insertTsv('points', POINT_COLUMNS, batch.fresh.text + unseen.text)
+  return batch.suspect.count - unseen.count
 }
 
-/** The rows of `rows` that are not in the points table yet. */
+/** The rows of `rows` that are not in the points table yet (nor repeated within `rows`). */
 async function withoutStored(store: Store, rows: PointRows): Promise<PointRows> {
+  const fps = new Set<string>()
   let minTs = Number.POSITIVE_INFINITY
   let maxTs = 0
-  for (const t of rows.ts) {
-    if (t < minTs) minTs = t
-    if (t > maxTs) maxTs = t
+  for (const r of rows.lines()) {
+    fps.add(r.fp)
+    minTs = Math.min(minTs, r.ts)
+    maxTs = Math.max(maxTs, r.ts)
   }
   const stored = await store.query<{ fp: string; ts: number }>(
     sql`SELECT fp, ts FROM points
-        WHERE fp IN ${param.uint64s([...new Set(rows.fps)])}
+        WHERE fp IN ${param.uint64s([...fps])}
           AND ts BETWEEN ${param.uint32(minTs)} AND ${param.uint32(maxTs)}`,
   )
   const seen = new Set(stored.map((r) => `${r.fp}:${r.ts}`))
   const out = new PointRows()
-  for (let i = 0; i < rows.length; i++) {
-    const key = `${rows.fps[i]}:${rows.ts[i]}`
+  for (const r of rows.lines()) {
+    const key = `${r.fp}:${r.ts}`
     if (seen.has(key)) continue
     seen.add(key)
-    out.push(rows.fps[i]!, rows.ts[i]!, rows.values[i]!)
+    out.text += r.line
+    out.count++
   }
   return out
 }

@@ -20,6 +20,7 @@ const settings = {
   batchMaxWaitMs: 100,
   pullMessages: 64,
   maxAckPending: 1000,
+  ackWaitMs: 60_000,
   seriesRefreshSeconds: 600,
 }
 
@@ -123,15 +124,16 @@ describe('collector', () => {
       v: 1,
       source: { host: 'mixed', agent: 'test' },
       series: [
-        ['mixed', 'ok.metric', '', 'GAUGE', 10],
-        ['mixed', '', '', 'GAUGE', 10],
-        ['mixed', 'bad.type', '', 'ABSOLUTE', 10],
-        ['mixed', 'bad.step', '', 'GAUGE', 0],
-        ['mixed', 'bad.tags', 'oops', 'GAUGE', 10],
+        'mixed\tok.metric\t\tGAUGE\t10',
+        'mixed\t\t\tGAUGE\t10',
+        'mixed\tbad.type\t\tABSOLUTE\t10',
+        'mixed\tbad.step\t\tGAUGE\t0',
+        'mixed\tbad.tags\toops\tGAUGE\t10',
+        'mixed\ttoo\tmany\tfields\tGAUGE\t10',
       ],
-      refs: [0, 0, 1, 2, 3, 4, 0, 9],
-      ts: [1_800_000_000, 1_800_000_010, 1, 1, 1, 1, 1_800_000_020, 1],
-      values: [1, null, 1, 1, 1, 1, 3, 1],
+      refs: [0, 0, 1, 2, 3, 4, 0, 9, 5],
+      ts: [1_800_000_000, 1_800_000_010, 1, 1, 1, 1, 1_800_000_020, 1, 1],
+      values: [1, null, 1, 1, 1, 1, 3, 1, 1],
     }
     const before = await registry.getSingleMetric('peregrine_collector_points_rejected_total')?.get()
     const sumBy = (v: typeof before, field: string) =>
@@ -139,7 +141,7 @@ describe('collector', () => {
     await js.publish(metricsSubject('mixed'), encodeBatch(batch))
     await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 2, 10_000, 'good points')
     const after = await registry.getSingleMetric('peregrine_collector_points_rejected_total')?.get()
-    for (const field of ['value', 'metric', 'counterType', 'step', 'tags', 'refs'])
+    for (const field of ['value', 'metric', 'counterType', 'step', 'tags', 'refs', 'series'])
       expect(sumBy(after, field) - sumBy(before, field), field).toBe(1)
   })
 

@@ -32,6 +32,8 @@ function startCollectorProcess(): ChildProcess {
       COLLECTOR_OPS_PORT: '0',
       COLLECTOR_BATCH_POINTS: '15000',
       COLLECTOR_BATCH_WAIT_MS: '200',
+      // Messages the killed process held come back after this; the default minute would only slow the test.
+      COLLECTOR_ACK_WAIT_MS: '5000',
       SELF_METRICS_STEP: '3600',
       LOG_LEVEL: 'warn',
     },

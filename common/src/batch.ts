@@ -4,24 +4,39 @@ import type { SeriesDef } from './points.ts'
 /** Upper bounds of one batch message; larger messages are rejected whole. */
 export const MAX_BATCH_POINTS = 200_000
 export const MAX_BATCH_SERIES = 50_000
+const MAX_SERIES_KEY = 2048
 
 /**
  * A batch of points on the metrics stream, columnar so that a collector parses a few arrays of
  * numbers instead of one object per point: point i belongs to series[refs[i]] and has
  * timestamp ts[i] and value values[i] (null where the sender had no finite value).
- * Series carry the semantic fields unchecked; the collector rejects them point by point.
+ * Each series is one string, its key (see seriesKey): one allocation to parse and a ready-made
+ * cache key for the collector. Series are checked by the collector, point by point.
  */
 export const MetricBatchSchema = z.object({
   v: z.literal(1),
   source: z.object({ host: z.string().max(255), agent: z.string().max(64) }),
-  series: z
-    .array(z.tuple([z.string(), z.string(), z.string(), z.string(), z.number()]))
-    .max(MAX_BATCH_SERIES),
+  series: z.array(z.string().max(MAX_SERIES_KEY)).max(MAX_BATCH_SERIES),
   refs: z.array(z.number()).max(MAX_BATCH_POINTS),
   ts: z.array(z.number()).max(MAX_BATCH_POINTS),
   values: z.array(z.number().nullable()).max(MAX_BATCH_POINTS),
 })
 export type MetricBatch = z.infer<typeof MetricBatchSchema>
+
+/**
+ * A series as one string: endpoint, metric, tags, counterType and step separated by tabs. Tabs
+ * cannot occur inside the fields (control characters are rejected), so the split is unambiguous.
+ */
+export function seriesKey(s: SeriesDef): string {
+  return `${s.endpoint}\t${s.metric}\t${s.tags}\t${s.counterType}\t${s.step}`
+}
+
+/** The fields of a series key, unchecked; null when it does not have five fields. */
+export function splitSeriesKey(key: string) {
+  const f = key.split('\t')
+  if (f.length !== 5) return null
+  return { endpoint: f[0]!, metric: f[1]!, tags: f[2]!, counterType: f[3]!, step: Number(f[4]) }
+}
 
 /** Accumulates points into one MetricBatch, numbering each distinct series once. */
 export class BatchBuilder {
@@ -38,11 +53,11 @@ export class BatchBuilder {
   }
 
   add(series: SeriesDef, ts: number, value: number): void {
-    const key = `${series.endpoint}\n${series.metric}\n${series.tags}\n${series.counterType}\n${series.step}`
+    const key = seriesKey(series)
     let ref = this.#index.get(key)
     if (ref === undefined) {
       ref = this.#series.length
-      this.#series.push([series.endpoint, series.metric, series.tags, series.counterType, series.step])
+      this.#series.push(key)
       this.#index.set(key, ref)
     }
     this.#refs.push(ref)

@@ -74,6 +74,9 @@ export function parseTags(canonical: string): Tags {
   return tags
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/
+
 /** Why a series cannot be stored, naming the field; null when it is acceptable. */
 export function seriesProblem(s: {
   endpoint: string
@@ -84,6 +87,8 @@ export function seriesProblem(s: {
 }): { field: string; error: string } | null {
   if (s.endpoint.trim() === '') return { field: 'endpoint', error: 'endpoint is empty' }
   if (s.metric.trim() === '') return { field: 'metric', error: 'metric is empty' }
+  for (const field of ['endpoint', 'metric', 'tags'] as const)
+    if (CONTROL_CHARS.test(s[field])) return { field, error: `${field} contains control characters` }
   if (!(COUNTER_TYPES as readonly string[]).includes(s.counterType))
     return { field: 'counterType', error: 'counterType must be GAUGE, COUNTER or DERIVE' }
   if (!Number.isInteger(s.step) || s.step <= 0)

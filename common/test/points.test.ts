@@ -41,6 +41,9 @@ describe('point rules', () => {
     [{ step: 0 }, 'step'],
     [{ step: 1.5 }, 'step'],
     [{ metric: 'x'.repeat(500), tags: 'a=1234567890' }, 'metric'],
+    [{ metric: 'a\tb' }, 'metric'],
+    [{ endpoint: 'h\n' }, 'endpoint'],
+    [{ tags: 'k=v\u0000' }, 'tags'],
   ])('rejects %o naming %s', (patch, field) => {
     expect(seriesProblem({ ...ok, ...patch })?.field).toBe(field)
   })

@@ -24,8 +24,9 @@ const SERIES_COLUMNS = sql`fp, endpoint, metric, tags, counter_type, step, toUni
 export const MAX_SERIES_PER_QUERY = 500
 
 export function listEndpoints(store: Store, prefix: string, limit: number) {
-  return store.query<{ endpoint: string; agent: string; last_seen: number }>(
-    sql`SELECT endpoint, argMax(agent, last_seen) AS agent, toUnixTimestamp(max(last_seen)) AS last_seen
+  // The newest time is not aliased last_seen: ClickHouse would read argMax's last_seen as that alias.
+  return store.query<{ endpoint: string; agent: string; seen: number }>(
+    sql`SELECT endpoint, argMax(agent, last_seen) AS agent, toUnixTimestamp(max(last_seen)) AS seen
         FROM endpoints WHERE startsWith(endpoint, ${param.string(prefix)})
         GROUP BY endpoint ORDER BY endpoint LIMIT ${param.uint32(limit)}`,
   )
@@ -63,6 +64,8 @@ interface BucketRow {
   min: number
   max: number
   last: number
+  /** When `last` was measured: the newest point's time (raw), the bucket start (rollups). */
+  last_ts: number
 }
 
 const TABLES: Record<Resolution, string> = { raw: 'points', '1m': 'points_1m', '1h': 'points_1h' }
@@ -70,7 +73,9 @@ const TABLES: Record<Resolution, string> = { raw: 'points', '1m': 'points_1m', '
 /**
  * Points of `series` in [from, to], bucketed by `interval` from the chosen table. Grouping also
  * folds duplicates that ClickHouse has not merged yet. COUNTER/DERIVE come back as per-second
- * rates of each bucket's last value, so the query reaches one interval further back.
+ * rates of each bucket's last value, so the query reaches one interval further back. From raw
+ * points the rate divides by the time between those last values, so a bucket cut short by `to`
+ * still gets its true rate; rollups keep no such time and divide by the bucket distance.
  */
 export async function history(
   store: Store,
@@ -82,8 +87,10 @@ export async function history(
   const i = param.uint32(q.interval)
   const aggregates =
     q.resolution === 'raw'
-      ? sql`avg(value) AS avg, min(value) AS min, max(value) AS max, argMax(value, ts) AS last`
-      : sql`sum(sum) / sum(count) AS avg, min(min) AS min, max(max) AS max, argMaxMerge(last) AS last`
+      ? sql`avg(value) AS avg, min(value) AS min, max(value) AS max, argMax(value, ts) AS last,
+            max(ts) AS last_ts`
+      : sql`sum(sum) / sum(count) AS avg, min(min) AS min, max(max) AS max, argMaxMerge(last) AS last,
+            t AS last_ts`
   const hasCounters = series.some((s) => s.counter_type !== 'GAUGE')
   const from = hasCounters ? Math.max(0, q.from - q.interval) : q.from
   const rows = await store.query<BucketRow>(
@@ -108,10 +115,12 @@ export async function history(
     }
     if (s.counter_type !== 'GAUGE') {
       const rates = asRates(
-        { timestamps: buckets.map((b) => b.t), values: buckets.map((b) => b.last) },
+        { timestamps: buckets.map((b) => b.last_ts), values: buckets.map((b) => b.last) },
         s.counter_type,
       )
-      return { ...base, ...rates }
+      // Each rate is stamped with its bucket, like every other value.
+      const bucketOf = new Map(buckets.map((b) => [b.last_ts, b.t]))
+      return { ...base, timestamps: rates.timestamps.map((ts) => bucketOf.get(ts)!), values: rates.values }
     }
     const out = { ...base, timestamps: buckets.map((b) => b.t), values: buckets.map((b) => b.avg) }
     return summarised ? { ...out, min: buckets.map((b) => b.min), max: buckets.map((b) => b.max) } : out

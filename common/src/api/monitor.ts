@@ -23,6 +23,13 @@ const tagList = z
   .transform((v) => (Array.isArray(v) ? v : [v]))
   .default([])
 
+/** A rejected request (400): `field` names the query parameter at fault, `message` says why. */
+export const ErrorResponse = z.object({
+  error: z.string(),
+  field: z.string().optional(),
+  message: z.string(),
+})
+
 export const EndpointsQuery = z.object({
   prefix: z.string().max(255).default('').describe('Endpoint name prefix'),
   limit: limit(1000, 10_000),

@@ -1,6 +1,7 @@
 import {
   EndpointsQuery,
   EndpointsResponse,
+  ErrorResponse,
   HistoryQuery,
   HistoryResponse,
   LastQuery,
@@ -28,13 +29,13 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
         tags,
         summary: 'Endpoints with their last-seen time',
         querystring: EndpointsQuery,
-        response: { 200: EndpointsResponse },
+        response: { 200: EndpointsResponse, 400: ErrorResponse },
       },
     },
     async (req) => {
       const rows = await listEndpoints(store, req.query.prefix, req.query.limit)
       return {
-        endpoints: rows.map((e) => ({ endpoint: e.endpoint, agent: e.agent, lastSeen: Number(e.last_seen) })),
+        endpoints: rows.map((e) => ({ endpoint: e.endpoint, agent: e.agent, lastSeen: Number(e.seen) })),
       }
     },
   )
@@ -46,7 +47,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
         tags,
         summary: 'Search series by endpoint/metric prefix and tags',
         querystring: SeriesQuery,
-        response: { 200: SeriesResponse },
+        response: { 200: SeriesResponse, 400: ErrorResponse },
       },
     },
     async (req) => {
@@ -71,13 +72,20 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
         tags,
         summary: 'Points of the matching series over a range, raw or from a rollup; counters as rates',
         querystring: HistoryQuery,
-        response: { 200: HistoryResponse },
+        response: { 200: HistoryResponse, 400: ErrorResponse },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const now = nowSeconds()
       const to = req.query.to ?? now
-      const from = req.query.from ?? to - 3600
+      const from = req.query.from ?? Math.max(0, to - 3600)
+      // The schema checks from < to only when both are given; this covers the defaults.
+      if (from >= to)
+        return reply.code(400).send({
+          error: 'Bad Request',
+          field: 'from',
+          message: 'querystring.from: from must be before to',
+        })
       const series = (await matchingSeries(store, req.query.endpoint, req.query.metric, req.query.tags)).map(
         (s) => ({ ...s, step: Number(s.step) }),
       )
@@ -94,7 +102,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
         tags,
         summary: 'Newest value of the matching series',
         querystring: LastQuery,
-        response: { 200: LastResponse },
+        response: { 200: LastResponse, 400: ErrorResponse },
       },
     },
     async (req) => {

@@ -1,0 +1,180 @@
+// Ingest benchmark: N points of M series through NATS → collector → ClickHouse until queryable,
+// against inserting the same rows straight into ClickHouse in the same run.
+// Usage: npm run bench:ingest [-- --hosts 20 --metrics 500 --cycles 500]
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
+import { startCollector } from '@peregrine/collector'
+import { createLogger, createRegistry, migrate, Store, startNatsServer } from '@peregrine/common'
+import { tempDir } from '@peregrine/common/testing'
+import { connect } from 'nats'
+import { advance, fingerprints, hostSeries, rng, type Shape } from './data.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    hosts: { type: 'string', default: '20' },
+    metrics: { type: 'string', default: '500' },
+    cycles: { type: 'string', default: '500' },
+    batch: { type: 'string', default: '50000' },
+  },
+})
+const shape: Shape = {
+  hosts: Number(args.hosts),
+  metricsPerHost: Number(args.metrics),
+  cycles: Number(args.cycles),
+  step: 10,
+  start: Math.floor(Date.now() / 1000 / 86_400) * 86_400 - 86_400,
+}
+const batchPoints = Number(args.batch)
+const N = shape.hosts * shape.metricsPerHost * shape.cycles
+const retention = { rawDays: 30, rollup1mDays: 180, rollup1hDays: 730 }
+
+const dir = await tempDir('peregrine-bench-')
+const store = Store.open({ url: '', path: join(dir.path, 'ch') })
+await migrate(store, retention)
+const count = async (q: string) => Number((await store.query<{ n: string }>({ query: q, params: {} }))[0]?.n)
+
+/** The same rows the pipeline will store, as TabSeparated bodies of `batchPoints` rows. */
+function* directBodies(): Generator<string> {
+  const hosts = Array.from({ length: shape.hosts }, (_, h) => hostSeries(h, shape))
+  const fps = hosts.map(fingerprints)
+  const r = rng(42)
+  let body = ''
+  let rows = 0
+  for (let c = 0; c < shape.cycles; c++) {
+    const ts = shape.start + c * shape.step
+    for (let h = 0; h < hosts.length; h++) {
+      const values = advance(hosts[h]!, r)
+      const f = fps[h]!
+      for (let i = 0; i < values.length; i++) body += `${f[i]}\t${ts}\t${values[i]}\n`
+      rows += values.length
+      if (rows >= batchPoints) {
+        yield body
+        body = ''
+        rows = 0
+      }
+    }
+  }
+  if (body) yield body
+}
+
+async function direct(table: string): Promise<number> {
+  const bodies = [...directBodies()]
+  const t = performance.now()
+  for (const body of bodies) await store.insertTsv(table, ['fp', 'ts', 'value'], body)
+  return N / ((performance.now() - t) / 1000)
+}
+
+async function diskBytes(table: string): Promise<number> {
+  await store.command(`OPTIMIZE TABLE ${table} FINAL`)
+  return count(`SELECT sum(data_compressed_bytes) AS n FROM system.parts WHERE active AND table = '${table}'`)
+}
+
+console.log(
+  `points: ${N.toLocaleString()} (${shape.hosts * shape.metricsPerHost} series, ${shape.cycles} cycles), batch ${batchPoints}`,
+)
+
+// Reference 1: a bare narrow table with the same codecs and no rollups: the fastest direct insert.
+await store.command(`CREATE TABLE bare (fp UInt64 CODEC(ZSTD(1)), ts UInt32 CODEC(DoubleDelta, ZSTD(1)),
+  value Float64 CODEC(Delta, ZSTD(3))) ENGINE = MergeTree ORDER BY (fp, ts)`)
+const bareRate = await direct('bare')
+// Reference 2: Peregrine's points table, rollup views included.
+const schemaRate = await direct('points')
+for (const t of ['points', 'points_1m', 'points_1h']) await store.command(`TRUNCATE TABLE ${t}`)
+
+// End to end: the publisher process and the collector run at once.
+const nats = await startNatsServer({ dataDir: join(dir.path, 'nats') })
+const nc = await connect({ servers: nats.url })
+const collectorSettings = {
+  batchMaxPoints: batchPoints,
+  batchMaxWaitMs: 500,
+  pullMessages: 512,
+  maxAckPending: 20_000,
+  ackWaitMs: 60_000,
+  seriesRefreshSeconds: 600,
+}
+const lag = monitorEventLoopDelay({ resolution: 5 })
+
+/** Starts a collector and resolves with the seconds until all N points are inserted and queryable. */
+async function collectAll(since: () => number): Promise<number> {
+  const registry = createRegistry()
+  const collector = await startCollector(collectorSettings, {
+    nc,
+    store,
+    log: createLogger('bench', 'warn'),
+    registry,
+  })
+  const metric = registry.getSingleMetric('peregrine_collector_points_inserted_total')
+  const inserted = async () => (await metric?.get())?.values[0]?.value ?? 0
+  while ((await inserted()) < N) await sleep(20)
+  while ((await count('SELECT count() AS n FROM points')) < N) await sleep(20)
+  const seconds = (performance.now() - since()) / 1000
+  await collector.stop()
+  return seconds
+}
+
+lag.enable()
+const t0 = performance.now()
+const published = publish()
+const elapsed = await collectAll(() => t0)
+lag.disable()
+const { bytes: wireBytes, seconds: publishSeconds } = await published
+
+// Drain: the same N points already waiting in the stream, read by a fresh consumer; this is the
+// collector's own capacity, without the publisher competing for the two cores.
+const pointsBytes = await diskBytes('points')
+const rollupBytes = (await diskBytes('points_1m')) + (await diskBytes('points_1h'))
+const seriesBytes = await diskBytes('series')
+for (const t of ['points', 'points_1m', 'points_1h', 'series', 'endpoints'])
+  await store.command(`TRUNCATE TABLE ${t}`)
+await (await nc.jetstreamManager()).consumers.delete('PEREGRINE_METRICS', 'collector')
+const t1 = performance.now()
+const drainSeconds = await collectAll(() => t1)
+await nc.close()
+await nats.stop()
+
+function publish(): Promise<{ bytes: number; seconds: number }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'publisher.ts'), JSON.stringify({ url: nats.url, shape })],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  return new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+    })
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve({ ...JSON.parse(out), seconds: (performance.now() - t0) / 1000 })
+        : reject(new Error(`publisher exited with ${code}`)),
+    )
+  })
+}
+
+const e2eRate = N / elapsed
+const bareBytes = await diskBytes('bare')
+const result = {
+  points: N,
+  series: shape.hosts * shape.metricsPerHost,
+  e2ePointsPerSec: Math.round(e2eRate),
+  publishSeconds: +publishSeconds.toFixed(2),
+  drainPointsPerSec: Math.round(N / drainSeconds),
+  directBarePointsPerSec: Math.round(bareRate),
+  directSchemaPointsPerSec: Math.round(schemaRate),
+  ratioVsBare: +(e2eRate / bareRate).toFixed(3),
+  ratioVsSchema: +(e2eRate / schemaRate).toFixed(3),
+  drainRatioVsBare: +(N / drainSeconds / bareRate).toFixed(3),
+  drainRatioVsSchema: +(N / drainSeconds / schemaRate).toFixed(3),
+  bytesPerPointRaw: +(pointsBytes / N).toFixed(3),
+  bytesPerPointBare: +(bareBytes / N).toFixed(3),
+  bytesPerPointWithRollupsAndSeries: +((pointsBytes + rollupBytes + seriesBytes) / N).toFixed(3),
+  wireBytesPerPoint: +(wireBytes / N).toFixed(1),
+  collectorLagP99Ms: +(lag.percentile(99) / 1e6).toFixed(1),
+  collectorLagMaxMs: +(lag.max / 1e6).toFixed(1),
+}
+console.log(JSON.stringify(result, null, 2))
+await store.close()
+await dir.remove()

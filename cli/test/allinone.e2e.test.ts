@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { type TempDir, tempDir, waitFor } from '@peregrine/common/testing'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+
+const root = join(import.meta.dirname, '..', '..')
+let dir: TempDir
+let child: ChildProcess
+const logs: Record<string, unknown>[] = []
+
+const logged = (msg: string) => waitFor(() => logs.find((l) => l.msg === msg), 60_000, `log "${msg}"`)
+
+beforeAll(async () => {
+  dir = await tempDir('peregrine-e2e-')
+  child = spawn(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', 'all'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PEREGRINE_DATA: dir.path,
+      ALLINONE_NATS_PORT: '0',
+      DASHBOARD_PORT: '0',
+      AGENT_HTTP_PORT: '0',
+      AGENT_STEP: '1',
+      AGENT_HOSTNAME: 'e2e-host',
+      AGENT_SPOOL_DIR: join(dir.path, 'spool'),
+      COLLECTOR_BATCH_WAIT_MS: '200',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      logs.push(JSON.parse(line))
+    } catch {
+      logs.push({ msg: line })
+    }
+  })
+})
+
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL')
+  await dir?.remove()
+})
+
+it('runs all-in-one: a pushed point and this host’s cpu.idle come back from the API, and Ctrl-C stops it cleanly', async () => {
+  const api = String((await logged('dashboard listening')).url)
+  const agentPort = Number((await logged('agent started')).port)
+
+  const ts = Math.floor(Date.now() / 1000)
+  const push = await fetch(`http://127.0.0.1:${agentPort}/v1/push`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify([
+      {
+        endpoint: 'e2e-app',
+        metric: 'app.requests',
+        timestamp: ts,
+        step: 10,
+        value: 1234.5,
+        counterType: 'GAUGE',
+        tags: 'svc=web',
+      },
+    ]),
+  })
+  expect(push.status).toBe(200)
+
+  const history = await waitFor(
+    async () => {
+      const r = await fetch(
+        `${api}/api/v1/history?endpoint=e2e-app&metric=app.requests&from=${ts - 600}&to=${ts + 60}`,
+      )
+      const body = (await r.json()) as { series: { tags: string; timestamps: number[]; values: number[] }[] }
+      return body.series[0]?.values.length ? body : null
+    },
+    60_000,
+    'the pushed point',
+  )
+  expect(history.series[0]).toMatchObject({ tags: 'svc=web', timestamps: [ts - (ts % 10)], values: [1234.5] })
+
+  const cpu = await waitFor(
+    async () => {
+      const r = await fetch(`${api}/api/v1/last?endpoint=e2e-host&metric=cpu.idle`)
+      const body = (await r.json()) as { series: { tags: string; value: number | null }[] }
+      return body.series.find((s) => s.tags === '' && s.value !== null)
+    },
+    60_000,
+    "this host's cpu.idle",
+  )
+  expect(cpu.value).toBeGreaterThanOrEqual(0)
+  expect(cpu.value).toBeLessThanOrEqual(100)
+
+  const endpointsRes = await fetch(`${api}/api/v1/endpoints`)
+  const endpoints = (await endpointsRes.json()) as { endpoints: { endpoint: string }[] }
+  expect(endpointsRes.status, JSON.stringify(endpoints)).toBe(200)
+  expect(endpoints.endpoints.map((e) => e.endpoint)).toEqual(expect.arrayContaining(['e2e-app', 'e2e-host']))
+  expect((await fetch(`${api}/healthz`)).status).toBe(200)
+
+  child.kill('SIGINT')
+  const [code] = await once(child, 'exit')
+  expect(code).toBe(0)
+  expect(logs.some((l) => l.msg === 'stopped')).toBe(true)
+}, 120_000)
