@@ -28,8 +28,8 @@ export const agentSettings = {
   ),
   spoolDir: setting(
     'AGENT_SPOOL_DIR',
-    z.string().default('data/agent-spool'),
-    'Where batches wait while NATS is unreachable.',
+    z.string().default(''),
+    'Where batches wait while NATS is unreachable; empty: <PEREGRINE_DATA>/agent-spool.',
   ),
   spoolMaxBytes: setting(
     'AGENT_SPOOL_MAX_BYTES',

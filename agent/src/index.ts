@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import {
   BatchBuilder,
   encodeBatch,
@@ -38,7 +39,7 @@ export interface Agent {
 export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<Agent> {
   const { log } = deps
   const source = { host: config.hostname, agent: AGENT_VERSION }
-  const spool = await Spool.open(config.spoolDir, config.spoolMaxBytes)
+  const spool = await Spool.open(config.spoolDir || join(config.dataDir, 'agent-spool'), config.spoolMaxBytes)
   const publisher = new Publisher(deps.nc, metricsSubject(config.hostname), spool, log)
   const sources = deps.sources ?? hostSources({ proc: config.procPath, sys: config.sysPath })
   const m = agentMetrics(deps.registry, spool, publisher)

@@ -34,6 +34,7 @@ const config = (spoolDir: string): AgentConfig => ({
   natsUrl: '',
   logLevel: 'silent' as 'info',
   selfStep: 10,
+  dataDir: '',
   hostname: 'agent-test',
   step: 1,
   httpHost: '127.0.0.1',

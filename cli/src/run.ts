@@ -18,7 +18,7 @@ import type { NatsConnection } from 'nats'
 import type { AllInOneConfig } from './config.ts'
 import { type Stoppable, stopOnSignals } from './lifecycle.ts'
 
-async function openStore(c: ClickHouseConfig): Promise<Store> {
+async function openStore(c: ClickHouseConfig & { dataDir: string }): Promise<Store> {
   const store = Store.open({ url: c.clickhouseUrl, path: join(c.dataDir, 'clickhouse') })
   await migrate(store, {
     rawDays: c.retentionDays,

@@ -24,7 +24,6 @@ beforeAll(async () => {
       AGENT_HTTP_PORT: '0',
       AGENT_STEP: '1',
       AGENT_HOSTNAME: 'e2e-host',
-      AGENT_SPOOL_DIR: join(dir.path, 'spool'),
       COLLECTOR_BATCH_WAIT_MS: '200',
       LOG_LEVEL: 'info',
     },

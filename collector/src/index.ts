@@ -140,10 +140,10 @@ class BatchWriter {
     for (let attempt = 1; ; attempt++) {
       const end = this.metrics.insertSeconds.startTimer()
       try {
-        const skipped = await writeBatch(this.store, batch)
+        const repaired = await writeBatch(this.store, batch)
         end()
-        this.metrics.inserted.inc(batch.points - skipped)
-        this.metrics.duplicates.inc(skipped)
+        this.metrics.inserted.inc(batch.points)
+        if (repaired) this.metrics.repairs.inc()
         for (const m of batch.messages) m.ack()
         return
       } catch (err) {

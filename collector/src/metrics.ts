@@ -29,9 +29,9 @@ export function collectorMetrics(registry: Registry) {
       help: 'Points inserted',
       ...r,
     }),
-    duplicates: new Counter({
-      name: 'peregrine_collector_points_duplicate_total',
-      help: 'Re-delivered points found already stored and skipped',
+    repairs: new Counter({
+      name: 'peregrine_collector_rollup_repairs_total',
+      help: 'Batches with re-delivered or retried points whose rollup buckets were re-checked',
       ...r,
     }),
     insertFailures: new Counter({

@@ -22,24 +22,26 @@ export class PointRows {
     this.count += other.count
   }
 
-  /** The rows as (fp, ts, line) triples: only for the rare check of re-delivered points. */
-  *lines(): Generator<{ fp: string; ts: number; line: string }> {
-    let start = 0
-    while (start < this.text.length) {
-      const end = this.text.indexOf('\n', start)
-      const line = this.text.slice(start, end + 1)
-      const tab1 = line.indexOf('\t')
-      const tab2 = line.indexOf('\t', tab1 + 1)
-      yield { fp: line.slice(0, tab1), ts: Number(line.slice(tab1 + 1, tab2)), line }
-      start = end + 1
+  /** The series and time range the rows cover: only for the rare repair after re-delivery. */
+  extent(): { fps: string[]; minTs: number; maxTs: number } {
+    const fps = new Set<string>()
+    let minTs = Number.POSITIVE_INFINITY
+    let maxTs = 0
+    for (const line of this.text.split('\n')) {
+      if (line === '') continue
+      const [fp, ts] = line.split('\t')
+      fps.add(fp!)
+      minTs = Math.min(minTs, Number(ts))
+      maxTs = Math.max(maxTs, Number(ts))
     }
+    return { fps: [...fps], minTs, maxTs }
   }
 }
 
 /**
  * Everything one ClickHouse write will carry, and the messages to acknowledge once it succeeded.
- * Points of re-delivered messages are kept apart: they may already be stored, and are checked
- * before insert so that rollups do not count them twice.
+ * Points of re-delivered messages are kept apart: they may already be stored (or stored without
+ * their rollups), so their rollup buckets are repaired after the insert.
  */
 export class PendingBatch {
   fresh = new PointRows()

@@ -150,7 +150,7 @@ describe('collector', () => {
     await js.publish(metricsSubject('retry'), encodeBatch(hostBatch('retry', 1_800_003_600, 6, 10)))
     await waitFor(() => store.failures === 0, 10_000, 'the injected failure')
     await waitFor(
-      async () => (await metricValue('peregrine_collector_points_duplicate_total')) >= 60,
+      async () => (await metricValue('peregrine_collector_rollup_repairs_total')) >= 1,
       20_000,
       'retry',
     )

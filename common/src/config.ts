@@ -91,6 +91,11 @@ export const commonSettings = {
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     'Log level.',
   ),
+  dataDir: setting(
+    'PEREGRINE_DATA',
+    z.string().default('data'),
+    'Folder for local state: embedded ClickHouse, nats-server (all-in-one), agent spool.',
+  ),
   selfStep: setting(
     'SELF_METRICS_STEP',
     posNum(10),
@@ -104,11 +109,6 @@ export const clickhouseSettings = {
     'CLICKHOUSE_URL',
     z.string().default(''),
     'ClickHouse server URL (http://user:pass@host:8123/db). Empty: the embedded engine (chdb) in dataDir.',
-  ),
-  dataDir: setting(
-    'PEREGRINE_DATA',
-    z.string().default('data'),
-    'Folder for embedded ClickHouse and NATS data.',
   ),
   retentionDays: setting('RETENTION_DAYS', posNum(30), 'Days raw points are kept.'),
   retention1mDays: setting('RETENTION_1M_DAYS', posNum(180), 'Days 1-minute rollups are kept.'),

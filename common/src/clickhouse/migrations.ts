@@ -21,7 +21,7 @@ function rollup(table: string, seconds: number, partition: string): string[] {
       min SimpleAggregateFunction(min, Float64) CODEC(ZSTD(3)),
       max SimpleAggregateFunction(max, Float64) CODEC(ZSTD(3)),
       sum SimpleAggregateFunction(sum, Float64) CODEC(ZSTD(3)),
-      count SimpleAggregateFunction(sum, UInt64) CODEC(T64, ZSTD(1)),
+      count SimpleAggregateFunction(sum, Int64) CODEC(T64, ZSTD(1)),
       last AggregateFunction(argMax, Float64, UInt32) CODEC(ZSTD(3))
     ) ENGINE = AggregatingMergeTree
     PARTITION BY ${partition}
