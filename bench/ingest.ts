@@ -4,10 +4,11 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { startCollector } from '@peregrine/collector'
-import { createLogger, createRegistry, migrate, Store, startNatsServer } from '@peregrine/common'
+import { createLogger, createRegistry, ensureMetricsStream, migrate, Store, startNatsServer } from '@peregrine/common'
 import { tempDir } from '@peregrine/common/testing'
 import { connect } from 'nats'
 import { advance, fingerprints, hostSeries, rng, type Shape } from './data.ts'
@@ -17,7 +18,7 @@ const { values: args } = parseArgs({
     hosts: { type: 'string', default: '20' },
     metrics: { type: 'string', default: '500' },
     cycles: { type: 'string', default: '500' },
-    batch: { type: 'string', default: '50000' },
+    batch: { type: 'string', default: '100000' },
   },
 })
 const shape: Shape = {
@@ -115,12 +116,15 @@ async function collectAll(since: () => number): Promise<number> {
   return seconds
 }
 
+await ensureMetricsStream(await nc.jetstreamManager())
+const publisher = await startPublisher()
 lag.enable()
 const t0 = performance.now()
-const published = publish()
+publisher.go()
 const elapsed = await collectAll(() => t0)
 lag.disable()
-const { bytes: wireBytes, seconds: publishSeconds } = await published
+const publishSeconds = await publisher.done
+const wireBytes = publisher.bytes
 
 // Drain: the same N points already waiting in the stream, read by a fresh consumer; this is the
 // collector's own capacity, without the publisher competing for the two cores.
@@ -135,23 +139,21 @@ const drainSeconds = await collectAll(() => t1)
 await nc.close()
 await nats.stop()
 
-function publish(): Promise<{ bytes: number; seconds: number }> {
+/** Starts the load generator and waits until it has encoded every batch. */
+async function startPublisher() {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(import.meta.dirname, 'publisher.ts'), JSON.stringify({ url: nats.url, shape })],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['pipe', 'pipe', 'inherit'] },
   )
-  return new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-    })
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve({ ...JSON.parse(out), seconds: (performance.now() - t0) / 1000 })
-        : reject(new Error(`publisher exited with ${code}`)),
-    )
-  })
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const ready = JSON.parse((await lines.next()).value as string) as { bytes: number }
+  return {
+    bytes: ready.bytes,
+    go: () => child.stdin.write('go\n'),
+    /** Seconds from go until every batch was acknowledged by JetStream. */
+    done: lines.next().then(() => (performance.now() - t0) / 1000),
+  }
 }
 
 const e2eRate = N / elapsed

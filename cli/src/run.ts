@@ -28,10 +28,12 @@ async function openStore(c: ClickHouseConfig & { dataDir: string }): Promise<Sto
   return store
 }
 
-const natsHealth = (nc: NatsConnection) => async () => ({
-  ok: !nc.isClosed(),
-  detail: { nats: nc.isClosed() ? 'closed' : 'connected' },
-})
+/** Healthy when NATS is connected and, where the process uses it, ClickHouse answers. */
+const health = (nc: NatsConnection, store?: Store) => async () => {
+  const clickhouse = store ? (await store.client.ping()).success : true
+  const nats = !nc.isClosed()
+  return { ok: nats && clickhouse, detail: { nats: nats ? 'connected' : 'closed', clickhouse: clickhouse ? 'ok' : 'failing' } }
+}
 
 /** Process start-up shared by every mode: logger, signal handling, NATS connection. */
 async function boot(name: string, c: { logLevel: string; natsUrl: string }, before: Stoppable[] = []) {
@@ -63,7 +65,7 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
       store,
       log: child('dashboard'),
       registries: Object.values(registries),
-      health: natsHealth(nc),
+      health: health(nc, store),
     }),
   )
   parts.push(await startAgent(c.agent, { nc, log: child('agent'), registry: registries.agent }))
@@ -80,7 +82,7 @@ export async function runCollector(c: CollectorConfig): Promise<void> {
   const registries = [createRegistry(true), createRegistry()]
   parts.push(await startCollector(c, { nc, store, log, registry: registries[1]! }))
   if (c.opsPort) {
-    const ops = await startOpsServer({ host: c.opsHost, port: c.opsPort }, registries, natsHealth(nc))
+    const ops = await startOpsServer({ host: c.opsHost, port: c.opsPort }, registries, health(nc, store))
     parts.push({ stop: () => ops.close() })
   }
   parts.push(startSelfReport(nc, registries, { step: c.selfStep, log }))
@@ -91,7 +93,7 @@ export async function runDashboard(c: DashboardConfig): Promise<void> {
   const store = await openStore(c)
   parts.push({ stop: () => store.close() })
   const registries = [createRegistry(true)]
-  parts.push(await startDashboard(c, { store, log, registries, health: natsHealth(nc) }))
+  parts.push(await startDashboard(c, { store, log, registries, health: health(nc, store) }))
   parts.push(startSelfReport(nc, registries, { step: c.selfStep, log }))
 }
 

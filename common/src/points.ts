@@ -64,16 +64,6 @@ function formatTags(pairs: [string, string][]): string {
   return pairs.map(([k, v]) => `${k}=${v}`).join(',')
 }
 
-export function parseTags(canonical: string): Tags {
-  const tags: Tags = {}
-  if (canonical === '') return tags
-  for (const pair of canonical.split(',')) {
-    const eq = pair.indexOf('=')
-    tags[pair.slice(0, eq)] = pair.slice(eq + 1)
-  }
-  return tags
-}
-
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/
 

@@ -7,7 +7,6 @@ import {
   decodeBatch,
   encodeBatch,
   fingerprint,
-  parseTags,
   seriesProblem,
   tagsFromRecord,
   toFiniteNumber,
@@ -24,10 +23,8 @@ describe('tags', () => {
     expect(canonicalTags('novalue')).toBeNull()
     expect(canonicalTags('=v')).toBeNull()
   })
-  it('round-trips through a record', () => {
+  it('builds the same canonical text from a record', () => {
     expect(tagsFromRecord({ z: '1', a: '2' })).toBe('a=2,z=1')
-    expect(parseTags('a=2,z=1')).toEqual({ a: '2', z: '1' })
-    expect(parseTags('')).toEqual({})
   })
 })
 

@@ -72,8 +72,6 @@ const MIGRATIONS: Migration[] = [
   },
 ]
 
-export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0
-
 /**
  * Brings the schema to the latest version. Safe to run from several processes at once: every
  * statement is idempotent and a version is recorded only after all its statements succeeded.

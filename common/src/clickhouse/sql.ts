@@ -57,15 +57,6 @@ export function sql(strings: TemplateStringsArray, ...values: (Param | Ident | B
   return { query, params }
 }
 
-/** Joins fragments (e.g. optional WHERE conditions) with a separator. */
-export function join(parts: BoundQuery[], separator: string): BoundQuery {
-  if (parts.length === 0) return { query: '1', params: {} }
-  const strings = Object.assign(['', ...parts.slice(1).map(() => separator), ''], {
-    raw: [],
-  }) as unknown as TemplateStringsArray
-  return sql(strings, ...parts)
-}
-
 /** TabSeparated escaping for the few string columns the collector writes. */
 export function tsvEscape(s: string): string {
   return /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => TSV_ESCAPES[c] ?? c) : s
