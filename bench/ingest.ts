@@ -8,7 +8,14 @@ import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { startCollector } from '@peregrine/collector'
-import { createLogger, createRegistry, ensureMetricsStream, migrate, Store, startNatsServer } from '@peregrine/common'
+import {
+  createLogger,
+  createRegistry,
+  ensureMetricsStream,
+  migrate,
+  Store,
+  startNatsServer,
+} from '@peregrine/common'
 import { tempDir } from '@peregrine/common/testing'
 import { connect } from 'nats'
 import { advance, fingerprints, hostSeries, rng, type Shape } from './data.ts'

@@ -32,12 +32,18 @@ const lock = join(root, 'package-lock.json')
 const installed = join(root, 'node_modules', '.package-lock.json')
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
   say('installing npm dependencies (npm ci)')
-  const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' })
+  const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, encoding: 'utf8' })
   if (ci.status !== 0) {
     // npm 11 refuses a lockfile that lacks chdb's native packages for other platforms, which a
     // registry may not serve; `npm install` installs the same locked versions without them.
-    say('npm ci refused the lockfile; installing the locked versions with npm install')
+    const reason =
+      (ci.stderr ?? '').split('\n').find((l) => l.includes('Missing:') || l.includes('error')) ?? ''
+    say(
+      `npm ci refused (${reason.replace(/^npm error\s*/, '').trim()}); installing the locked versions with npm install`,
+    )
     run('npm', ['install', '--no-audit', '--no-fund'])
+  } else {
+    process.stderr.write(ci.stderr ?? '')
   }
 }
 

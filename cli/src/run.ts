@@ -32,7 +32,10 @@ async function openStore(c: ClickHouseConfig & { dataDir: string }): Promise<Sto
 const health = (nc: NatsConnection, store?: Store) => async () => {
   const clickhouse = store ? (await store.client.ping()).success : true
   const nats = !nc.isClosed()
-  return { ok: nats && clickhouse, detail: { nats: nats ? 'connected' : 'closed', clickhouse: clickhouse ? 'ok' : 'failing' } }
+  return {
+    ok: nats && clickhouse,
+    detail: { nats: nats ? 'connected' : 'closed', clickhouse: clickhouse ? 'ok' : 'failing' },
+  }
 }
 
 /** Process start-up shared by every mode: logger, signal handling, NATS connection. */

@@ -70,27 +70,20 @@ export class MemorySource implements MetricSource {
       start = end + 1
     }
 
-    if (memTotal !== undefined) {
-      const free = Math.min(memTotal, memAvailable ?? memFree + buffers + cached)
-      const used = memTotal - free
-      emit('mem.memtotal', memTotal, 'GAUGE')
-      emit('mem.memused', used, 'GAUGE')
-      emit('mem.memfree', free, 'GAUGE')
-      const freePct = percent(free, memTotal)
-      if (freePct !== undefined) emit('mem.memfree.percent', freePct, 'GAUGE')
-      const usedPct = percent(used, memTotal)
-      if (usedPct !== undefined) emit('mem.memused.percent', usedPct, 'GAUGE')
-    }
-    if (swapTotal !== undefined && swapFree !== undefined) {
-      const free = Math.min(swapTotal, swapFree)
-      const used = swapTotal - free
-      emit('mem.swaptotal', swapTotal, 'GAUGE')
-      emit('mem.swapused', used, 'GAUGE')
-      emit('mem.swapfree', free, 'GAUGE')
-      const usedPct = percent(used, swapTotal)
-      if (usedPct !== undefined) emit('mem.swapused.percent', usedPct, 'GAUGE')
-      const freePct = percent(free, swapTotal)
-      if (freePct !== undefined) emit('mem.swapfree.percent', freePct, 'GAUGE')
-    }
+    if (memTotal !== undefined) emitUsage(emit, 'mem', memTotal, memAvailable ?? memFree + buffers + cached)
+    if (swapTotal !== undefined && swapFree !== undefined) emitUsage(emit, 'swap', swapTotal, swapFree)
   }
+}
+
+/** mem.<kind>total, mem.<kind>used, mem.<kind>free and their percentages, as Open-Falcon names them. */
+function emitUsage(emit: Emit, kind: 'mem' | 'swap', total: number, available: number): void {
+  const free = Math.min(total, available)
+  const used = total - free
+  emit(`mem.${kind}total`, total, 'GAUGE')
+  emit(`mem.${kind}used`, used, 'GAUGE')
+  emit(`mem.${kind}free`, free, 'GAUGE')
+  const usedPct = percent(used, total)
+  if (usedPct !== undefined) emit(`mem.${kind}used.percent`, usedPct, 'GAUGE')
+  const freePct = percent(free, total)
+  if (freePct !== undefined) emit(`mem.${kind}free.percent`, freePct, 'GAUGE')
 }
