@@ -35,7 +35,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
     async (req) => {
       const rows = await listEndpoints(store, req.query.prefix, req.query.limit)
       return {
-        endpoints: rows.map((e) => ({ endpoint: e.endpoint, agent: e.agent, lastSeen: Number(e.seen) })),
+        endpoints: rows.map((e) => ({ endpoint: e.endpoint, agent: e.agent, lastSeen: e.seen })),
       }
     },
   )
@@ -58,8 +58,8 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
           metric: s.metric,
           tags: s.tags,
           counterType: s.counter_type,
-          step: Number(s.step),
-          lastSeen: Number(s.last_seen),
+          step: s.step,
+          lastSeen: s.last_seen,
         })),
       }
     },
@@ -86,9 +86,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
           field: 'from',
           message: 'querystring.from: from must be before to',
         })
-      const series = (await matchingSeries(store, req.query.endpoint, req.query.metric, req.query.tags)).map(
-        (s) => ({ ...s, step: Number(s.step) }),
-      )
+      const series = await matchingSeries(store, req.query.endpoint, req.query.metric, req.query.tags)
       const nativeStep = Math.min(...series.map((s) => s.step), 60)
       const choice = chooseResolution({ from, to, step: req.query.step }, nativeStep, retention, now)
       return { from, to, series: await history(store, series, { from, to, ...choice }) }
@@ -108,11 +106,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
     async (req) => {
       const series = await matchingSeries(store, req.query.endpoint, req.query.metric, req.query.tags)
       return {
-        series: await lastValues(
-          store,
-          series.map((s) => ({ ...s, step: Number(s.step) })),
-          nowSeconds(),
-        ),
+        series: await lastValues(store, series, nowSeconds()),
       }
     },
   )
