@@ -85,6 +85,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     ok: true,
     detail: { spooledBatches: spool.size, spoolBytes: spool.bytes },
   }))
+  // Open-Falcon scripts post JSON under any content type (curl -d sends a form type): read it all as JSON.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string))
+    } catch {
+      done(Object.assign(new Error('body is not JSON'), { statusCode: 400 }))
+    }
+  })
   app.post('/v1/push', async (req, reply) => {
     const { accepted, errors } = checkPush(req.body, Math.floor(Date.now() / 1000))
     if (pushed.size + accepted.length > config.maxPendingPush)

@@ -138,6 +138,15 @@ describe('agent', () => {
     expect(pushed.series).toEqual([`app-1\tapp.qps\t${tagsFromRecord({ svc: 'api' })}\tGAUGE\t60`])
     expect(pushed.ts).toEqual([ts - (ts % 60)])
 
+    const plain = await fetch(`http://127.0.0.1:${agent.port}/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: JSON.stringify([{ ...body[0], metric: 'app.form' }]),
+    })
+    expect(plain.status, 'a form content type, as curl -d sends').toBe(200)
+    const notJson = await fetch(`http://127.0.0.1:${agent.port}/v1/push`, { method: 'POST', body: '[{' })
+    expect(notJson.status).toBe(400)
+
     const bad = await fetch(`http://127.0.0.1:${agent.port}/v1/push`, {
       method: 'POST',
       body: '{"x":1}',
