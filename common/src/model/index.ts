@@ -1,0 +1,5 @@
+export * from './access.ts'
+export * from './resolve.ts'
+export * from './store.ts'
+export * from './strategy.ts'
+export * from './tree.ts'

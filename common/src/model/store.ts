@@ -1,0 +1,46 @@
+import type { NatsConnection } from 'nats'
+import { KvCollection, openConfigBuckets } from '../nats/kv.ts'
+import { AgentChecks, HostRecord, Subscription, Team, Token, User } from './access.ts'
+import { Strategy } from './strategy.ts'
+import { Tree, TreeDoc, type TreeDoc as TreeDocType } from './tree.ts'
+
+const TREE_ID = 'doc'
+
+/** Every configuration collection, each a typed family of keys in the NATS KV buckets. */
+export class ConfigStore {
+  private constructor(
+    readonly treeDoc: KvCollection<typeof TreeDoc>,
+    readonly hosts: KvCollection<typeof HostRecord>,
+    readonly strategies: KvCollection<typeof Strategy>,
+    readonly users: KvCollection<typeof User>,
+    readonly teams: KvCollection<typeof Team>,
+    readonly subscriptions: KvCollection<typeof Subscription>,
+    readonly tokens: KvCollection<typeof Token>,
+    readonly agentChecks: KvCollection<typeof AgentChecks>,
+  ) {}
+
+  static async open(nc: NatsConnection): Promise<ConfigStore> {
+    const { config, agents } = await openConfigBuckets(nc)
+    return new ConfigStore(
+      new KvCollection(config, 'tree', TreeDoc),
+      new KvCollection(config, 'host', HostRecord),
+      new KvCollection(config, 'strategy', Strategy),
+      new KvCollection(config, 'user', User),
+      new KvCollection(config, 'team', Team),
+      new KvCollection(config, 'subscription', Subscription),
+      new KvCollection(config, 'token', Token),
+      new KvCollection(agents, 'checks', AgentChecks),
+    )
+  }
+
+  /** The tree and its revision (0 when no tree was written yet). */
+  async tree(): Promise<{ tree: Tree; revision: number }> {
+    const v = await this.treeDoc.get(TREE_ID)
+    return { tree: new Tree(v?.value ?? { nodes: [] }), revision: v?.revision ?? 0 }
+  }
+
+  /** Writes the tree if it is still at `revision` (0: not written yet). */
+  saveTree(doc: TreeDocType, revision: number): Promise<number> {
+    return revision === 0 ? this.treeDoc.create(TREE_ID, doc) : this.treeDoc.update(TREE_ID, doc, revision)
+  }
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod'
+import { TagText } from './tree.ts'
+
+export const FUNCTIONS = ['all', 'max', 'min', 'sum', 'avg', 'diff', 'pdiff', 'lookup', 'stddev'] as const
+export const OPERATORS = ['==', '!=', '<', '<=', '>', '>='] as const
+export const PRIORITIES = [0, 1, 2, 3, 4, 5, 6] as const
+
+/** `#N` (the newest N points, Open-Falcon's way) or a duration such as `90s`, `5m`, `1h`. */
+export const Window = z
+  .string()
+  .regex(/^(#([1-9]\d{0,2})|[1-9]\d{0,5}[smh])$/, 'a window is #N (points) or a duration like 5m')
+/** A duration such as `30s`, `2m`, `1h`, `1d`. */
+export const Duration = z.string().regex(/^[1-9]\d{0,6}[smhd]$/, 'a duration like 30s, 2m, 1h or 1d')
+/** `HH:MM`, 24-hour clock. */
+const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM')
+
+export function durationSeconds(d: string): number {
+  const n = Number(d.slice(0, -1))
+  const unit = d.at(-1)
+  return n * (unit === 's' ? 1 : unit === 'm' ? 60 : unit === 'h' ? 3600 : 86_400)
+}
+
+const StrategyFields = z.object({
+  /** Unique within its node (or among expressions); how strategies-as-code refers to it. */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, _ . -; up to 63 characters'),
+  metric: z.string().min(1).max(255),
+  tags: TagText,
+  fn: z.enum(FUNCTIONS),
+  window: Window,
+  /** lookup(#M,N): how many of the window's values must satisfy. */
+  hits: z.number().int().positive().optional(),
+  operator: z.enum(OPERATORS).default('>'),
+  threshold: z.number().finite(),
+  /** The condition must hold this long before PROBLEM. */
+  hold: Duration.optional(),
+  /** No point for this long is itself a PROBLEM. */
+  nodata: Duration.optional(),
+  priority: z.number().int().min(0).max(6).default(3),
+  maxNotifications: z.number().int().min(0).max(1000).default(3),
+  minIntervalSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400 * 7)
+    .default(300),
+  activeWindow: z.object({ from: ClockTime, to: ClockTime }).optional(),
+  note: z.string().max(2000).default(''),
+  /** Teams notified. */
+  receivers: z.array(z.string().max(128)).max(50).default([]),
+  callbackUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
+  enabled: z.boolean().default(true),
+})
+
+function checkHits(s: { fn: string; window: string; hits?: number | undefined }, ctx: z.RefinementCtx): void {
+  if (s.fn === 'lookup') {
+    const n = s.window.startsWith('#') ? Number(s.window.slice(1)) : undefined
+    if (s.hits === undefined)
+      ctx.addIssue({ code: 'custom', path: ['hits'], message: 'lookup needs hits (M of N)' })
+    else if (n !== undefined && s.hits > n)
+      ctx.addIssue({ code: 'custom', path: ['hits'], message: 'hits cannot exceed the window' })
+  } else if (s.hits !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['hits'], message: 'hits is only for lookup' })
+  }
+}
+
+/** What ops write: everything but the identity the server assigns. */
+export const StrategySpec = StrategyFields.superRefine(checkHits)
+export type StrategySpec = z.infer<typeof StrategySpec>
+
+/**
+ * A stored strategy: bound to a tree node (applies to the node's hosts and below), or an
+ * expression (node null) that selects series by metric + tags across all endpoints.
+ */
+export const Strategy = StrategyFields.extend({ id: z.string(), node: z.string().nullable() }).superRefine(
+  checkHits,
+)
+export type Strategy = z.infer<typeof Strategy>
