@@ -63,7 +63,7 @@ export class KvCollection<S extends z.ZodType> {
 
   async get(id: string): Promise<Versioned<z.output<S>> | null> {
     const e = await this.kv.get(this.key(id))
-    if (!e || e.operation !== 'PUT' || e.length === 0) return null
+    if (e?.operation !== 'PUT' || e.length === 0) return null
     return { value: this.parse(e.json(), e.key), revision: e.revision }
   }
 

@@ -1,0 +1,40 @@
+import type { NatsConnection } from 'nats'
+import { z } from 'zod'
+
+export const AUDIT_STREAM = 'PEREGRINE_AUDIT'
+export const AUDIT_SUBJECT = 'peregrine.audit'
+
+/** One change to the configuration: who, what, before, after, when. */
+export const AuditRecord = z.object({
+  /** Unix milliseconds. */
+  at: z.number().int().nonnegative(),
+  /** Token name (and id) that made the change; 'system' for the server itself. */
+  actor: z.string().max(256),
+  action: z.enum(['create', 'update', 'delete', 'move']),
+  /** What kind of object: tree, host, strategy, user, team, subscription, token. */
+  kind: z.string().max(64),
+  /** Its id (tree path, host name, strategy id, …). */
+  id: z.string().max(1024),
+  /** JSON of the object before and after; null where it did not exist. Token secrets never appear. */
+  before: z.unknown().nullable(),
+  after: z.unknown().nullable(),
+})
+export type AuditRecord = z.infer<typeof AuditRecord>
+
+/** Publishes audit records to their stream (created if missing); the collector persists them. */
+export class AuditLog {
+  private constructor(private readonly nc: NatsConnection) {}
+
+  static async open(nc: NatsConnection): Promise<AuditLog> {
+    const jsm = await nc.jetstreamManager()
+    await jsm.streams.info(AUDIT_STREAM).catch(() =>
+      jsm.streams.add({ name: AUDIT_STREAM, subjects: [AUDIT_SUBJECT], max_age: 7 * 86_400 * 1e9 }),
+    )
+    return new AuditLog(nc)
+  }
+
+  async record(r: Omit<AuditRecord, 'at'>): Promise<void> {
+    const record = AuditRecord.parse({ ...r, at: Date.now() })
+    await this.nc.jetstream().publish(AUDIT_SUBJECT, Buffer.from(JSON.stringify(record)))
+  }
+}
