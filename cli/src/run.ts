@@ -65,6 +65,7 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
   )
   parts.push(
     await startDashboard(c.dashboard, {
+      nc,
       store,
       log: child('dashboard'),
       registries: Object.values(registries),
@@ -96,7 +97,7 @@ export async function runDashboard(c: DashboardConfig): Promise<void> {
   const store = await openStore(c)
   parts.push({ stop: () => store.close() })
   const registries = [createRegistry(true)]
-  parts.push(await startDashboard(c, { store, log, registries, health: health(nc, store) }))
+  parts.push(await startDashboard(c, { nc, store, log, registries, health: health(nc, store) }))
   parts.push(startSelfReport(nc, registries, { step: c.selfStep, log }))
 }
 

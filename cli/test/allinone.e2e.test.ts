@@ -45,6 +45,12 @@ afterAll(async () => {
 
 it('runs all-in-one: a pushed point and this host’s cpu.idle come back from the API, and Ctrl-C stops it cleanly', async () => {
   const api = String((await logged('dashboard listening')).url)
+  // Printed once on first start, outside the structured logs.
+  const token = String(
+    (await waitFor(() => logs.find((l) => String(l.msg).includes('admin token')), 10_000, 'admin token')).msg,
+  ).split(': ')[1]
+  const auth = { headers: { authorization: `Bearer ${token}` } }
+  expect((await fetch(`${api}/api/v1/endpoints`)).status, 'no token').toBe(401)
   const agentPort = Number((await logged('agent started')).port)
 
   const ts = Math.floor(Date.now() / 1000)
@@ -69,6 +75,7 @@ it('runs all-in-one: a pushed point and this host’s cpu.idle come back from th
     async () => {
       const r = await fetch(
         `${api}/api/v1/history?endpoint=e2e-app&metric=app.requests&from=${ts - 600}&to=${ts + 60}`,
+        auth,
       )
       const body = (await r.json()) as { series: { tags: string; timestamps: number[]; values: number[] }[] }
       return body.series[0]?.values.length ? body : null
@@ -80,7 +87,7 @@ it('runs all-in-one: a pushed point and this host’s cpu.idle come back from th
 
   const cpu = await waitFor(
     async () => {
-      const r = await fetch(`${api}/api/v1/last?endpoint=e2e-host&metric=cpu.idle`)
+      const r = await fetch(`${api}/api/v1/last?endpoint=e2e-host&metric=cpu.idle`, auth)
       const body = (await r.json()) as { series: { tags: string; value: number | null }[] }
       return body.series.find((s) => s.tags === '' && s.value !== null)
     },
@@ -90,7 +97,7 @@ it('runs all-in-one: a pushed point and this host’s cpu.idle come back from th
   expect(cpu.value).toBeGreaterThanOrEqual(0)
   expect(cpu.value).toBeLessThanOrEqual(100)
 
-  const endpointsRes = await fetch(`${api}/api/v1/endpoints`)
+  const endpointsRes = await fetch(`${api}/api/v1/endpoints`, auth)
   const endpoints = (await endpointsRes.json()) as { endpoints: { endpoint: string }[] }
   expect(endpointsRes.status, JSON.stringify(endpoints)).toBe(200)
   expect(endpoints.endpoints.map((e) => e.endpoint)).toEqual(expect.arrayContaining(['e2e-app', 'e2e-host']))

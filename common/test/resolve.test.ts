@@ -8,6 +8,7 @@ const node = (id: string, parent: string | null, extra: Partial<TreeNode> = {}):
   owners: [],
   note: '',
   excludes: [],
+  version: 1,
   ...extra,
 })
 

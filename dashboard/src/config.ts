@@ -13,6 +13,13 @@ export const dashboardSettings = {
   ...clickhouseSettings,
   host: setting('DASHBOARD_HOST', z.string().default('127.0.0.1'), 'Listen address of the API and UI.'),
   port: setting('DASHBOARD_PORT', num(8080), 'Listen port of the API and UI.'),
+  adminToken: setting(
+    'PEREGRINE_ADMIN_TOKEN',
+    z
+      .union([z.literal(''), z.string().regex(/^pgt_[0-9a-f]{12}_[0-9a-f]{64}$/, 'pgt_<12 hex>_<64 hex>')])
+      .default(''),
+    'The first admin token, used only when no token exists yet; empty: one is generated and printed once.',
+  ),
 }
 export type DashboardConfig = ConfigOf<typeof dashboardSettings>
 

@@ -1,6 +1,8 @@
 import fastifySwagger from '@fastify/swagger'
 import {
+  ConflictError,
   type HealthCheck,
+  InvalidValueError,
   type Logger,
   type Registry,
   registerOpsRoutes,
@@ -18,8 +20,14 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod'
+import { HttpError } from './auth.ts'
+import type { ConfigContext } from './config/context.ts'
 import type { Retention } from './resolution.ts'
+import { accessRoutes } from './routes/access.ts'
+import { hostRoutes } from './routes/hosts.ts'
 import { monitorRoutes } from './routes/monitor.ts'
+import { strategyRoutes } from './routes/strategies.ts'
+import { treeRoutes } from './routes/tree.ts'
 
 export interface ServerDeps {
   store: Store
@@ -27,6 +35,9 @@ export interface ServerDeps {
   registries: Registry[]
   health: HealthCheck
   retention: Retention
+  /** The configuration API and token authentication of every /api/v1 route. Without it (tests of
+   * the monitor queries only) the monitor routes answer without authentication. */
+  configApi?: ConfigContext
 }
 
 /** The dashboard's HTTP server: monitor API, OpenAPI document, health and metrics. */
@@ -40,6 +51,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    const known = knownError(err)
+    if (known) return reply.code(known.status).send({ error: known.error, message: known.message })
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issue = err.validation[0]
       const field = issue?.instancePath.replace(/^\//, '').replaceAll('/', '.') ?? ''
@@ -62,7 +75,35 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   })
   registerOpsRoutes(app, deps.registries, deps.health)
+  const ctx = deps.configApi
+  if (ctx) {
+    app.decorateRequest('principal', null)
+    app.addHook('onRequest', async (req) => {
+      if (req.url.startsWith('/api/v1/') && !req.url.startsWith('/api/v1/openapi.json'))
+        req.principal = await ctx.auth.authenticate(req.headers.authorization)
+    })
+    treeRoutes(app, ctx)
+    hostRoutes(app, ctx)
+    strategyRoutes(app, ctx)
+    accessRoutes(app, ctx)
+  }
   monitorRoutes(app, deps.store, deps.retention)
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
+}
+
+/** Errors with a meaning for the caller: status and message. */
+function knownError(err: Error): { status: number; error: string; message: string } | null {
+  if (err instanceof HttpError)
+    return { status: err.statusCode, error: STATUS_TEXT[err.statusCode] ?? 'Error', message: err.message }
+  if (err instanceof ConflictError) return { status: 409, error: 'Conflict', message: err.message }
+  if (err instanceof InvalidValueError) return { status: 400, error: 'Bad Request', message: err.message }
+  return null
+}
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
 }

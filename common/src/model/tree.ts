@@ -41,6 +41,8 @@ export const TreeNode = z.object({
   owners: z.array(z.string().max(255)).max(50).default([]),
   note: z.string().max(2000).default(''),
   excludes: z.array(Exclusion).max(200).default([]),
+  /** Bumped on every change of this node: edits name the version they read (compare-and-set). */
+  version: z.number().int().positive().default(1),
 })
 export type TreeNode = z.infer<typeof TreeNode>
 

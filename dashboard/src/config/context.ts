@@ -1,0 +1,33 @@
+import type { AuditLog, AuditRecord, ConfigStore, Store } from '@peregrine/common'
+import type { FastifyRequest } from 'fastify'
+import type { Authenticator, Principal } from '../auth.ts'
+
+/** What the configuration routes work with. */
+export interface ConfigContext {
+  config: ConfigStore
+  audit: AuditLog
+  auth: Authenticator
+  /** ClickHouse, for what agents reported (host last-seen, unassigned hosts). */
+  store: Store
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+}
+
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw new Error('route registered without authentication')
+  return req.principal
+}
+
+/** Records a change under the caller's token name. */
+export function audit(
+  ctx: ConfigContext,
+  req: FastifyRequest,
+  r: Pick<AuditRecord, 'action' | 'kind' | 'id' | 'before' | 'after'>,
+): Promise<void> {
+  const p = principalOf(req)
+  return ctx.audit.record({ ...r, actor: `${p.name} (${p.tokenId})` })
+}

@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto'
+import {
+  IdParam,
+  type KvCollection,
+  NameParam,
+  RevisionQuery,
+  SubscriptionCreate,
+  TeamWrite,
+  TokenCreate,
+  UserWrite,
+} from '@peregrine/common'
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { z } from 'zod'
+import { HttpError, hashSecret, mintToken, outranks, requireRole, requireScope } from '../auth.ts'
+import { audit, type ConfigContext, principalOf } from '../config/context.ts'
+import { nodeAt } from '../config/tree-ops.ts'
+
+/** Users, teams, subscriptions of teams to subtrees, and API tokens. Writes need the admin role. */
+export function accessRoutes(app: FastifyInstance, ctx: ConfigContext): void {
+  namedRoutes(app, ctx, 'users', 'user', ctx.config.users, UserWrite)
+  namedRoutes(app, ctx, 'teams', 'team', ctx.config.teams, TeamWrite)
+  subscriptionRoutes(app, ctx)
+  tokenRoutes(app, ctx)
+}
+
+/** List, read, create-or-update (by name, with revision) and delete for a named collection. */
+function namedRoutes<S extends z.ZodType<{ name: string }>>(
+  app: FastifyInstance,
+  ctx: ConfigContext,
+  plural: string,
+  kind: string,
+  collection: KvCollection<S>,
+  body: z.ZodType<z.input<S> & { name: string; revision?: number | undefined }>,
+): void {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const tags = ['access']
+  r.get(`/api/v1/${plural}`, { schema: { tags } }, async () => ({
+    [plural]: (await collection.list()).map((v) => ({ ...v.value, revision: v.revision })),
+  }))
+  r.get(`/api/v1/${plural}/:name`, { schema: { tags, params: NameParam } }, async (req) => {
+    const v = await collection.get(req.params.name)
+    if (!v) throw new HttpError(404, `no ${kind} ${req.params.name}`)
+    return { ...v.value, revision: v.revision }
+  })
+  r.put(
+    `/api/v1/${plural}/:name`,
+    {
+      schema: {
+        tags,
+        summary: `Create (no revision) or update (with the revision read) a ${kind}`,
+        params: NameParam,
+        body,
+      },
+    },
+    async (req) => {
+      requireRole(principalOf(req), 'admin')
+      const { revision, ...value } = req.body as z.infer<typeof body>
+      if (value.name !== req.params.name) throw new HttpError(400, 'name in the body and the path differ')
+      const before = await collection.get(req.params.name)
+      const next =
+        revision === undefined
+          ? await collection.create(req.params.name, value as z.input<S>)
+          : await collection.update(req.params.name, value as z.input<S>, revision)
+      await audit(ctx, req, {
+        action: before ? 'update' : 'create',
+        kind,
+        id: req.params.name,
+        before: before?.value ?? null,
+        after: value,
+      })
+      return { ...value, revision: next }
+    },
+  )
+  r.delete(
+    `/api/v1/${plural}/:name`,
+    { schema: { tags, params: NameParam, querystring: RevisionQuery } },
+    async (req, reply) => {
+      requireRole(principalOf(req), 'admin')
+      const before = await collection.get(req.params.name)
+      if (!before) throw new HttpError(404, `no ${kind} ${req.params.name}`)
+      await collection.delete(req.params.name, req.query.revision)
+      await audit(ctx, req, {
+        action: 'delete',
+        kind,
+        id: req.params.name,
+        before: before.value,
+        after: null,
+      })
+      return reply.code(204).send()
+    },
+  )
+}
+
+function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const tags = ['access']
+  r.get('/api/v1/subscriptions', { schema: { tags } }, async () => {
+    const { tree } = await ctx.config.tree()
+    const list = await ctx.config.subscriptions.list()
+    return {
+      subscriptions: list.map((s) => ({
+        ...s.value,
+        node: tree.path(s.value.node) ?? null,
+        revision: s.revision,
+      })),
+    }
+  })
+  r.post('/api/v1/subscriptions', { schema: { tags, body: SubscriptionCreate } }, async (req, reply) => {
+    const p = principalOf(req)
+    requireRole(p, 'admin')
+    requireScope(p, req.body.node)
+    const { tree } = await ctx.config.tree()
+    if (!(await ctx.config.teams.get(req.body.team))) throw new HttpError(404, `no team ${req.body.team}`)
+    const sub = {
+      ...req.body,
+      id: `sub_${randomBytes(6).toString('hex')}`,
+      node: nodeAt(tree, req.body.node).id,
+    }
+    const revision = await ctx.config.subscriptions.create(sub.id, sub)
+    await audit(ctx, req, { action: 'create', kind: 'subscription', id: sub.id, before: null, after: sub })
+    return reply.code(201).send({ ...sub, node: req.body.node, revision })
+  })
+  r.delete(
+    '/api/v1/subscriptions/:id',
+    { schema: { tags, params: IdParam, querystring: RevisionQuery } },
+    async (req, reply) => {
+      requireRole(principalOf(req), 'admin')
+      const before = await ctx.config.subscriptions.get(req.params.id)
+      if (!before) throw new HttpError(404, `no subscription ${req.params.id}`)
+      await ctx.config.subscriptions.delete(req.params.id, req.query.revision)
+      await audit(ctx, req, {
+        action: 'delete',
+        kind: 'subscription',
+        id: req.params.id,
+        before: before.value,
+        after: null,
+      })
+      return reply.code(204).send()
+    },
+  )
+}
+
+function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const tags = ['access']
+  /** Tokens as shown: never the hash. */
+  const view = ({ hash: _hash, ...t }: { hash: string } & Record<string, unknown>) => t
+
+  r.get('/api/v1/tokens', { schema: { tags } }, async (req) => {
+    requireRole(principalOf(req), 'admin')
+    return {
+      tokens: (await ctx.config.tokens.list()).map((t) => ({ ...view(t.value), revision: t.revision })),
+    }
+  })
+  r.post(
+    '/api/v1/tokens',
+    {
+      schema: {
+        tags,
+        summary: 'Create a token; its text is returned once and only its hash is kept',
+        body: TokenCreate,
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req)
+      requireRole(p, 'admin')
+      requireScope(p, req.body.scope)
+      if (!outranks(p, req.body.role)) throw new HttpError(403, 'a token cannot grant more than its own role')
+      const minted = mintToken()
+      const token = {
+        ...req.body,
+        id: minted.id,
+        hash: hashSecret(minted.secret),
+        createdAt: Date.now(),
+        createdBy: p.name,
+      }
+      await ctx.config.tokens.create(token.id, token)
+      await audit(ctx, req, {
+        action: 'create',
+        kind: 'token',
+        id: token.id,
+        before: null,
+        after: view(token),
+      })
+      return reply.code(201).send({ ...view(token), token: minted.text })
+    },
+  )
+  r.delete('/api/v1/tokens/:id', { schema: { tags, params: IdParam } }, async (req, reply) => {
+    const p = principalOf(req)
+    requireRole(p, 'admin')
+    const before = await ctx.config.tokens.get(req.params.id)
+    if (!before) throw new HttpError(404, `no token ${req.params.id}`)
+    requireScope(p, before.value.scope)
+    await ctx.config.tokens.delete(req.params.id)
+    await audit(ctx, req, {
+      action: 'delete',
+      kind: 'token',
+      id: req.params.id,
+      before: view(before.value),
+      after: null,
+    })
+    return reply.code(204).send()
+  })
+}

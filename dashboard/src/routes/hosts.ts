@@ -1,0 +1,121 @@
+import { HostBindings, HostParam, StrategyResolver } from '@peregrine/common'
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { canRead, HttpError, requireRole, requireScope } from '../auth.ts'
+import { audit, type ConfigContext, principalOf } from '../config/context.ts'
+import { nodeAt } from '../config/tree-ops.ts'
+import { listEndpoints } from '../queries.ts'
+
+/** Hosts: their bindings to tree nodes, the strategies that apply to them, and unassigned ones. */
+export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const tags = ['hosts']
+
+  r.get(
+    '/api/v1/hosts',
+    { schema: { tags, summary: 'Bound hosts with their nodes, last seen and agent version' } },
+    async (req) => {
+      const p = principalOf(req)
+      const [{ tree }, records, seen] = await Promise.all([
+        ctx.config.tree(),
+        ctx.config.hosts.list(),
+        lastSeen(ctx),
+      ])
+      const hosts = records
+        .map((h) => ({
+          ...h.value,
+          nodes: h.value.nodes.map((n) => tree.path(n) ?? n),
+          revision: h.revision,
+          ...seen.get(h.value.host),
+        }))
+        .filter((h) => p.scope === '' || h.nodes.some((n) => canRead(p, n)))
+      return { hosts: hosts.sort((a, b) => a.host.localeCompare(b.host)) }
+    },
+  )
+
+  r.get(
+    '/api/v1/hosts/unassigned',
+    { schema: { tags, summary: 'Hosts whose agent reports but that no tree node holds' } },
+    async () => {
+      const [records, seen] = await Promise.all([ctx.config.hosts.list(), lastSeen(ctx)])
+      const bound = new Set(records.filter((h) => h.value.nodes.length > 0).map((h) => h.value.host))
+      const hosts = [...seen.entries()].filter(([host, s]) => s.agentVersion && !bound.has(host))
+      return { hosts: hosts.map(([host, s]) => ({ host, ...s })) }
+    },
+  )
+
+  r.put(
+    '/api/v1/hosts/:host/nodes',
+    {
+      schema: {
+        tags,
+        summary: 'Bind a host to tree nodes (replaces its bindings)',
+        params: HostParam,
+        body: HostBindings,
+      },
+    },
+    async (req) => {
+      const p = principalOf(req)
+      requireRole(p, 'editor')
+      const { tree } = await ctx.config.tree()
+      const ids = req.body.nodes.map((path) => {
+        requireScope(p, path)
+        return nodeAt(tree, path).id
+      })
+      const current = await ctx.config.hosts.get(req.params.host)
+      // Bindings outside the caller's scope are not the caller's to drop.
+      for (const n of current?.value.nodes ?? []) if (!ids.includes(n)) requireScope(p, tree.path(n) ?? '')
+      const record = { ...current?.value, host: req.params.host, nodes: [...new Set(ids)] }
+      const revision =
+        req.body.revision === 0
+          ? await ctx.config.hosts.create(req.params.host, record)
+          : await ctx.config.hosts.update(req.params.host, record, req.body.revision)
+      await audit(ctx, req, {
+        action: current ? 'update' : 'create',
+        kind: 'host',
+        id: req.params.host,
+        before: current?.value ?? null,
+        after: record,
+      })
+      return { ...record, nodes: req.body.nodes, revision }
+    },
+  )
+
+  r.get(
+    '/api/v1/hosts/:host/strategies',
+    {
+      schema: {
+        tags,
+        summary: 'The strategies that apply to a host, with the node each comes from',
+        params: HostParam,
+      },
+    },
+    async (req) => {
+      const p = principalOf(req)
+      const [{ tree }, record, strategies] = await Promise.all([
+        ctx.config.tree(),
+        ctx.config.hosts.get(req.params.host),
+        ctx.config.strategies.list(),
+      ])
+      if (!record) throw new HttpError(404, `host ${req.params.host} is not bound to the tree`)
+      const paths = record.value.nodes.map((n) => tree.path(n) ?? '')
+      if (p.scope !== '' && !paths.some((path) => canRead(p, path)))
+        throw new HttpError(403, `host ${req.params.host} is outside the token's scope ${p.scope}`)
+      const resolver = new StrategyResolver(
+        tree,
+        strategies.map((s) => s.value),
+      )
+      return {
+        host: req.params.host,
+        strategies: resolver
+          .forHost(record.value.nodes)
+          .map((e) => ({ ...e.strategy, from: tree.path(e.node) })),
+      }
+    },
+  )
+}
+
+async function lastSeen(ctx: ConfigContext) {
+  const rows = await listEndpoints(ctx.store, '', 100_000)
+  return new Map(rows.map((e) => [e.endpoint, { lastSeen: e.seen, agentVersion: e.agent }]))
+}
