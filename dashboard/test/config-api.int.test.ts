@@ -306,6 +306,17 @@ describe('roles and scopes', () => {
           return as(t).put(`/api/v1/users/${name}`, { name })
         },
       ],
+      [
+        'team',
+        (t: string) => {
+          const name = `t${Math.random().toString(36).slice(2, 8)}`
+          return as(t).put(`/api/v1/teams/${name}`, { name, members: ['alice'] })
+        },
+      ],
+      [
+        'subscription',
+        (t: string) => as(t).post('/api/v1/subscriptions', { team: 'sre', node: 'corp', priorities: [0, 1] }),
+      ],
       ['token', (t: string) => as(t).post('/api/v1/tokens', { name: 'x', role: 'viewer' })],
     ] as const
     const allowed: Record<string, string[]> = {
@@ -313,8 +324,11 @@ describe('roles and scopes', () => {
       deployer: [],
       editor: ['tree', 'strategy', 'host'],
     }
+    expect((await as(admin).put('/api/v1/teams/sre', { name: 'sre', members: [] })).status).toBe(200)
     for (const [role, token] of Object.entries(tokens)) {
       for (const url of [
+        '/api/v1/teams',
+        '/api/v1/subscriptions',
         '/api/v1/tree',
         '/api/v1/strategies',
         '/api/v1/hosts',
@@ -328,8 +342,8 @@ describe('roles and scopes', () => {
         else expect(status, `${role} writes ${family}`).toBe(403)
       }
     }
-    const user = await as(admin).put('/api/v1/users/alice', { name: 'alice', email: 'alice@example.com' })
-    expect(user.status).toBe(200)
+    for (const [family, write] of writes)
+      expect((await write(admin)).status, `admin writes ${family}`).toBeLessThan(300)
   })
 
   it('keeps a scoped token inside its subtree', async () => {
