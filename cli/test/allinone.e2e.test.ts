@@ -103,6 +103,30 @@ it('runs all-in-one: a pushed point and this host’s cpu.idle come back from th
   expect(endpoints.endpoints.map((e) => e.endpoint)).toEqual(expect.arrayContaining(['e2e-app', 'e2e-host']))
   expect((await fetch(`${api}/healthz`)).status).toBe(200)
 
+  // A configuration change is audited: published by the API, persisted by the collector.
+  const created = await fetch(`${api}/api/v1/tree`, {
+    method: 'POST',
+    headers: { ...auth.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ path: 'e2e', note: 'end to end' }),
+  })
+  expect(created.status).toBe(201)
+  const audit = await waitFor(
+    async () => {
+      const r = await fetch(`${api}/api/v1/audit?kind=tree&id=e2e`, auth)
+      const body = (await r.json()) as {
+        records: { action: string; actor: string; after: { note: string } }[]
+      }
+      return body.records[0]
+    },
+    30_000,
+    'the audit record',
+  )
+  expect(audit).toMatchObject({
+    action: 'create',
+    actor: expect.stringContaining('admin'),
+    after: { note: 'end to end' },
+  })
+
   child.kill('SIGINT')
   const [code] = await once(child, 'exit')
   expect(code).toBe(0)

@@ -1,6 +1,7 @@
 import { setImmediate as setImmediatePromise } from 'node:timers/promises'
 import type { Logger, Registry, Store } from '@peregrine/common'
 import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats'
+import { startAuditConsumer } from './audit.ts'
 import type { CollectorConfig } from './config.ts'
 import { metricsConsumer } from './consumer.ts'
 import { type IngestState, ingestMessage } from './ingest.ts'
@@ -44,6 +45,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
   const { log } = deps
   const metrics = collectorMetrics(deps.registry)
   const consumer = await metricsConsumer(deps.nc, config)
+  const audit = await startAuditConsumer(deps.nc, deps.store, log, deps.registry)
   const state: IngestState = {
     cache: new SeriesCache(),
     seriesRefreshSeconds: config.seriesRefreshSeconds,
@@ -102,12 +104,14 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
 
   return {
     async stop() {
+      const auditStopped = audit.stop()
       stopping = true
       clearInterval(timer)
       await messages.close()
       await loop
       await rotate()
       await writer.drain()
+      await auditStopped
     },
   }
 }

@@ -1,3 +1,4 @@
+export * from './api/audit.ts'
 export * from './api/config.ts'
 export * from './api/monitor.ts'
 export * from './batch.ts'

@@ -24,6 +24,7 @@ import { HttpError } from './auth.ts'
 import type { ConfigContext } from './config/context.ts'
 import type { Retention } from './resolution.ts'
 import { accessRoutes } from './routes/access.ts'
+import { auditRoutes } from './routes/audit.ts'
 import { hostRoutes } from './routes/hosts.ts'
 import { monitorRoutes } from './routes/monitor.ts'
 import { strategyRoutes } from './routes/strategies.ts'
@@ -86,6 +87,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     hostRoutes(app, ctx)
     strategyRoutes(app, ctx)
     accessRoutes(app, ctx)
+    auditRoutes(app, ctx)
   }
   monitorRoutes(app, deps.store, deps.retention)
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())

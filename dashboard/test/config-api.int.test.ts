@@ -365,6 +365,31 @@ describe('roles and scopes', () => {
 })
 
 describe('audit', () => {
+  it('serves the persisted history to whole-tree tokens only', async () => {
+    const at = Date.now()
+    await store.insertTsv(
+      'audit',
+      ['at', 'actor', 'kind', 'id', 'before', 'after', 'action'],
+      `${(at / 1000).toFixed(3)}\tadmin (x)\tstrategy\ts_1\t\t{"threshold":90}\tcreate\n`,
+    )
+    const r = await as(admin).get('/api/v1/audit?kind=strategy&id=s_1')
+    expect(r.status).toBe(200)
+    expect(r.body.records).toEqual([
+      {
+        at,
+        actor: 'admin (x)',
+        action: 'create',
+        kind: 'strategy',
+        id: 's_1',
+        before: null,
+        after: { threshold: 90 },
+      },
+    ])
+    const scoped = await tokenFor('viewer', 'corp.web')
+    expect((await as(scoped).get('/api/v1/audit')).status).toBe(403)
+    expect((await as(admin).get('/api/v1/audit?limit=0')).body.field).toBe('limit')
+  })
+
   it('publishes every change with who, what, before and after', async () => {
     const jsm = await nc.jetstreamManager()
     const before = (await jsm.streams.info(AUDIT_STREAM)).state.messages

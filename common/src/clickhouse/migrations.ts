@@ -70,6 +70,29 @@ const MIGRATIONS: Migration[] = [
       ORDER BY endpoint`,
     ],
   },
+  {
+    version: 2,
+    name: 'audit',
+    statements: [
+      // One row per configuration change, from the audit stream. before/after are JSON text, ''
+      // for null. Kept 400 days. A write retried after it was in fact stored is the same block,
+      // which the deduplication window drops; a crash between insert and ack can still leave an
+      // exact duplicate row, which readers fold with DISTINCT.
+      `CREATE TABLE IF NOT EXISTS audit (
+        at DateTime64(3),
+        actor LowCardinality(String),
+        action LowCardinality(String),
+        kind LowCardinality(String),
+        id String,
+        before String CODEC(ZSTD(3)),
+        after String CODEC(ZSTD(3))
+      ) ENGINE = MergeTree
+      PARTITION BY toYYYYMM(at)
+      ORDER BY (kind, id, at)
+      TTL toDateTime(at) + INTERVAL 400 DAY
+      SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000`,
+    ],
+  },
 ]
 
 /**

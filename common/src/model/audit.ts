@@ -1,5 +1,6 @@
-import type { NatsConnection } from 'nats'
+import type { JetStreamManager, NatsConnection } from 'nats'
 import { z } from 'zod'
+import { isNotFound } from '../nats/streams.ts'
 
 export const AUDIT_STREAM = 'PEREGRINE_AUDIT'
 export const AUDIT_SUBJECT = 'peregrine.audit'
@@ -21,15 +22,25 @@ export const AuditRecord = z.object({
 })
 export type AuditRecord = z.infer<typeof AuditRecord>
 
+/**
+ * Creates the audit stream if it is missing; an existing one is left as it is. Shared by the
+ * publisher and the collector, whichever starts first.
+ */
+export async function ensureAuditStream(jsm: JetStreamManager): Promise<void> {
+  try {
+    await jsm.streams.info(AUDIT_STREAM)
+  } catch (err) {
+    if (!isNotFound(err)) throw err
+    await jsm.streams.add({ name: AUDIT_STREAM, subjects: [AUDIT_SUBJECT], max_age: 7 * 86_400 * 1e9 })
+  }
+}
+
 /** Publishes audit records to their stream (created if missing); the collector persists them. */
 export class AuditLog {
   private constructor(private readonly nc: NatsConnection) {}
 
   static async open(nc: NatsConnection): Promise<AuditLog> {
-    const jsm = await nc.jetstreamManager()
-    await jsm.streams.info(AUDIT_STREAM).catch(() =>
-      jsm.streams.add({ name: AUDIT_STREAM, subjects: [AUDIT_SUBJECT], max_age: 7 * 86_400 * 1e9 }),
-    )
+    await ensureAuditStream(await nc.jetstreamManager())
     return new AuditLog(nc)
   }
 

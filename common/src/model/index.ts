@@ -1,6 +1,6 @@
 export * from './access.ts'
+export * from './audit.ts'
 export * from './resolve.ts'
 export * from './store.ts'
 export * from './strategy.ts'
 export * from './tree.ts'
-export * from './audit.ts'
