@@ -11,10 +11,13 @@ import {
 import Fastify from 'fastify'
 import type { NatsConnection } from 'nats'
 import { Counter, Gauge } from 'prom-client'
+import { watchAgentChecks } from './checks.ts'
 import type { AgentConfig } from './config.ts'
 import { Publisher } from './publisher.ts'
 import { checkPush } from './push.ts'
 import { hostSources } from './sources/index.ts'
+import { PortSource } from './sources/ports.ts'
+import { ProcessCountSource } from './sources/processes.ts'
 import type { Emit, MetricSource } from './sources/source.ts'
 import { Spool } from './spool.ts'
 
@@ -26,7 +29,10 @@ export interface AgentDeps {
   nc: NatsConnection
   log: Logger
   registry: Registry
-  /** Host metric sources; defaults to /proc and /sys. */
+  /**
+   * Host metric sources; defaults to /proc and /sys. The checks that strategies ask for
+   * (net.port.listen, proc.num) are not among them: they always run, besides these.
+   */
   sources?: MetricSource[]
 }
 
@@ -41,7 +47,15 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const source = { host: config.hostname, agent: AGENT_VERSION }
   const spool = await Spool.open(config.spoolDir || join(config.dataDir, 'agent-spool'), config.spoolMaxBytes)
   const publisher = new Publisher(deps.nc, metricsSubject(config.hostname), spool, log)
-  const sources = deps.sources ?? hostSources({ proc: config.procPath, sys: config.sysPath })
+  const paths = { proc: config.procPath, sys: config.sysPath }
+  // The checks strategies ask of this host follow its document in the agents bucket; the two
+  // sources read the newest checks at every cycle, so a change shows up at the next step.
+  const checks = watchAgentChecks(deps.nc, config.hostname, log)
+  const sources = [
+    ...(deps.sources ?? hostSources(paths)),
+    new PortSource(paths, checks.current),
+    new ProcessCountSource(paths, checks.current),
+  ]
   const m = agentMetrics(deps.registry, spool, publisher)
 
   const sendBatch = async (b: BatchBuilder) => {
@@ -103,7 +117,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     const status = accepted.length === 0 && errors.length > 0 ? 400 : 200
     return reply.code(status).send({ accepted: accepted.length, rejected: errors.length, errors })
   })
-  await app.listen({ host: config.httpHost, port: config.httpPort })
+  try {
+    await app.listen({ host: config.httpHost, port: config.httpPort })
+  } catch (err) {
+    await checks.stop()
+    throw err
+  }
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.httpPort
 
@@ -115,6 +134,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     async stop() {
       await app.close()
       for (const l of loops) await l.stop()
+      await checks.stop()
       await flushPushed()
       await publisher.settle()
       publisher.close()

@@ -7,10 +7,12 @@ import {
   type Store,
 } from '@peregrine/common'
 import type { NatsConnection } from 'nats'
+import { startAgentChecksSync } from './agent-checks-sync.ts'
 import { Authenticator, ensureAdminToken } from './auth.ts'
 import type { DashboardConfig } from './config.ts'
 import { buildServer } from './server.ts'
 
+export { type AgentChecksSync, startAgentChecksSync } from './agent-checks-sync.ts'
 export { type DashboardConfig, dashboardSettings, loadDashboardConfig } from './config.ts'
 export { buildServer } from './server.ts'
 
@@ -47,5 +49,12 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
   })
   const url = await app.listen({ host: config.host, port: config.port })
   deps.log.info({ url }, 'dashboard listening')
-  return { url, stop: () => app.close() }
+  const checksSync = await startAgentChecksSync(configStore, deps.log, { nc: deps.nc })
+  return {
+    url,
+    async stop() {
+      await app.close()
+      await checksSync.stop()
+    },
+  }
 }

@@ -1,4 +1,5 @@
 export * from './access.ts'
+export * from './agent-checks.ts'
 export * from './audit.ts'
 export * from './resolve.ts'
 export * from './store.ts'

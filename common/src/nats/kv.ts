@@ -1,8 +1,18 @@
-import type { KV, NatsConnection } from 'nats'
+import {
+  ErrorCode,
+  Events,
+  type KV,
+  type KvEntry,
+  type KvWatchOptions,
+  type NatsConnection,
+  type QueuedIterator,
+} from 'nats'
 import type { z } from 'zod'
 
 export const CONFIG_BUCKET = 'peregrine-config'
 export const AGENTS_BUCKET = 'peregrine-agents'
+/** Key prefix of the agents' checks documents in AGENTS_BUCKET (ConfigStore.agentChecks). */
+export const AGENT_CHECKS_PREFIX = 'checks'
 
 export class ConflictError extends Error {
   override name = 'ConflictError'
@@ -14,8 +24,23 @@ export class InvalidValueError extends Error {
 export async function openConfigBuckets(nc: NatsConnection): Promise<{ config: KV; agents: KV }> {
   const js = nc.jetstream()
   const config = await js.views.kv(CONFIG_BUCKET, { history: 10 })
-  const agents = await js.views.kv(AGENTS_BUCKET, { history: 1 })
+  const agents = await openAgentsBucket(nc)
   return { config, agents }
+}
+
+/** The agents bucket alone (created when missing), for the agents, which need nothing else. */
+export function openAgentsBucket(nc: NatsConnection): Promise<KV> {
+  return nc.jetstream().views.kv(AGENTS_BUCKET, { history: 1 })
+}
+
+/** The key of `host`'s checks document in the agents bucket. */
+export function agentChecksKey(host: string): string {
+  return `${AGENT_CHECKS_PREFIX}.${keyToken(host)}`
+}
+
+/** What an agent watches for its checks: the agents bucket and its own key there. */
+export async function openAgentChecks(nc: NatsConnection, host: string): Promise<{ kv: KV; key: string }> {
+  return { kv: await openAgentsBucket(nc), key: agentChecksKey(host) }
 }
 
 /**
@@ -59,6 +84,19 @@ export class KvCollection<S extends z.ZodType> {
 
   key(id: string): string {
     return `${this.prefix}.${keyToken(id)}`
+  }
+
+  /** The ids of the collection's keys (deleted ones excluded). */
+  async ids(): Promise<string[]> {
+    const out: string[] = []
+    for await (const k of await this.kv.keys(`${this.prefix}.>`))
+      out.push(fromKeyToken(k.slice(this.prefix.length + 1)))
+    return out
+  }
+
+  /** A watch of the collection's keys: by default their current entries first, then every change. */
+  watch(opts: Omit<KvWatchOptions, 'key'> = {}): Promise<QueuedIterator<KvEntry>> {
+    return this.kv.watch({ ...opts, key: `${this.prefix}.>` })
   }
 
   async get(id: string): Promise<Versioned<z.output<S>> | null> {
@@ -124,5 +162,101 @@ export class KvCollection<S extends z.ZodType> {
     if (!parsed.success)
       throw new InvalidValueError(`KV ${key} holds an invalid value: ${parsed.error.issues[0]?.message}`)
     return parsed.data
+  }
+}
+
+export interface KeepWatchingOptions {
+  /** Reopen the watch as soon as this connection reconnects (the server may have lost its consumer). */
+  nc?: NatsConnection
+  /** Wait before reopening a watch that ended or could not be opened; doubles up to 15 s. */
+  retryMs?: number
+  /** Told why a watch ended or could not be opened. */
+  onError?: (err: Error) => void
+}
+
+export interface Watching {
+  stop(): Promise<void>
+}
+
+/**
+ * Keeps a KV watch open until stop(). `open` starts a watch and `onEntry` sees its entries in
+ * order. When the watch ends or cannot be opened (NATS down, the server restarted and its
+ * consumer could not be recreated) it is opened again after a pause, and at once when `nc`
+ * reconnects; `open` is called anew each time, so it can tell a reopening (and a watch that
+ * replays current values makes onEntry see them again). Ends by itself once the connection is
+ * closed.
+ */
+export function keepWatching(
+  open: () => Promise<QueuedIterator<KvEntry>>,
+  onEntry: (e: KvEntry) => void,
+  opts: KeepWatchingOptions = {},
+): Watching {
+  const baseRetry = opts.retryMs ?? 1000
+  let stopped = false
+  /** Set on a reconnect: reopen at once, it is not a failure. */
+  let reopen = false
+  let current: QueuedIterator<KvEntry> | undefined
+  let wake: (() => void) | undefined
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        wake = undefined
+        resolve()
+      }
+      wake = done
+    })
+  const closed = (err: unknown) =>
+    (err as { code?: string })?.code === ErrorCode.ConnectionClosed || opts.nc?.isClosed() === true
+
+  const status = opts.nc?.status()
+  if (status)
+    void (async () => {
+      for await (const s of status)
+        if (s.type === Events.Reconnect) {
+          reopen = true
+          current?.stop()
+          wake?.()
+        }
+    })().catch(() => {})
+
+  const loop = (async () => {
+    let retry = baseRetry
+    while (!stopped) {
+      reopen = false
+      try {
+        const it = await open()
+        if (stopped) {
+          it.stop()
+          break
+        }
+        current = it
+        if (reopen) it.stop() // reconnected while opening: this one may be on a lost consumer
+        retry = baseRetry
+        for await (const e of it) onEntry(e)
+        if (!stopped && !reopen) opts.onError?.(new Error('the watch ended'))
+      } catch (err) {
+        if (closed(err)) break
+        if (!stopped && !reopen) opts.onError?.(err as Error)
+      } finally {
+        current = undefined
+      }
+      if (stopped || opts.nc?.isClosed()) break
+      if (reopen) continue
+      await pause(retry)
+      retry = Math.min(retry * 2, 15_000)
+    }
+  })()
+
+  return {
+    async stop() {
+      stopped = true
+      current?.stop()
+      wake?.()
+      // status() is typed as a plain AsyncIterable; nats' iterator stops (and unregisters) on stop().
+      ;(status as { stop?: () => void } | undefined)?.stop?.()
+      await loop
+    },
   }
 }
