@@ -7,21 +7,19 @@ import { type ConfigContext, principalOf } from '../config/context.ts'
 
 /** The change history. Records name objects from every part of the tree: whole-tree tokens only. */
 export function auditRoutes(app: FastifyInstance, ctx: ConfigContext): void {
-  app
-    .withTypeProvider<ZodTypeProvider>()
-    .get(
-      '/api/v1/audit',
-      {
-        schema: {
-          tags: ['audit'],
-          summary: 'Search the change history, newest first',
-          querystring: AuditQuery,
-          response: { 200: AuditResponse },
-        },
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/v1/audit',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Search the change history, newest first',
+        querystring: AuditQuery,
+        response: { 200: AuditResponse },
       },
-      async (req) => {
-        requireScope(principalOf(req), '')
-        return { records: await queryAudit(ctx.store, req.query) }
-      },
-    )
+    },
+    async (req) => {
+      requireScope(principalOf(req), '')
+      return { records: await queryAudit(ctx.store, req.query) }
+    },
+  )
 }
