@@ -1,5 +1,5 @@
 import type { NatsConnection } from 'nats'
-import { KvCollection, openConfigBuckets } from '../nats/kv.ts'
+import { AGENT_CHECKS_PREFIX, KvCollection, openConfigBuckets } from '../nats/kv.ts'
 import { AgentChecks, HostRecord, Subscription, Team, Token, User } from './access.ts'
 import { Strategy } from './strategy.ts'
 import { Tree, TreeDoc, type TreeDoc as TreeDocType } from './tree.ts'
@@ -29,7 +29,7 @@ export class ConfigStore {
       new KvCollection(config, 'team', Team),
       new KvCollection(config, 'subscription', Subscription),
       new KvCollection(config, 'token', Token),
-      new KvCollection(agents, 'checks', AgentChecks),
+      new KvCollection(agents, AGENT_CHECKS_PREFIX, AgentChecks),
     )
   }
 
