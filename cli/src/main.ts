@@ -4,6 +4,7 @@ import { loadCollectorConfig } from '@peregrine/collector'
 import { ConfigError, describeSettings } from '@peregrine/common'
 import { loadDashboardConfig } from '@peregrine/dashboard'
 import { Command } from 'commander'
+import { registerCodeCommands } from './code/commands.ts'
 import { loadAllInOneConfig, settingsBySection } from './config.ts'
 import { runAgent, runAllInOne, runCollector, runDashboard } from './run.ts'
 
@@ -42,6 +43,9 @@ program
     for (const [section, def] of Object.entries(settingsBySection))
       console.log(`### ${section}\n\n${describeSettings(def)}\n`)
   })
+
+// Strategies as code: apply, diff, export (docs/strategies-as-code.md).
+registerCodeCommands(program)
 
 program.parseAsync().catch((err: Error) => {
   console.error(err instanceof ConfigError ? err.message : err)

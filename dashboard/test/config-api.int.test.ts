@@ -361,6 +361,7 @@ describe('roles and scopes', () => {
     expect(
       (await as(scopedAdmin).post('/api/v1/tokens', { name: 'wide', role: 'viewer', scope: '' })).status,
     ).toBe(403)
+    expect((await as(scopedAdmin).put('/api/v1/teams/web-team', { name: 'web-team' })).status).toBe(403)
   })
 })
 

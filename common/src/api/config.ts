@@ -7,13 +7,23 @@ import { Exclusion, NodePath } from '../model/tree.ts'
 
 const revision = z.number().int().nonnegative().describe('The revision (or version) the edit is based on')
 
+const nodeOwners = z.array(z.string().max(255)).max(50)
+const nodeNote = z.string().max(2000)
+const nodeExcludes = z.array(Exclusion).max(200)
+
 export const NodeCreate = z.object({
   path: NodePath,
-  owners: z.array(z.string().max(255)).max(50).default([]),
-  note: z.string().max(2000).default(''),
-  excludes: z.array(Exclusion).max(200).default([]),
+  owners: nodeOwners.default([]),
+  note: nodeNote.default(''),
+  excludes: nodeExcludes.default([]),
 })
-export const NodeUpdate = NodeCreate.omit({ path: true }).partial().extend({ version: revision })
+/** Only the fields given change. No defaults here: a note-only edit must not empty owners and excludes. */
+export const NodeUpdate = z.object({
+  owners: nodeOwners.optional(),
+  note: nodeNote.optional(),
+  excludes: nodeExcludes.optional(),
+  version: revision,
+})
 export const NodeMove = z.object({ to: NodePath, version: revision })
 export const PathParam = z.object({ path: NodePath })
 export const DeleteQuery = z.object({

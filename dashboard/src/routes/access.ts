@@ -12,7 +12,15 @@ import {
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { z } from 'zod'
-import { HttpError, hashSecret, mintToken, outranks, requireRole, requireScope } from '../auth.ts'
+import {
+  HttpError,
+  hashSecret,
+  mintToken,
+  outranks,
+  type Principal,
+  requireRole,
+  requireScope,
+} from '../auth.ts'
 import { audit, type ConfigContext, principalOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
 
@@ -22,6 +30,12 @@ export function accessRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   namedRoutes(app, ctx, 'teams', 'team', ctx.config.teams, TeamWrite)
   subscriptionRoutes(app, ctx)
   tokenRoutes(app, ctx)
+}
+
+/** Users and teams belong to no subtree: changing them needs an admin of the whole tree. */
+function requireGlobalAdmin(p: Principal): void {
+  requireRole(p, 'admin')
+  requireScope(p, '')
 }
 
 /** List, read, create-or-update (by name, with revision) and delete for a named collection. */
@@ -54,7 +68,7 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
       },
     },
     async (req) => {
-      requireRole(principalOf(req), 'admin')
+      requireGlobalAdmin(principalOf(req))
       const { revision, ...value } = req.body as z.infer<typeof body>
       if (value.name !== req.params.name) throw new HttpError(400, 'name in the body and the path differ')
       const before = await collection.get(req.params.name)
@@ -76,7 +90,7 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
     `/api/v1/${plural}/:name`,
     { schema: { tags, params: NameParam, querystring: RevisionQuery } },
     async (req, reply) => {
-      requireRole(principalOf(req), 'admin')
+      requireGlobalAdmin(principalOf(req))
       const before = await collection.get(req.params.name)
       if (!before) throw new HttpError(404, `no ${kind} ${req.params.name}`)
       await collection.delete(req.params.name, req.query.revision)

@@ -1,0 +1,197 @@
+import { NodeCreate, NodePath, StrategySpec, Team, Tree } from '@peregrine/common'
+import { isNode, LineCounter, parseDocument } from 'yaml'
+import { z } from 'zod'
+
+/**
+ * The strategies-as-code file: the tree nodes, teams and strategies of a scope, as a team keeps
+ * them in git. See docs/strategies-as-code.md.
+ *
+ * Identity: nodes by `path`, teams by `name`, strategies by (`node`, `name`). A strategy's `node`
+ * is required: a tree path, or `null` for an expression (a strategy bound to no node).
+ * A section left out (`tree`, `teams` or `strategies`) is not managed by the file: nothing of that
+ * kind is created, changed or deleted. An empty list (`strategies: []`) manages that kind and wants
+ * none of it.
+ */
+
+/** A node, as in the API's create body. Unknown fields are errors: a typo must not be ignored. */
+export const NodeEntry = NodeCreate.strict()
+export type NodeEntry = z.output<typeof NodeEntry>
+
+export const TeamEntry = Team.strict()
+export type TeamEntry = z.output<typeof TeamEntry>
+
+/** Where a strategy is bound: a tree path, or null for an expression. */
+const StrategyNode = NodePath.nullable()
+
+/** Every StrategySpec field (with its defaults) plus `node`. */
+export const StrategyEntry = StrategySpec.safeExtend({ node: StrategyNode }).strict()
+export type StrategyEntry = z.output<typeof StrategyEntry>
+
+/** The same shapes without the strictness: to normalize what the API returns (ids, revisions …). */
+export const NodeValue = NodeCreate
+export const TeamValue = Team
+export const StrategyValue = StrategySpec.safeExtend({ node: StrategyNode })
+
+/** '' (or absent, or null) is the whole tree. */
+export const Scope = z
+  .union([z.literal(''), NodePath])
+  .nullable()
+  .default('')
+  .transform((s) => s ?? '')
+
+const FileShape = z.strictObject({
+  scope: Scope,
+  tree: z.array(NodeEntry).optional(),
+  teams: z.array(TeamEntry).optional(),
+  strategies: z.array(StrategyEntry).optional(),
+})
+
+/** The parent path of a node path, or null for a top-level node. */
+export function parentOf(path: string): string | null {
+  const i = path.lastIndexOf('.')
+  return i < 0 ? null : path.slice(0, i)
+}
+
+/** How a strategy is named in messages: `corp.web/cpu-high`, or `api-errors (expression)`. */
+export function strategyKey(s: { node: string | null; name: string }): string {
+  return s.node === null ? `${s.name} (expression)` : `${s.node}/${s.name}`
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/** Strategies in a stable order: by node path, then name; expressions last. */
+export function strategyOrder(
+  a: { node: string | null; name: string },
+  b: { node: string | null; name: string },
+) {
+  if (a.node === b.node) return cmp(a.name, b.name)
+  return a.node === null ? 1 : b.node === null ? -1 : cmp(a.node, b.node)
+}
+
+/** The rules across items: scope, uniqueness, parents listed, strategies on known nodes. */
+function checkFile(f: z.output<typeof FileShape>, ctx: z.RefinementCtx): void {
+  const scope = f.scope
+  const outside = (p: string) => `${p} is outside the file's scope ${scope}`
+  const listed = new Map<string, number>()
+  f.tree?.forEach((n, i) => {
+    const at = ['tree', i, 'path']
+    if (!Tree.within(n.path, scope)) ctx.addIssue({ code: 'custom', path: at, message: outside(n.path) })
+    const seen = listed.get(n.path)
+    if (seen !== undefined)
+      ctx.addIssue({ code: 'custom', path: at, message: `${n.path} is also tree[${seen}]` })
+    else listed.set(n.path, i)
+  })
+  f.tree?.forEach((n, i) => {
+    const parent = parentOf(n.path)
+    if (parent !== null && Tree.within(parent, scope) && !listed.has(parent))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tree', i, 'path'],
+        message: `its parent ${parent} is within the scope, so the file must list it too`,
+      })
+  })
+  const teams = new Map<string, number>()
+  f.teams?.forEach((t, i) => {
+    const seen = teams.get(t.name)
+    if (seen !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['teams', i, 'name'],
+        message: `${t.name} is also teams[${seen}]`,
+      })
+    else teams.set(t.name, i)
+  })
+  const strategies = new Map<string, number>()
+  f.strategies?.forEach((s, i) => {
+    const at = ['strategies', i, 'node']
+    if (s.node === null) {
+      if (scope !== '')
+        ctx.addIssue({
+          code: 'custom',
+          path: at,
+          message: 'expressions (node: null) belong in a file whose scope is the whole tree',
+        })
+    } else if (!Tree.within(s.node, scope)) {
+      ctx.addIssue({ code: 'custom', path: at, message: outside(s.node) })
+    } else if (f.tree && !listed.has(s.node)) {
+      ctx.addIssue({ code: 'custom', path: at, message: `${s.node} is not listed under tree:` })
+    }
+    const key = strategyKey(s)
+    const seen = strategies.get(key)
+    if (seen !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strategies', i, 'name'],
+        message: `${key} is also strategies[${seen}]`,
+      })
+    else strategies.set(key, i)
+  })
+}
+
+export const CodeFile = FileShape.superRefine(checkFile)
+export type CodeFile = z.output<typeof CodeFile>
+/** What one writes (defaults may be left out). */
+export type CodeFileInput = z.input<typeof CodeFile>
+
+/** A file that cannot be used; `problems` are one line each, e.g. `strategies[3].threshold: …`. */
+export class FileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file} is not valid:\n${problems.map((p) => `  ${p}`).join('\n')}`)
+    this.name = 'FileError'
+  }
+}
+
+/** `['strategies', 3, 'threshold']` → `strategies[3].threshold`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`
+  return out || '(file)'
+}
+
+const required: z.core.$ZodErrorMap = (iss) =>
+  iss.code === 'invalid_type' && iss.input === undefined ? `required (${iss.expected})` : undefined
+
+/** Validates a parsed value (e.g. built in code) as a file; problems as `path: message`. */
+export function validate(data: unknown, file = 'file'): CodeFile {
+  const r = CodeFile.safeParse(data ?? {}, { error: required })
+  if (r.success) return r.data
+  throw new FileError(file, issuesOf(r.error))
+}
+
+function issuesOf(error: z.ZodError, lineOf?: (path: readonly PropertyKey[]) => number | undefined) {
+  return error.issues.slice(0, 50).map((iss) => {
+    const message = iss.message.replace(/^Invalid input: /, '')
+    const line = lineOf?.(iss.path)
+    return `${formatPath(iss.path)}: ${message}${line ? ` (line ${line})` : ''}`
+  })
+}
+
+/**
+ * Parses and validates the YAML text of a file, all of it: nothing is applied from a file with a
+ * problem. Problems name the item and field (`strategies[3].threshold: expected number, received
+ * string (line 42)`).
+ */
+export function parseCodeFile(text: string, file = 'file'): CodeFile {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
+  if (doc.errors.length)
+    throw new FileError(
+      file,
+      doc.errors.map((e) => `YAML line ${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`),
+    )
+  const data = doc.toJS() ?? {}
+  const r = CodeFile.safeParse(data, { error: required })
+  if (r.success) return r.data
+  const lineOf = (path: readonly PropertyKey[]) => {
+    // The deepest node of the path that is in the document (a missing field: its item).
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n) as (string | number)[], true)
+      if (isNode(node) && node.range) return lines.linePos(node.range[0]).line
+    }
+    return undefined
+  }
+  throw new FileError(file, issuesOf(r.error, lineOf))
+}

@@ -1,0 +1,273 @@
+import { Tree } from '@peregrine/common'
+import type { z } from 'zod'
+import {
+  type CodeFile,
+  type NodeEntry,
+  NodeValue,
+  parentOf,
+  type StrategyEntry,
+  StrategyValue,
+  strategyKey,
+  strategyOrder,
+  type TeamEntry,
+  TeamValue,
+} from './format.ts'
+
+/** What is on the server, as the API lists it (extra fields such as ids are ignored). */
+export interface State {
+  nodes: (z.input<typeof NodeValue> & { version: number })[]
+  strategies: (z.input<typeof StrategyValue> & { id: string; revision: number })[]
+  /** Read only when the file manages teams. */
+  teams?: (z.input<typeof TeamValue> & { revision: number })[] | undefined
+  /** Host bindings (node paths); read only when the plan may delete nodes. */
+  hosts?: { host: string; nodes: string[] }[] | undefined
+}
+
+export type Kind = 'node' | 'team' | 'strategy'
+interface Values {
+  node: NodeEntry
+  team: TeamEntry
+  strategy: StrategyEntry
+}
+/** What an update or delete is based on: path + version, team name + revision, strategy id + revision. */
+export interface Ref {
+  id: string
+  revision: number
+}
+
+/** One change: `key` is the node path, the team name or `node/name` of a strategy. */
+export type Change = {
+  [K in Kind]:
+    | { op: 'create'; kind: K; key: string; after: Values[K] }
+    | { op: 'update'; kind: K; key: string; before: Values[K]; after: Values[K]; fields: string[]; ref: Ref }
+    | { op: 'delete'; kind: K; key: string; before: Values[K]; ref: Ref }
+}[Kind]
+
+export interface Plan {
+  scope: string
+  prune: boolean
+  /** In the order to apply them (see `plan`). */
+  changes: Change[]
+}
+
+/** The file cannot be applied to this state; nothing has been changed. */
+export class PlanError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`cannot apply the file:\n${problems.map((p) => `  ${p}`).join('\n')}`)
+    this.name = 'PlanError'
+  }
+}
+
+/** JSON with sorted keys and undefined left out: equal values, equal text. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  )
+}
+
+/** The fields whose values differ, in the order of `after`'s fields. */
+export function changedFields(before: object, after: object): string[] {
+  const b = before as Record<string, unknown>
+  const a = after as Record<string, unknown>
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+  return keys.filter((k) => canonical(b[k]) !== canonical(a[k]))
+}
+
+const byKey = <T extends { key: string }>(x: T, y: T) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)
+const strategyOf = (c: Change) =>
+  c.kind !== 'strategy' ? { node: null, name: c.key } : c.op === 'delete' ? c.before : c.after
+const byStrategy = (x: Change, y: Change) => strategyOrder(strategyOf(x), strategyOf(y))
+
+/**
+ * The changes that make the server match the file. Pure: `state` is what the API listed.
+ *
+ * Both sides are normalized with the same schemas (defaults applied, tags canonical), so an item
+ * that only differs by an omitted default is no change. A section the file leaves out is not
+ * touched. Deletions happen only with `prune`, and only within the file's scope: nodes at or below
+ * it, strategies bound there (expressions only when the scope is the whole tree), teams only when
+ * the scope is the whole tree.
+ *
+ * Order: nodes created or updated parents first, then teams, then strategies created or updated;
+ * then strategies deleted, nodes deleted children first, teams deleted. Throws PlanError listing
+ * every problem (a missing parent, a node to delete that still has hosts …) before anything is done.
+ */
+export function plan(file: CodeFile, state: State, opts: { prune?: boolean } = {}): Plan {
+  const prune = opts.prune ?? false
+  const scope = file.scope
+  const problems: string[] = []
+  const upserts: Change[] = []
+  const strategyDeletes: Change[] = []
+  const nodeDeletes: Change[] = []
+  const teamDeletes: Change[] = []
+
+  const currentNodes = new Map(state.nodes.map((n) => [n.path, n]))
+  const desiredNodes = new Map((file.tree ?? []).map((n) => [n.path, n]))
+  const deletedNodes = new Set<string>()
+  if (file.tree) {
+    const nodeChanges: Change[] = []
+    file.tree.forEach((d, i) => {
+      const cur = currentNodes.get(d.path)
+      if (!cur) {
+        const parent = parentOf(d.path)
+        if (parent !== null && !desiredNodes.has(parent) && !currentNodes.has(parent))
+          problems.push(
+            `tree[${i}].path: the parent ${parent} does not exist (and is outside the file's scope)`,
+          )
+        nodeChanges.push({ op: 'create', kind: 'node', key: d.path, after: d })
+        return
+      }
+      const before = NodeValue.parse(pick(cur, ['path', 'owners', 'note', 'excludes']))
+      const fields = changedFields(before, d)
+      if (fields.length)
+        nodeChanges.push({
+          op: 'update',
+          kind: 'node',
+          key: d.path,
+          before,
+          after: d,
+          fields,
+          ref: { id: d.path, revision: cur.version },
+        })
+    })
+    upserts.push(...nodeChanges.sort(byKey))
+    if (prune) {
+      const gone: Change[] = []
+      for (const cur of state.nodes)
+        if (Tree.within(cur.path, scope) && !desiredNodes.has(cur.path)) {
+          deletedNodes.add(cur.path)
+          gone.push({
+            op: 'delete',
+            kind: 'node',
+            key: cur.path,
+            before: NodeValue.parse(pick(cur, ['path', 'owners', 'note', 'excludes'])),
+            ref: { id: cur.path, revision: cur.version },
+          })
+        }
+      nodeDeletes.push(...gone.sort(byKey).reverse()) // children first
+    }
+  }
+
+  if (file.teams) {
+    const current = new Map((state.teams ?? []).map((t) => [t.name, t]))
+    const teamChanges: Change[] = []
+    for (const d of file.teams) {
+      const cur = current.get(d.name)
+      if (!cur) {
+        teamChanges.push({ op: 'create', kind: 'team', key: d.name, after: d })
+        continue
+      }
+      const before = TeamValue.parse(pick(cur, ['name', 'members', 'note']))
+      const fields = changedFields(before, d)
+      if (fields.length)
+        teamChanges.push({
+          op: 'update',
+          kind: 'team',
+          key: d.name,
+          before,
+          after: d,
+          fields,
+          ref: { id: d.name, revision: cur.revision },
+        })
+    }
+    upserts.push(...teamChanges.sort(byKey))
+    if (prune && scope === '') {
+      const desired = new Set(file.teams.map((t) => t.name))
+      for (const cur of state.teams ?? [])
+        if (!desired.has(cur.name))
+          teamDeletes.push({
+            op: 'delete',
+            kind: 'team',
+            key: cur.name,
+            before: TeamValue.parse(pick(cur, ['name', 'members', 'note'])),
+            ref: { id: cur.name, revision: cur.revision },
+          })
+      teamDeletes.sort(byKey)
+    }
+  }
+
+  const inScope = (node: string | null) => (node === null ? scope === '' : Tree.within(node, scope))
+  const deletedStrategies = new Set<string>()
+  if (file.strategies) {
+    const current = new Map(state.strategies.map((s) => [strategyKey(s), s]))
+    const strategyChanges: Change[] = []
+    file.strategies.forEach((d, i) => {
+      if (!file.tree && d.node !== null && !currentNodes.has(d.node))
+        problems.push(`strategies[${i}].node: there is no tree node ${d.node}`)
+      const key = strategyKey(d)
+      const cur = current.get(key)
+      if (!cur) {
+        strategyChanges.push({ op: 'create', kind: 'strategy', key, after: d })
+        return
+      }
+      const before = StrategyValue.parse(cur)
+      const fields = changedFields(before, d)
+      if (fields.length)
+        strategyChanges.push({
+          op: 'update',
+          kind: 'strategy',
+          key,
+          before,
+          after: d,
+          fields,
+          ref: { id: cur.id, revision: cur.revision },
+        })
+    })
+    upserts.push(...strategyChanges.sort(byStrategy))
+    if (prune) {
+      const desired = new Set(file.strategies.map(strategyKey))
+      const gone: Change[] = []
+      for (const cur of state.strategies) {
+        const key = strategyKey(cur)
+        if (inScope(cur.node) && !desired.has(key)) {
+          deletedStrategies.add(cur.id)
+          gone.push({
+            op: 'delete',
+            kind: 'strategy',
+            key,
+            before: StrategyValue.parse(cur),
+            ref: { id: cur.id, revision: cur.revision },
+          })
+        }
+      }
+      strategyDeletes.push(...gone.sort(byStrategy))
+    }
+  }
+
+  // The API deletes a node only when nothing is left on it (no cascade: prune never unbinds hosts).
+  for (const path of deletedNodes) {
+    const hosts = (state.hosts ?? []).filter((h) => h.nodes.includes(path)).map((h) => h.host)
+    if (hosts.length)
+      problems.push(
+        `node ${path}: to be pruned but hosts are bound to it (${hosts.join(', ')}); bind them elsewhere first`,
+      )
+    const kept = state.strategies.filter((s) => s.node === path && !deletedStrategies.has(s.id))
+    if (kept.length)
+      problems.push(
+        `node ${path}: to be pruned but strategies are bound to it (${kept.map((s) => s.name).join(', ')}); ` +
+          'the file does not manage strategies',
+      )
+  }
+  if (problems.length) throw new PlanError(problems)
+  // Strategies go before the nodes they are bound to, teams last (strategies name them as receivers).
+  return { scope, prune, changes: [...upserts, ...strategyDeletes, ...nodeDeletes, ...teamDeletes] }
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k]
+  return out
+}
+
+export interface Summary {
+  create: number
+  update: number
+  delete: number
+}
+
+export function summarize(p: Plan): Summary {
+  const s: Summary = { create: 0, update: 0, delete: 0 }
+  for (const c of p.changes) s[c.op]++
+  return s
+}
