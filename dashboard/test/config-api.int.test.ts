@@ -365,6 +365,32 @@ describe('roles and scopes', () => {
   })
 })
 
+describe('subscriptions', () => {
+  it('subscribes a team to a subtree, edits with compare-and-set, and keeps scoped admins inside', async () => {
+    const a = as(admin)
+    await a.put('/api/v1/teams/dba', { name: 'dba', members: [] })
+    const created = await a.post('/api/v1/subscriptions', {
+      team: 'dba',
+      node: 'corp.db',
+      priorities: [0, 1, 2],
+    })
+    expect(created.status).toBe(201)
+    const id = created.body.id as string
+    const edit = { team: 'dba', node: 'corp.db', priorities: [0] }
+    const updated = await a.put(`/api/v1/subscriptions/${id}`, { ...edit, revision: created.body.revision })
+    expect(updated.body).toMatchObject({ priorities: [0], node: 'corp.db' })
+    expect(
+      (await a.put(`/api/v1/subscriptions/${id}`, { ...edit, revision: created.body.revision })).status,
+    ).toBe(409)
+    expect((await a.post('/api/v1/subscriptions', { team: 'nobody', node: 'corp.db' })).status).toBe(404)
+    const webAdmin = await tokenFor('admin', 'corp.web')
+    expect(
+      (await as(webAdmin).del(`/api/v1/subscriptions/${id}?revision=${updated.body.revision}`)).status,
+    ).toBe(403)
+    expect((await a.del(`/api/v1/subscriptions/${id}?revision=${updated.body.revision}`)).status).toBe(204)
+  })
+})
+
 describe('audit', () => {
   it('serves the persisted history to whole-tree tokens only', async () => {
     const at = Date.now()

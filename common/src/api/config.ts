@@ -63,6 +63,7 @@ export const StrategiesQuery = z.object({
 export const UserWrite = z.intersection(User, z.object({ revision: revision.optional() }))
 export const TeamWrite = z.intersection(Team, z.object({ revision: revision.optional() }))
 export const SubscriptionCreate = Subscription.omit({ id: true, node: true }).extend({ node: NodePath })
+export const SubscriptionUpdate = SubscriptionCreate.extend({ revision })
 export const TokenCreate = z.object({
   name: z.string().min(1).max(128),
   role: Role,

@@ -5,6 +5,7 @@ import {
   NameParam,
   RevisionQuery,
   SubscriptionCreate,
+  SubscriptionUpdate,
   TeamWrite,
   TokenCreate,
   UserWrite,
@@ -109,6 +110,25 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
 function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const tags = ['access']
+
+  /** The node id for a subscription's path, after checking the caller's role, scope and the team. */
+  const target = async (p: Principal, body: { team: string; node: string }) => {
+    requireRole(p, 'admin')
+    requireScope(p, body.node)
+    if (!(await ctx.config.teams.get(body.team))) throw new HttpError(404, `no team ${body.team}`)
+    const { tree } = await ctx.config.tree()
+    return nodeAt(tree, body.node).id
+  }
+  /** A stored subscription the caller may change. */
+  const load = async (p: Principal, id: string) => {
+    const sub = await ctx.config.subscriptions.get(id)
+    if (!sub) throw new HttpError(404, `no subscription ${id}`)
+    const { tree } = await ctx.config.tree()
+    requireRole(p, 'admin')
+    requireScope(p, tree.path(sub.value.node) ?? '')
+    return sub
+  }
+
   r.get('/api/v1/subscriptions', { schema: { tags } }, async () => {
     const { tree } = await ctx.config.tree()
     const list = await ctx.config.subscriptions.list()
@@ -121,27 +141,39 @@ function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     }
   })
   r.post('/api/v1/subscriptions', { schema: { tags, body: SubscriptionCreate } }, async (req, reply) => {
-    const p = principalOf(req)
-    requireRole(p, 'admin')
-    requireScope(p, req.body.node)
-    const { tree } = await ctx.config.tree()
-    if (!(await ctx.config.teams.get(req.body.team))) throw new HttpError(404, `no team ${req.body.team}`)
     const sub = {
       ...req.body,
       id: `sub_${randomBytes(6).toString('hex')}`,
-      node: nodeAt(tree, req.body.node).id,
+      node: await target(principalOf(req), req.body),
     }
     const revision = await ctx.config.subscriptions.create(sub.id, sub)
     await audit(ctx, req, { action: 'create', kind: 'subscription', id: sub.id, before: null, after: sub })
     return reply.code(201).send({ ...sub, node: req.body.node, revision })
   })
+  r.put(
+    '/api/v1/subscriptions/:id',
+    { schema: { tags, params: IdParam, body: SubscriptionUpdate } },
+    async (req) => {
+      const p = principalOf(req)
+      const before = await load(p, req.params.id)
+      const { revision, ...body } = req.body
+      const sub = { ...body, id: req.params.id, node: await target(p, body) }
+      const next = await ctx.config.subscriptions.update(req.params.id, sub, revision)
+      await audit(ctx, req, {
+        action: 'update',
+        kind: 'subscription',
+        id: sub.id,
+        before: before.value,
+        after: sub,
+      })
+      return { ...sub, node: body.node, revision: next }
+    },
+  )
   r.delete(
     '/api/v1/subscriptions/:id',
     { schema: { tags, params: IdParam, querystring: RevisionQuery } },
     async (req, reply) => {
-      requireRole(principalOf(req), 'admin')
-      const before = await ctx.config.subscriptions.get(req.params.id)
-      if (!before) throw new HttpError(404, `no subscription ${req.params.id}`)
+      const before = await load(principalOf(req), req.params.id)
       await ctx.config.subscriptions.delete(req.params.id, req.query.revision)
       await audit(ctx, req, {
         action: 'delete',
