@@ -10,6 +10,7 @@ import { PendingBatch } from './pending.ts'
 import { SeriesCache } from './series-cache.ts'
 import { writeBatch } from './writer.ts'
 
+export { AUDIT_CONSUMER } from './audit.ts'
 export { type CollectorConfig, collectorSettings, loadCollectorConfig } from './config.ts'
 
 export interface CollectorDeps {

@@ -9,7 +9,14 @@ import {
   migrate,
   Store,
 } from '@peregrine/common'
-import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
+import {
+  LostReplyStore,
+  startTestNats,
+  type TempDir,
+  type TestNats,
+  tempDir,
+  waitFor,
+} from '@peregrine/common/testing'
 import { connect, type JetStreamClient, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type Collector, startCollector } from '../src/index.ts'
@@ -24,21 +31,9 @@ const settings = {
   seriesRefreshSeconds: 600,
 }
 
-/** A real store whose next `failures` point inserts succeed and then report failure, as a lost reply would. */
-class FlakyStore extends Store {
-  failures = 0
-  override async insertTsv(table: string, columns: readonly string[], body: string): Promise<void> {
-    await super.insertTsv(table, columns, body)
-    if (table === 'points' && this.failures > 0) {
-      this.failures--
-      throw new Error('injected: insert reply lost')
-    }
-  }
-}
-
 let nats: TestNats
 let dir: TempDir
-let store: FlakyStore
+let store: LostReplyStore
 let nc: NatsConnection
 let js: JetStreamClient
 let registry: ReturnType<typeof createRegistry>
@@ -64,7 +59,7 @@ beforeAll(async () => {
   nats = await startTestNats()
   dir = await tempDir()
   const base = Store.open({ url: '', path: join(dir.path, 'ch') })
-  store = new FlakyStore(base.client, base.kind)
+  store = new LostReplyStore(base, 'points')
   await migrate(store, { rawDays: 30, rollup1mDays: 180, rollup1hDays: 730 })
   nc = await connect({ servers: nats.url })
   js = nc.jetstream()

@@ -13,6 +13,7 @@ import type { DashboardConfig } from './config.ts'
 import { buildServer } from './server.ts'
 
 export { type AgentChecksSync, startAgentChecksSync } from './agent-checks-sync.ts'
+export { queryAudit } from './audit-queries.ts'
 export { type DashboardConfig, dashboardSettings, loadDashboardConfig } from './config.ts'
 export { buildServer } from './server.ts'
 

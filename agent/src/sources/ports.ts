@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises'
 import { type AgentChecks, PORT_LISTEN_METRIC, type Tags } from '@peregrine/common'
 import type { Emit, HostPaths, MetricSource } from './source.ts'
-import { frozenTags } from './util.ts'
+import { frozenTags, hexDigit } from './util.ts'
 
 /** The kernel's TCP_LISTEN state, as the "st" column of /proc/net/tcp writes it (0A). */
 const LISTEN = 0x0a
@@ -169,11 +169,4 @@ export class PortSource implements MetricSource {
       await file.close().catch(() => {})
     }
   }
-}
-
-function hexDigit(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48
-  if (c >= 65 && c <= 70) return c - 55
-  if (c >= 97 && c <= 102) return c - 87
-  return -1
 }

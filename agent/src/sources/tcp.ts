@@ -3,6 +3,7 @@ import type { CounterType } from '@peregrine/common'
 import type { Emit, HostPaths, MetricSource } from './source.ts'
 import {
   forEachProcNetPair,
+  hexDigit,
   lineEnd,
   parseInteger,
   type ReadText,
@@ -213,13 +214,6 @@ export class TcpSource implements MetricSource {
       await file.close().catch(() => {})
     }
   }
-}
-
-function hexDigit(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48
-  if (c >= 65 && c <= 70) return c - 55
-  if (c >= 97 && c <= 102) return c - 87
-  return -1
 }
 
 /** A "key value" pair on the `prefix` line of /proc/net/sockstat ("TCP: inuse 5 orphan 0 tw 2 …"). */

@@ -177,3 +177,11 @@ export function parseInteger(text: string, start: number, end: number): number |
   }
   return sign * v
 }
+
+/** The value of an ASCII hex digit (either case), or -1. */
+export function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48
+  if (c >= 65 && c <= 70) return c - 55
+  if (c >= 97 && c <= 102) return c - 87
+  return -1
+}

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Store } from '../clickhouse/client.ts'
 import { type NatsServer, startNatsServer } from '../nats/server.ts'
 
 export interface TempDir {
@@ -66,4 +67,27 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`)
+}
+
+/**
+ * A real store whose next `failures` inserts into `table` are stored and then reported as failed,
+ * as when the reply of a successful insert is lost: the fault that retries must survive.
+ */
+export class LostReplyStore extends Store {
+  failures = 0
+
+  constructor(
+    base: Store,
+    readonly table: string,
+  ) {
+    super(base.client, base.kind)
+  }
+
+  override async insertTsv(table: string, columns: readonly string[], body: string): Promise<void> {
+    await super.insertTsv(table, columns, body)
+    if (table === this.table && this.failures > 0) {
+      this.failures--
+      throw new Error('injected: insert reply lost')
+    }
+  }
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { AUDIT_CONSUMER, type Collector, startCollector } from '@peregrine/collector'
 import {
   AUDIT_STREAM,
   AUDIT_SUBJECT,
@@ -10,12 +11,17 @@ import {
   migrate,
   Store,
 } from '@peregrine/common'
-import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
+import {
+  LostReplyStore,
+  startTestNats,
+  type TempDir,
+  type TestNats,
+  tempDir,
+  waitFor,
+} from '@peregrine/common/testing'
+import { queryAudit } from '@peregrine/dashboard'
 import { connect, type JetStreamClient, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { queryAudit } from '../../dashboard/src/audit-queries.ts'
-import { AUDIT_CONSUMER } from '../src/audit.ts'
-import { type Collector, startCollector } from '../src/index.ts'
 
 const log = createLogger('test', process.env.TEST_LOG ?? 'silent')
 const settings = {
@@ -27,21 +33,9 @@ const settings = {
   seriesRefreshSeconds: 600,
 }
 
-/** A real store whose next `failures` audit inserts succeed and then report failure, as a lost reply would. */
-class FlakyStore extends Store {
-  failures = 0
-  override async insertTsv(table: string, columns: readonly string[], body: string): Promise<void> {
-    await super.insertTsv(table, columns, body)
-    if (table === 'audit' && this.failures > 0) {
-      this.failures--
-      throw new Error('injected: insert reply lost')
-    }
-  }
-}
-
 let nats: TestNats
 let dir: TempDir
-let store: FlakyStore
+let store: LostReplyStore
 let nc: NatsConnection
 let js: JetStreamClient
 let registry: ReturnType<typeof createRegistry>
@@ -59,7 +53,7 @@ beforeAll(async () => {
   nats = await startTestNats()
   dir = await tempDir()
   const base = Store.open({ url: '', path: join(dir.path, 'ch') })
-  store = new FlakyStore(base.client, base.kind)
+  store = new LostReplyStore(base, 'audit')
   await migrate(store, { rawDays: 30, rollup1mDays: 180, rollup1hDays: 730 })
   nc = await connect({ servers: nats.url })
   js = nc.jetstream()
