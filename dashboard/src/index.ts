@@ -14,6 +14,7 @@ import { buildServer } from './server.ts'
 
 export { type AgentChecksSync, startAgentChecksSync } from './agent-checks-sync.ts'
 export { queryAudit } from './audit-queries.ts'
+export { Authenticator, ensureAdminToken } from './auth.ts'
 export { type DashboardConfig, dashboardSettings, loadDashboardConfig } from './config.ts'
 export { buildServer } from './server.ts'
 
