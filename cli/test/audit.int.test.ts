@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import { AUDIT_CONSUMER, type Collector, startCollector } from '@peregrine/collector'
 import {
   AUDIT_STREAM,
@@ -8,11 +7,10 @@ import {
   type AuditRecord,
   createLogger,
   createRegistry,
-  migrate,
-  Store,
 } from '@peregrine/common'
 import {
   LostReplyStore,
+  openTestStore,
   startTestNats,
   type TempDir,
   type TestNats,
@@ -52,9 +50,7 @@ const all = () => queryAudit(store, { limit: 1000 })
 beforeAll(async () => {
   nats = await startTestNats()
   dir = await tempDir()
-  const base = Store.open({ url: '', path: join(dir.path, 'ch') })
-  store = new LostReplyStore(base, 'audit')
-  await migrate(store, { rawDays: 30, rollup1mDays: 180, rollup1hDays: 730 })
+  store = new LostReplyStore(await openTestStore(dir.path), 'audit')
   nc = await connect({ servers: nats.url })
   js = nc.jetstream()
   registry = createRegistry()

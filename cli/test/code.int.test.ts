@@ -3,9 +3,9 @@ import { once } from 'node:events'
 import { readFile, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { AuditLog, ConfigStore, createLogger, createRegistry, migrate, Store } from '@peregrine/common'
-import { startTestNats, type TempDir, type TestNats, tempDir } from '@peregrine/common/testing'
-import { Authenticator, buildServer, ensureAdminToken } from '@peregrine/dashboard'
+import { createLogger, createRegistry, type Store } from '@peregrine/common'
+import { openTestStore, startTestNats, type TempDir, type TestNats, tempDir } from '@peregrine/common/testing'
+import { buildServer, ensureAdminToken, openConfigApi } from '@peregrine/dashboard'
 import type { FastifyInstance } from 'fastify'
 import { connect, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -103,17 +103,16 @@ beforeAll(async () => {
   nats = await startTestNats()
   dir = await tempDir()
   nc = await connect({ servers: nats.url })
-  store = Store.open({ url: '', path: join(dir.path, 'ch') })
-  await migrate(store, { rawDays: 30, rollup1mDays: 180, rollup1hDays: 730 })
-  const config = await ConfigStore.open(nc)
-  admin = (await ensureAdminToken(config, ''))!
+  store = await openTestStore(dir.path)
+  const configApi = await openConfigApi(nc, store)
+  admin = (await ensureAdminToken(configApi.config, ''))!
   app = await buildServer({
     store,
     log: createLogger('test', 'silent'),
     registries: [createRegistry()],
     health: async () => ({ ok: true }),
     retention: { rawDays: 30, rollup1mDays: 180 },
-    configApi: { config, audit: await AuditLog.open(nc), auth: new Authenticator(config), store },
+    configApi,
   })
   await app.listen({ host: '127.0.0.1', port: 0 })
   api = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`

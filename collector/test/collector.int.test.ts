@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import {
   BatchBuilder,
   createLogger,
@@ -6,11 +5,10 @@ import {
   encodeBatch,
   type MetricBatch,
   metricsSubject,
-  migrate,
-  Store,
 } from '@peregrine/common'
 import {
   LostReplyStore,
+  openTestStore,
   startTestNats,
   type TempDir,
   type TestNats,
@@ -58,9 +56,7 @@ function hostBatch(host: string, t0: number, cycles: number, metrics = 20): Metr
 beforeAll(async () => {
   nats = await startTestNats()
   dir = await tempDir()
-  const base = Store.open({ url: '', path: join(dir.path, 'ch') })
-  store = new LostReplyStore(base, 'points')
-  await migrate(store, { rawDays: 30, rollup1mDays: 180, rollup1hDays: 730 })
+  store = new LostReplyStore(await openTestStore(dir.path), 'points')
   nc = await connect({ servers: nats.url })
   js = nc.jetstream()
   registry = createRegistry()

@@ -1,20 +1,15 @@
-import {
-  AuditLog,
-  ConfigStore,
-  type HealthCheck,
-  type Logger,
-  type Registry,
-  type Store,
-} from '@peregrine/common'
+import type { HealthCheck, Logger, Registry, Store } from '@peregrine/common'
 import type { NatsConnection } from 'nats'
 import { startAgentChecksSync } from './agent-checks-sync.ts'
-import { Authenticator, ensureAdminToken } from './auth.ts'
+import { ensureAdminToken } from './auth.ts'
+import { openConfigApi } from './config/context.ts'
 import type { DashboardConfig } from './config.ts'
 import { buildServer } from './server.ts'
 
 export { type AgentChecksSync, startAgentChecksSync } from './agent-checks-sync.ts'
 export { queryAudit } from './audit-queries.ts'
-export { Authenticator, ensureAdminToken } from './auth.ts'
+export { ensureAdminToken } from './auth.ts'
+export { openConfigApi } from './config/context.ts'
 export { type DashboardConfig, dashboardSettings, loadDashboardConfig } from './config.ts'
 export { buildServer } from './server.ts'
 
@@ -33,14 +28,8 @@ export interface Dashboard {
 }
 
 export async function startDashboard(config: DashboardConfig, deps: DashboardDeps): Promise<Dashboard> {
-  const configStore = await ConfigStore.open(deps.nc)
-  const configApi = {
-    config: configStore,
-    audit: await AuditLog.open(deps.nc),
-    auth: new Authenticator(configStore),
-    store: deps.store,
-  }
-  const admin = await ensureAdminToken(configStore, config.adminToken)
+  const configApi = await openConfigApi(deps.nc, deps.store)
+  const admin = await ensureAdminToken(configApi.config, config.adminToken)
   // Printed, not logged: logs are shipped and kept, the token must not be.
   if (admin && !config.adminToken)
     process.stdout.write(`\nPeregrine admin token (shown once, store it now): ${admin}\n\n`)
@@ -51,7 +40,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
   })
   const url = await app.listen({ host: config.host, port: config.port })
   deps.log.info({ url }, 'dashboard listening')
-  const checksSync = await startAgentChecksSync(configStore, deps.log, { nc: deps.nc })
+  const checksSync = await startAgentChecksSync(configApi.config, deps.log, { nc: deps.nc })
   return {
     url,
     async stop() {

@@ -1,18 +1,10 @@
-import { join } from 'node:path'
-import {
-  AUDIT_STREAM,
-  AuditLog,
-  ConfigStore,
-  createLogger,
-  createRegistry,
-  migrate,
-  Store,
-} from '@peregrine/common'
-import { startTestNats, type TempDir, type TestNats, tempDir } from '@peregrine/common/testing'
+import { AUDIT_STREAM, ConfigStore, createLogger, createRegistry, type Store } from '@peregrine/common'
+import { openTestStore, startTestNats, type TempDir, type TestNats, tempDir } from '@peregrine/common/testing'
 import type { FastifyInstance } from 'fastify'
 import { connect, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Authenticator, ensureAdminToken } from '../src/auth.ts'
+import { ensureAdminToken } from '../src/auth.ts'
+import { openConfigApi } from '../src/config/context.ts'
 import { buildServer } from '../src/server.ts'
 
 let nats: TestNats
@@ -60,17 +52,16 @@ beforeAll(async () => {
   nats = await startTestNats()
   dir = await tempDir()
   nc = await connect({ servers: nats.url })
-  store = Store.open({ url: '', path: join(dir.path, 'ch') })
-  await migrate(store, { rawDays: 30, rollup1mDays: 180, rollup1hDays: 730 })
-  const config = await ConfigStore.open(nc)
-  admin = (await ensureAdminToken(config, ''))!
+  store = await openTestStore(dir.path)
+  const configApi = await openConfigApi(nc, store)
+  admin = (await ensureAdminToken(configApi.config, ''))!
   app = await buildServer({
     store,
     log: createLogger('test', 'silent'),
     registries: [createRegistry()],
     health: async () => ({ ok: true }),
     retention: { rawDays: 30, rollup1mDays: 180 },
-    configApi: { config, audit: await AuditLog.open(nc), auth: new Authenticator(config), store },
+    configApi,
   })
 })
 

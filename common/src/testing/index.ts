@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Store } from '../clickhouse/client.ts'
+import { migrate } from '../clickhouse/migrations.ts'
 import { type NatsServer, startNatsServer } from '../nats/server.ts'
 
 export interface TempDir {
@@ -90,4 +91,14 @@ export class LostReplyStore extends Store {
       throw new Error('injected: insert reply lost')
     }
   }
+}
+
+/** Retention the tests use: the defaults. */
+export const TEST_RETENTION = { rawDays: 30, rollup1mDays: 180, rollup1hDays: 730 }
+
+/** The embedded engine in `dir`, with the schema applied (one per test process: chdb's rule). */
+export async function openTestStore(dir: string): Promise<Store> {
+  const store = Store.open({ url: '', path: join(dir, 'ch') })
+  await migrate(store, TEST_RETENTION)
+  return store
 }

@@ -1,6 +1,7 @@
-import type { AuditLog, AuditRecord, ConfigStore, Store } from '@peregrine/common'
+import { AuditLog, type AuditRecord, ConfigStore, type Store } from '@peregrine/common'
 import type { FastifyRequest } from 'fastify'
-import type { Authenticator, Principal } from '../auth.ts'
+import type { NatsConnection } from 'nats'
+import { Authenticator, type Principal } from '../auth.ts'
 
 /** What the configuration routes work with. */
 export interface ConfigContext {
@@ -9,6 +10,12 @@ export interface ConfigContext {
   auth: Authenticator
   /** ClickHouse, for what agents reported (host last-seen, unassigned hosts). */
   store: Store
+}
+
+/** Opens what the configuration routes need over a NATS connection. */
+export async function openConfigApi(nc: NatsConnection, store: Store): Promise<ConfigContext> {
+  const config = await ConfigStore.open(nc)
+  return { config, audit: await AuditLog.open(nc), auth: new Authenticator(config), store }
 }
 
 declare module 'fastify' {
