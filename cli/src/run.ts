@@ -34,7 +34,11 @@ const health = (nc: NatsConnection, store?: Store) => async () => {
   const nats = !nc.isClosed()
   return {
     ok: nats && clickhouse,
-    detail: { nats: nats ? 'connected' : 'closed', clickhouse: clickhouse ? 'ok' : 'failing' },
+    detail: {
+      nats: nats ? 'connected' : 'closed',
+      clickhouse: clickhouse ? 'ok' : 'failing',
+      clickhouseMode: store?.kind,
+    },
   }
 }
 
