@@ -51,6 +51,11 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsServer>
   child.once('error', (err) => {
     output += `\n${err.message}`
   })
+  // A parent that exits without stop() (a crash, a test runner tearing down) must not leave the
+  // server behind; only SIGKILL of the parent escapes this.
+  const reap = () => child.kill('SIGKILL')
+  process.once('exit', reap)
+  void exited.then(() => process.off('exit', reap))
   const port = await waitForPort(dir, child, exited, () => output)
   return {
     url: `nats://127.0.0.1:${port}`,
