@@ -115,21 +115,14 @@ export function plan(file: CodeFile, state: State, opts: { prune?: boolean } = {
           problems.push(
             `tree[${i}].path: the parent ${parent} does not exist (and is outside the file's scope)`,
           )
-        nodeChanges.push({ op: 'create', kind: 'node', key: d.path, after: d })
-        return
       }
-      const before = NodeValue.parse(pick(cur, ['path', 'owners', 'note', 'excludes']))
-      const fields = changedFields(before, d)
-      if (fields.length)
-        nodeChanges.push({
-          op: 'update',
-          kind: 'node',
-          key: d.path,
-          before,
-          after: d,
-          fields,
-          ref: { id: d.path, revision: cur.version },
-        })
+      const change = upsert(
+        'node',
+        d.path,
+        d,
+        cur && { before: nodeValue(cur), ref: { id: d.path, revision: cur.version } },
+      )
+      if (change) nodeChanges.push(change)
     })
     upserts.push(...nodeChanges.sort(byKey))
     if (prune) {
@@ -141,7 +134,7 @@ export function plan(file: CodeFile, state: State, opts: { prune?: boolean } = {
             op: 'delete',
             kind: 'node',
             key: cur.path,
-            before: NodeValue.parse(pick(cur, ['path', 'owners', 'note', 'excludes'])),
+            before: nodeValue(cur),
             ref: { id: cur.path, revision: cur.version },
           })
         }
@@ -154,22 +147,13 @@ export function plan(file: CodeFile, state: State, opts: { prune?: boolean } = {
     const teamChanges: Change[] = []
     for (const d of file.teams) {
       const cur = current.get(d.name)
-      if (!cur) {
-        teamChanges.push({ op: 'create', kind: 'team', key: d.name, after: d })
-        continue
-      }
-      const before = TeamValue.parse(pick(cur, ['name', 'members', 'note']))
-      const fields = changedFields(before, d)
-      if (fields.length)
-        teamChanges.push({
-          op: 'update',
-          kind: 'team',
-          key: d.name,
-          before,
-          after: d,
-          fields,
-          ref: { id: d.name, revision: cur.revision },
-        })
+      const change = upsert(
+        'team',
+        d.name,
+        d,
+        cur && { before: teamValue(cur), ref: { id: d.name, revision: cur.revision } },
+      )
+      if (change) teamChanges.push(change)
     }
     upserts.push(...teamChanges.sort(byKey))
     if (prune && scope === '') {
@@ -180,7 +164,7 @@ export function plan(file: CodeFile, state: State, opts: { prune?: boolean } = {
             op: 'delete',
             kind: 'team',
             key: cur.name,
-            before: TeamValue.parse(pick(cur, ['name', 'members', 'note'])),
+            before: teamValue(cur),
             ref: { id: cur.name, revision: cur.revision },
           })
       teamDeletes.sort(byKey)
@@ -197,22 +181,13 @@ export function plan(file: CodeFile, state: State, opts: { prune?: boolean } = {
         problems.push(`strategies[${i}].node: there is no tree node ${d.node}`)
       const key = strategyKey(d)
       const cur = current.get(key)
-      if (!cur) {
-        strategyChanges.push({ op: 'create', kind: 'strategy', key, after: d })
-        return
-      }
-      const before = StrategyValue.parse(cur)
-      const fields = changedFields(before, d)
-      if (fields.length)
-        strategyChanges.push({
-          op: 'update',
-          kind: 'strategy',
-          key,
-          before,
-          after: d,
-          fields,
-          ref: { id: cur.id, revision: cur.revision },
-        })
+      const change = upsert(
+        'strategy',
+        key,
+        d,
+        cur && { before: StrategyValue.parse(cur), ref: { id: cur.id, revision: cur.revision } },
+      )
+      if (change) strategyChanges.push(change)
     })
     upserts.push(...strategyChanges.sort(byStrategy))
     if (prune) {
@@ -252,6 +227,23 @@ export function plan(file: CodeFile, state: State, opts: { prune?: boolean } = {
   if (problems.length) throw new PlanError(problems)
   // Strategies go before the nodes they are bound to, teams last (strategies name them as receivers).
   return { scope, prune, changes: [...upserts, ...strategyDeletes, ...nodeDeletes, ...teamDeletes] }
+}
+
+const nodeValue = (n: State['nodes'][number]) =>
+  NodeValue.parse(pick(n, ['path', 'owners', 'note', 'excludes']))
+const teamValue = (t: NonNullable<State['teams']>[number]) =>
+  TeamValue.parse(pick(t, ['name', 'members', 'note']))
+
+/** A create when nothing is there, an update naming the changed fields, or null when equal. */
+function upsert<K extends Kind>(
+  kind: K,
+  key: string,
+  after: Values[K],
+  current: { before: Values[K]; ref: Ref } | undefined,
+): Change | null {
+  if (!current) return { op: 'create', kind, key, after } as Change
+  const fields = changedFields(current.before, after)
+  return fields.length ? ({ op: 'update', kind, key, after, fields, ...current } as Change) : null
 }
 
 function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
