@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
-import { startCollector } from '@peregrine/collector'
+import { loadCollectorConfig, startCollector } from '@peregrine/collector'
 import {
   createLogger,
   createRegistry,
@@ -95,14 +95,8 @@ for (const t of ['points', 'points_1m', 'points_1h']) await store.command(`TRUNC
 // End to end: the publisher process and the collector run at once.
 const nats = await startNatsServer({ dataDir: join(dir.path, 'nats') })
 const nc = await connect({ servers: nats.url })
-const collectorSettings = {
-  batchMaxPoints: batchPoints,
-  batchMaxWaitMs: 500,
-  pullMessages: 512,
-  maxAckPending: 20_000,
-  ackWaitMs: 60_000,
-  seriesRefreshSeconds: 600,
-}
+/** The collector's defaults, but for the batch size under test. */
+const collectorSettings = loadCollectorConfig({ COLLECTOR_BATCH_POINTS: String(batchPoints) })
 const lag = monitorEventLoopDelay({ resolution: 5 })
 
 /** Starts a collector and resolves with the seconds until all N points are inserted and queryable. */

@@ -12,7 +12,7 @@ import {
 import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
 import { connect, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Agent, type AgentConfig, startAgent } from '../src/index.ts'
+import { type Agent, type AgentConfig, loadAgentConfig, startAgent } from '../src/index.ts'
 import type { MetricSource } from '../src/sources/source.ts'
 
 /** A deterministic source: each cycle emits the next number, so gaps and reordering show. */
@@ -30,22 +30,16 @@ let nc: NatsConnection
 let agent: Agent
 const source = new SequenceSource()
 
-const config = (spoolDir: string): AgentConfig => ({
-  natsUrl: '',
-  logLevel: 'silent' as 'info',
-  selfStep: 10,
-  dataDir: '',
-  hostname: 'agent-test',
-  step: 1,
-  httpHost: '127.0.0.1',
-  httpPort: 0,
-  pushFlushMs: 100,
-  maxPendingPush: 1000,
-  spoolDir,
-  spoolMaxBytes: 10 * 1024 * 1024,
-  procPath: '/proc',
-  sysPath: '/sys',
-})
+/** The real config loader with the test's settings: what a deployment would give the agent. */
+const config = (spoolDir: string): AgentConfig =>
+  loadAgentConfig({
+    AGENT_HOSTNAME: 'agent-test',
+    AGENT_STEP: '1',
+    AGENT_HTTP_PORT: '0',
+    AGENT_PUSH_FLUSH_MS: '100',
+    AGENT_PUSH_MAX_PENDING: '1000',
+    AGENT_SPOOL_DIR: spoolDir,
+  })
 
 /** Every batch in the stream, in stream order. */
 async function streamBatches(): Promise<MetricBatch[]> {

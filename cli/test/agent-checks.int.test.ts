@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
-import { type Agent, type AgentConfig, startAgent } from '@peregrine/agent'
+import { type Agent, type AgentConfig, loadAgentConfig, startAgent } from '@peregrine/agent'
 import {
   AGENTS_BUCKET,
   agentChecksKey,
@@ -69,22 +69,16 @@ async function lastSeq(): Promise<number> {
   return (await jsm.streams.info(METRICS_STREAM)).state.last_seq
 }
 
-const agentConfig = (spoolDir: string): AgentConfig => ({
-  natsUrl: '',
-  logLevel: 'silent' as 'info',
-  selfStep: 10,
-  dataDir: '',
-  hostname: HOST,
-  step: 1,
-  httpHost: '127.0.0.1',
-  httpPort: 0,
-  pushFlushMs: 100,
-  maxPendingPush: 1000,
-  spoolDir,
-  spoolMaxBytes: 10 * 1024 * 1024,
-  procPath: '/proc',
-  sysPath: '/sys',
-})
+/** The real config loader with the test's settings: what a deployment would give the agent. */
+const agentConfig = (spoolDir: string): AgentConfig =>
+  loadAgentConfig({
+    AGENT_HOSTNAME: HOST,
+    AGENT_STEP: '1',
+    AGENT_HTTP_PORT: '0',
+    AGENT_PUSH_FLUSH_MS: '100',
+    AGENT_PUSH_MAX_PENDING: '1000',
+    AGENT_SPOOL_DIR: spoolDir,
+  })
 
 beforeAll(async () => {
   nats = await startTestNats()

@@ -1,4 +1,4 @@
-import { AUDIT_CONSUMER, type Collector, startCollector } from '@peregrine/collector'
+import { AUDIT_CONSUMER, type Collector, loadCollectorConfig, startCollector } from '@peregrine/collector'
 import {
   AUDIT_STREAM,
   AUDIT_SUBJECT,
@@ -22,14 +22,12 @@ import { connect, type JetStreamClient, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
 const log = createLogger('test', process.env.TEST_LOG ?? 'silent')
-const settings = {
-  batchMaxPoints: 5000,
-  batchMaxWaitMs: 100,
-  pullMessages: 64,
-  maxAckPending: 1000,
-  ackWaitMs: 60_000,
-  seriesRefreshSeconds: 600,
-}
+/** The real config loader with small, quick batches. */
+const settings = loadCollectorConfig({
+  COLLECTOR_BATCH_POINTS: '5000',
+  COLLECTOR_BATCH_WAIT_MS: '100',
+  COLLECTOR_PULL_MESSAGES: '64',
+})
 
 let nats: TestNats
 let dir: TempDir

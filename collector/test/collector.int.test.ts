@@ -17,17 +17,15 @@ import {
 } from '@peregrine/common/testing'
 import { connect, type JetStreamClient, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Collector, startCollector } from '../src/index.ts'
+import { type Collector, loadCollectorConfig, startCollector } from '../src/index.ts'
 
 const log = createLogger('test', process.env.TEST_LOG ?? 'silent')
-const settings = {
-  batchMaxPoints: 5000,
-  batchMaxWaitMs: 100,
-  pullMessages: 64,
-  maxAckPending: 1000,
-  ackWaitMs: 60_000,
-  seriesRefreshSeconds: 600,
-}
+/** The real config loader with small, quick batches. */
+const settings = loadCollectorConfig({
+  COLLECTOR_BATCH_POINTS: '5000',
+  COLLECTOR_BATCH_WAIT_MS: '100',
+  COLLECTOR_PULL_MESSAGES: '64',
+})
 
 let nats: TestNats
 let dir: TempDir
