@@ -43,7 +43,7 @@ const stored = async () =>
 const metricValue = async (name: string) =>
   (await registry.getSingleMetric(name)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0
 const publish = (r: AuditRecord) => js.publish(AUDIT_SUBJECT, Buffer.from(JSON.stringify(r)))
-const all = () => queryAudit(store, { limit: 1000 })
+const all = () => queryAudit(store, { limit: 1000, scope: '' })
 
 beforeAll(async () => {
   nats = await startTestNats()
@@ -120,18 +120,24 @@ describe('audit', () => {
   it('filters by kind, id, actor and time, and limits', async () => {
     // Whole seconds apart, within retention (rows older than the TTL are dropped as they are written).
     const t0 = (Math.floor(Date.now() / 1000) - 3600) * 1000
-    const rec = (s: number, actor: string, kind: string, id: string, action: AuditRecord['action']) =>
-      publish({ at: t0 + s * 1000 + 123, actor, action, kind, id, before: null, after: { s } })
-    await rec(0, 'alice', 'host', 'a', 'create')
-    await rec(10, 'bob', 'host', 'b', 'create')
-    await rec(20, 'alice', 'tree', '/x', 'create')
-    await rec(30, 'carol', 'host', 'a', 'update')
-    await rec(40, 'bob', 'tree', '/x', 'move')
+    const rec = (
+      s: number,
+      actor: string,
+      kind: string,
+      id: string,
+      action: AuditRecord['action'],
+      paths: string[],
+    ) => publish({ at: t0 + s * 1000 + 123, actor, action, kind, id, before: null, after: { s }, paths })
+    await rec(0, 'alice', 'host', 'a', 'create', ['corp.shop.web'])
+    await rec(10, 'bob', 'host', 'b', 'create', ['corp.shopping'])
+    await rec(20, 'alice', 'tree', '/x', 'create', ['corp'])
+    await rec(30, 'carol', 'host', 'a', 'update', ['corp.shop.web', 'corp.db'])
+    await rec(40, 'bob', 'tree', '/x', 'move', [])
     await waitFor(async () => (await stored()) === 5, 20_000, 'five audit rows')
 
     const seconds = (rs: AuditRecord[]) => rs.map((r) => (r.after as { s: number }).s)
-    const q = (f: Omit<Parameters<typeof queryAudit>[1], 'limit'>, limit = 100) =>
-      queryAudit(store, { ...f, limit }).then(seconds)
+    const q = (f: Partial<Parameters<typeof queryAudit>[1]>, limit = 100) =>
+      queryAudit(store, { scope: '', ...f, limit }).then(seconds)
     expect(await q({})).toEqual([40, 30, 20, 10, 0])
     expect((await all())[0]!.at).toBe(t0 + 40_123)
     expect(await q({ kind: 'host' })).toEqual([30, 10, 0])
@@ -146,6 +152,11 @@ describe('audit', () => {
     expect(await q({ to: s0 })).toEqual([0])
     expect(await q({ kind: 'host', from: s0 + 5, actor: 'carol' })).toEqual([30])
     expect(await q({}, 2)).toEqual([40, 30])
+    // A scoped token reads the records of its subtree: not a sibling sharing the prefix, not
+    // the node above, not records without a path.
+    expect(await q({ scope: 'corp.shop' })).toEqual([30, 0])
+    expect(await q({ scope: 'corp' })).toEqual([30, 20, 10, 0])
+    expect(await q({ scope: 'corp.db', kind: 'host' })).toEqual([30])
   })
 
   it('the query schema coerces the query string and bounds the limit', () => {

@@ -19,7 +19,7 @@ export const AUDIT_CONSUMER = 'collector-audit'
  * drops trailing semicolons, so the body must neither start nor end with a field that can be
  * empty or end in whitespace or ';': `at` opens each row and `action` (one of four words) closes it.
  */
-export const AUDIT_COLUMNS = ['at', 'actor', 'kind', 'id', 'before', 'after', 'action'] as const
+export const AUDIT_COLUMNS = ['at', 'actor', 'kind', 'id', 'before', 'after', 'action', 'paths'] as const
 
 /** Records per fetch, and how long a fetch waits for them: a trickle is stored within this. */
 const FETCH_MAX = 256
@@ -176,7 +176,9 @@ async function auditConsumer(nc: NatsConnection): Promise<Consumer> {
 /** One TabSeparated row; `at` as unix seconds with milliseconds, which reads the same in any time zone. */
 function toTsv(r: AuditRecord): string {
   const at = `${Math.floor(r.at / 1000)}.${String(r.at % 1000).padStart(3, '0')}`
-  return `${[at, r.actor, r.kind, r.id, json(r.before), json(r.after), r.action].map(tsvField).join('\t')}\n`
+  const fields = [at, r.actor, r.kind, r.id, json(r.before), json(r.after), r.action].map(tsvField)
+  // Node paths hold only letters, digits, '_', '-' and '.', so quoting is all an array needs.
+  return `${fields.join('\t')}\t[${r.paths.map((p) => `'${p}'`).join(',')}]\n`
 }
 
 /** JSON text, '' where the object did not exist. */

@@ -9,6 +9,8 @@ export interface AuditFilter {
   /** Unix seconds, inclusive to the second. */
   to?: number
   limit: number
+  /** Only records concerning a path at or below this one ('' = every record). */
+  scope: string
 }
 
 interface AuditRow {
@@ -20,6 +22,7 @@ interface AuditRow {
   id: string
   before: string
   after: string
+  paths: string[]
 }
 
 /**
@@ -34,9 +37,13 @@ export async function queryAudit(store: Store, f: AuditFilter): Promise<AuditRec
   if (f.actor !== undefined) where.push(sql`actor = ${param.string(f.actor)}`)
   if (f.from !== undefined) where.push(sql`at >= toDateTime64(${param.uint32(f.from)}, 3)`)
   if (f.to !== undefined) where.push(sql`at < toDateTime64(${param.uint32(f.to)}, 3) + INTERVAL 1 SECOND`)
+  if (f.scope !== '')
+    where.push(
+      sql`arrayExists(p -> p = ${param.string(f.scope)} OR startsWith(p, ${param.string(`${f.scope}.`)}), paths)`,
+    )
   const condition = where.reduce((all, w) => sql`${all} AND ${w}`, sql`1`)
   const rows = await store.query<AuditRow>(
-    sql`SELECT DISTINCT toUnixTimestamp64Milli(at) AS ms, actor, action, kind, id, before, after
+    sql`SELECT DISTINCT toUnixTimestamp64Milli(at) AS ms, actor, action, kind, id, before, after, paths
         FROM audit WHERE ${condition}
         ORDER BY ms DESC, kind, id LIMIT ${param.uint32(f.limit)}`,
   )
@@ -48,6 +55,7 @@ export async function queryAudit(store: Store, f: AuditFilter): Promise<AuditRec
     id: r.id,
     before: parseJson(r.before),
     after: parseJson(r.after),
+    paths: r.paths,
   }))
 }
 

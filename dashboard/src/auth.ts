@@ -1,5 +1,13 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { type ConfigStore, type Role, Tree } from '@peregrine/common'
+import { type ConfigStore, type Role, type Token, Tree, type Versioned } from '@peregrine/common'
+import {
+  hashSecret,
+  isLegacyHash,
+  mintToken,
+  parseToken,
+  sha256,
+  type TokenParts,
+  verifySecret,
+} from './tokens.ts'
 
 /** Who is calling: from a valid API token. */
 export interface Principal {
@@ -20,30 +28,54 @@ export class HttpError extends Error {
 }
 
 const RANK: Record<Role, number> = { viewer: 0, deployer: 1, editor: 2, admin: 3 }
-const TOKEN = /^pgt_([0-9a-f]{12})_([0-9a-f]{64})$/
 
-export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex')
-
-/** A new token: the text to hand out once, and what is stored (its hash only). */
-export function mintToken(): { id: string; secret: string; text: string } {
-  const id = randomBytes(6).toString('hex')
-  const secret = randomBytes(32).toString('hex')
-  return { id, secret, text: `pgt_${id}_${secret}` }
+/** The token in an `Authorization: Bearer pgt_…` header; anything else is refused. */
+export function parseAuthorization(header: string | undefined): TokenParts {
+  if (!header) throw new HttpError(401, 'an API token is required: Authorization: Bearer pgt_…')
+  // The scheme is case-insensitive (RFC 9110); the rest is exactly one token.
+  const m = /^([A-Za-z]+) (\S+)$/.exec(header)
+  const parts = m && m[1]!.toLowerCase() === 'bearer' ? parseToken(m[2]!) : null
+  if (!parts) throw new HttpError(401, 'the Authorization header must be "Bearer pgt_<id>_<secret>"')
+  return parts
 }
 
-/** Checks bearer tokens against their stored hashes; read per request, so a revoked token stops at once. */
+/** How many verified secrets are remembered, so that scrypt runs once per token, not per request. */
+const VERIFIED_CACHE = 10_000
+
+/**
+ * Checks bearer tokens against their stored hashes. The record is read on every request, so a
+ * revoked token stops at once; the slow hash runs only for a secret not verified before.
+ */
 export class Authenticator {
+  /** By token id: the stored hash a secret matched, and that secret's SHA-256. */
+  private readonly verified = new Map<string, { stored: string; digest: string }>()
+
   constructor(private readonly config: ConfigStore) {}
 
   async authenticate(header: string | undefined): Promise<Principal> {
-    const m = TOKEN.exec(header?.replace(/^Bearer\s+/i, '') ?? '')
-    if (!m) throw new HttpError(401, 'an API token is required: Authorization: Bearer pgt_…')
-    const stored = await this.config.tokens.get(m[1]!)
-    const given = Buffer.from(hashSecret(m[2]!), 'hex')
-    if (!stored || !timingSafeEqual(given, Buffer.from(stored.value.hash, 'hex')))
+    const given = parseAuthorization(header)
+    const record = await this.config.tokens.get(given.id)
+    if (!record || !(await this.matches(given, record.value.hash)))
       throw new HttpError(401, 'unknown or revoked token')
-    const t = stored.value
+    if (isLegacyHash(record.value.hash)) await this.upgrade(given, record)
+    const t = record.value
     return { tokenId: t.id, name: t.name, role: t.role, scope: t.scope }
+  }
+
+  private async matches(given: TokenParts, stored: string): Promise<boolean> {
+    const digest = sha256(given.secret)
+    const known = this.verified.get(given.id)
+    if (known?.stored === stored) return known.digest === digest
+    if (!(await verifySecret(given.secret, stored))) return false
+    if (this.verified.size >= VERIFIED_CACHE) this.verified.delete(this.verified.keys().next().value!)
+    this.verified.set(given.id, { stored, digest })
+    return true
+  }
+
+  /** Re-stores a token hashed before hashes were salted; another dashboard may win the race. */
+  private async upgrade(given: TokenParts, record: Versioned<Token>): Promise<void> {
+    const value = { ...record.value, hash: await hashSecret(given.secret) }
+    await this.config.tokens.update(given.id, value, record.revision).catch(() => undefined)
   }
 }
 
@@ -73,25 +105,25 @@ export function outranks(p: Principal, role: Role): boolean {
 
 /**
  * The first admin token: created once, when no token exists yet, and returned so the caller can
- * print it (never log it). `preset` (PEREGRINE_ADMIN_TOKEN) lets deployments choose it.
+ * print it (never log it). `preset` (PEREGRINE_ADMIN_TOKEN, checked by the config) lets
+ * deployments choose it.
  */
 export async function ensureAdminToken(config: ConfigStore, preset: string): Promise<string | null> {
   if ((await config.tokens.list()).length > 0) return null
-  const minted = mintToken()
-  const m = TOKEN.exec(preset)
-  const [id, secret, text] = m ? [m[1]!, m[2]!, preset] : [minted.id, minted.secret, minted.text]
+  const chosen = parseToken(preset)
+  const token = chosen ? { ...chosen, text: preset } : mintToken()
   try {
-    await config.tokens.create(id, {
-      id,
+    await config.tokens.create(token.id, {
+      id: token.id,
       name: 'admin',
       role: 'admin',
       scope: '',
-      hash: hashSecret(secret),
+      hash: await hashSecret(token.secret),
       createdAt: Date.now(),
       createdBy: 'system',
     })
   } catch {
     return null // another dashboard created it first
   }
-  return text
+  return token.text
 }

@@ -7,6 +7,7 @@ import {
   setting,
 } from '@peregrine/common'
 import { z } from 'zod'
+import { hasFullEntropy, parseToken, TOKEN_TEXT } from './tokens.ts'
 
 export const dashboardSettings = {
   ...commonSettings,
@@ -16,7 +17,16 @@ export const dashboardSettings = {
   adminToken: setting(
     'PEREGRINE_ADMIN_TOKEN',
     z
-      .union([z.literal(''), z.string().regex(/^pgt_[0-9a-f]{12}_[0-9a-f]{64}$/, 'pgt_<12 hex>_<64 hex>')])
+      .union([
+        z.literal(''),
+        z
+          .string()
+          .regex(TOKEN_TEXT, 'pgt_<12 hex>_<64 hex>')
+          .refine(
+            (t) => hasFullEntropy(parseToken(t)?.secret ?? ''),
+            'the secret part is not random enough; make one with: echo pgt_$(openssl rand -hex 6)_$(openssl rand -hex 32)',
+          ),
+      ])
       .default(''),
     'The first admin token, used only when no token exists yet; empty: one is generated and printed once.',
   ),

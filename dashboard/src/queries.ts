@@ -23,11 +23,17 @@ const SERIES_COLUMNS = sql`fp, endpoint, metric, tags, counter_type, step, toUni
 /** Series a history or last query may return at most. */
 export const MAX_SERIES_PER_QUERY = 500
 
-export function listEndpoints(store: Store, prefix: string, limit: number) {
+/** The endpoints a token may read (Visibility.endpoints); null: every endpoint. */
+export type EndpointFilter = string[] | null
+
+const endpointIn = (only: EndpointFilter) =>
+  only === null ? sql`1` : sql`endpoint IN ${param.strings(only)}`
+
+export function listEndpoints(store: Store, prefix: string, limit: number, only: EndpointFilter) {
   // The newest time is not aliased last_seen: ClickHouse would read argMax's last_seen as that alias.
   return store.query<{ endpoint: string; agent: string; seen: number }>(
     sql`SELECT endpoint, argMax(agent, last_seen) AS agent, toUnixTimestamp(max(last_seen)) AS seen
-        FROM endpoints WHERE startsWith(endpoint, ${param.string(prefix)})
+        FROM endpoints WHERE startsWith(endpoint, ${param.string(prefix)}) AND ${endpointIn(only)}
         GROUP BY endpoint ORDER BY endpoint LIMIT ${param.uint32(limit)}`,
   )
 }
@@ -36,12 +42,13 @@ export function listEndpoints(store: Store, prefix: string, limit: number) {
 export function searchSeries(
   store: Store,
   q: { endpoint: string; metric: string; tag: string[]; limit: number },
+  only: EndpointFilter,
 ) {
   return store.query<SeriesRow>(
     sql`SELECT ${SERIES_COLUMNS} FROM series FINAL
         WHERE startsWith(endpoint, ${param.string(q.endpoint)})
           AND startsWith(metric, ${param.string(q.metric)})
-          AND hasAll(splitByChar(',', tags), ${param.strings(q.tag)})
+          AND hasAll(splitByChar(',', tags), ${param.strings(q.tag)}) AND ${endpointIn(only)}
         ORDER BY endpoint, metric, tags LIMIT ${param.uint32(q.limit)}`,
   )
 }

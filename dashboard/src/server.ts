@@ -29,6 +29,7 @@ import { hostRoutes } from './routes/hosts.ts'
 import { monitorRoutes } from './routes/monitor.ts'
 import { strategyRoutes } from './routes/strategies.ts'
 import { treeRoutes } from './routes/tree.ts'
+import { Visibility } from './visibility.ts'
 
 export interface ServerDeps {
   store: Store
@@ -36,9 +37,8 @@ export interface ServerDeps {
   registries: Registry[]
   health: HealthCheck
   retention: Retention
-  /** The configuration API and token authentication of every /api/v1 route. Without it (tests of
-   * the monitor queries only) the monitor routes answer without authentication. */
-  configApi?: ConfigContext
+  /** The configuration API and the token authentication of every /api/v1 route. */
+  configApi: ConfigContext
 }
 
 /** The dashboard's HTTP server: monitor API, OpenAPI document, health and metrics. */
@@ -76,20 +76,23 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   })
   registerOpsRoutes(app, deps.registries, deps.health)
-  const ctx = deps.configApi
-  if (ctx) {
-    app.decorateRequest('principal', null)
-    app.addHook('onRequest', async (req) => {
-      if (req.url.startsWith('/api/v1/') && !req.url.startsWith('/api/v1/openapi.json'))
-        req.principal = await ctx.auth.authenticate(req.headers.authorization)
+  app.decorateRequest('principal', null)
+  app.decorateRequest('visibility', null)
+  // Every /api/v1 route lives in this one plugin, whose hook authenticates: the router decides
+  // which routes are protected, so no spelling of a URL can reach one without a token.
+  await app.register(async (api) => {
+    const ctx = deps.configApi
+    api.addHook('onRequest', async (req) => {
+      req.principal = await ctx.auth.authenticate(req.headers.authorization)
+      req.visibility = new Visibility(req.principal, ctx)
     })
-    treeRoutes(app, ctx)
-    hostRoutes(app, ctx)
-    strategyRoutes(app, ctx)
-    accessRoutes(app, ctx)
-    auditRoutes(app, ctx)
-  }
-  monitorRoutes(app, deps.store, deps.retention)
+    treeRoutes(api, ctx)
+    hostRoutes(api, ctx)
+    strategyRoutes(api, ctx)
+    accessRoutes(api, ctx)
+    auditRoutes(api, ctx)
+    monitorRoutes(api, deps.store, deps.retention)
+  })
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
 }

@@ -383,12 +383,14 @@ describe('subscriptions', () => {
 })
 
 describe('audit', () => {
-  it('serves the persisted history to whole-tree tokens only', async () => {
+  it('serves the persisted history; a scoped token reads only its subtree', async () => {
     const at = Date.now()
     await store.insertTsv(
       'audit',
-      ['at', 'actor', 'kind', 'id', 'before', 'after', 'action'],
-      `${(at / 1000).toFixed(3)}\tadmin (x)\tstrategy\ts_1\t\t{"threshold":90}\tcreate\n`,
+      ['at', 'actor', 'kind', 'id', 'before', 'after', 'action', 'paths'],
+      `${(at / 1000).toFixed(3)}\tadmin (x)\tstrategy\ts_1\t\t{"threshold":90}\tcreate\t[]\n` +
+        `${(at / 1000).toFixed(3)}\tadmin (x)\tstrategy\ts_2\t\t{}\tcreate\t['corp.web.api']\n` +
+        `${(at / 1000).toFixed(3)}\tadmin (x)\tstrategy\ts_3\t\t{}\tcreate\t['corp.webshop']\n`,
     )
     const r = await as(admin).get('/api/v1/audit?kind=strategy&id=s_1')
     expect(r.status).toBe(200)
@@ -401,10 +403,13 @@ describe('audit', () => {
         id: 's_1',
         before: null,
         after: { threshold: 90 },
+        paths: [],
       },
     ])
     const scoped = await tokenFor('viewer', 'corp.web')
-    expect((await as(scoped).get('/api/v1/audit')).status).toBe(403)
+    const mine = await as(scoped).get('/api/v1/audit?kind=strategy')
+    expect(mine.status).toBe(200)
+    expect((mine.body.records as { id: string }[]).map((rec) => rec.id)).toEqual(['s_2'])
     expect((await as(admin).get('/api/v1/audit?limit=0')).body.field).toBe('limit')
   })
 
@@ -423,6 +428,7 @@ describe('audit', () => {
       kind: 'tree',
       id: 'corp.db',
       actor: expect.stringContaining('admin'),
+      paths: ['corp.db'],
     })
     expect((record.before as { note: string }).note).toBe('')
     expect((record.after as { note: string }).note).toBe('databases')

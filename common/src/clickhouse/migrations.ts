@@ -93,6 +93,14 @@ const MIGRATIONS: Migration[] = [
       SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 1000`,
     ],
   },
+  {
+    version: 3,
+    name: 'audit paths',
+    statements: [
+      // The tree paths a change concerns, so scoped tokens read their subtree's history.
+      'ALTER TABLE audit ADD COLUMN IF NOT EXISTS paths Array(String) AFTER id',
+    ],
+  },
 ]
 
 /**

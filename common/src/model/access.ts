@@ -4,14 +4,14 @@ export const ROLES = ['admin', 'editor', 'deployer', 'viewer'] as const
 export const Role = z.enum(ROLES)
 export type Role = z.infer<typeof Role>
 
-/** An API token as stored: only the SHA-256 of its secret is kept. */
+/** An API token as stored: only a salted hash of its secret (scrypt; a bare SHA-256 for tokens made before salting, upgraded on first use). */
 export const Token = z.object({
   id: z.string(),
   name: z.string().min(1).max(128),
   role: Role,
   /** Tree path the token may act on ('' = the whole tree). */
   scope: z.string().max(512).default(''),
-  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  hash: z.string().regex(/^([0-9a-f]{64}|scrypt\$\d+\$\d+\$\d+\$[0-9a-f]{32}\$[0-9a-f]{64})$/),
   createdAt: z.number(),
   createdBy: z.string(),
 })

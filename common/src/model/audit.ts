@@ -1,6 +1,7 @@
 import type { JetStreamManager, NatsConnection } from 'nats'
 import { z } from 'zod'
 import { isNotFound } from '../nats/streams.ts'
+import { NodePath } from './tree.ts'
 
 export const AUDIT_STREAM = 'PEREGRINE_AUDIT'
 export const AUDIT_SUBJECT = 'peregrine.audit'
@@ -19,6 +20,14 @@ export const AuditRecord = z.object({
   /** JSON of the object before and after; null where it did not exist. Token secrets never appear. */
   before: z.unknown().nullable(),
   after: z.unknown().nullable(),
+  /**
+   * The tree paths the change concerns ('' for the whole tree), so a token scoped to a subtree
+   * reads the changes made there. Records of users and teams concern no path.
+   */
+  paths: z
+    .array(z.union([z.literal(''), NodePath]))
+    .max(200)
+    .default([]),
 })
 export type AuditRecord = z.infer<typeof AuditRecord>
 
@@ -44,7 +53,7 @@ export class AuditLog {
     return new AuditLog(nc)
   }
 
-  async record(r: Omit<AuditRecord, 'at'>): Promise<void> {
+  async record(r: Omit<z.input<typeof AuditRecord>, 'at'>): Promise<void> {
     const record = AuditRecord.parse({ ...r, at: Date.now() })
     await this.nc.jetstream().publish(AUDIT_SUBJECT, Buffer.from(JSON.stringify(record)))
   }

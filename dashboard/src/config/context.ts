@@ -2,6 +2,7 @@ import { AuditLog, type AuditRecord, ConfigStore, type Store } from '@peregrine/
 import type { FastifyRequest } from 'fastify'
 import type { NatsConnection } from 'nats'
 import { Authenticator, type Principal } from '../auth.ts'
+import type { Visibility } from '../visibility.ts'
 
 /** What the configuration routes work with. */
 export interface ConfigContext {
@@ -21,6 +22,7 @@ export async function openConfigApi(nc: NatsConnection, store: Store): Promise<C
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null
+    visibility: Visibility | null
   }
 }
 
@@ -29,11 +31,16 @@ export function principalOf(req: FastifyRequest): Principal {
   return req.principal
 }
 
+export function visibilityOf(req: FastifyRequest): Visibility {
+  if (!req.visibility) throw new Error('route registered without authentication')
+  return req.visibility
+}
+
 /** Records a change under the caller's token name. */
 export function audit(
   ctx: ConfigContext,
   req: FastifyRequest,
-  r: Pick<AuditRecord, 'action' | 'kind' | 'id' | 'before' | 'after'>,
+  r: Pick<AuditRecord, 'action' | 'kind' | 'id' | 'before' | 'after' | 'paths'>,
 ): Promise<void> {
   const p = principalOf(req)
   return ctx.audit.record({ ...r, actor: `${p.name} (${p.tokenId})` })

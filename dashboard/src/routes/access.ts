@@ -8,27 +8,25 @@ import {
   SubscriptionUpdate,
   TeamWrite,
   TokenCreate,
+  Tree,
+  type User,
   UserWrite,
 } from '@peregrine/common'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { z } from 'zod'
-import {
-  HttpError,
-  hashSecret,
-  mintToken,
-  outranks,
-  type Principal,
-  requireRole,
-  requireScope,
-} from '../auth.ts'
-import { audit, type ConfigContext, principalOf } from '../config/context.ts'
+import { HttpError, outranks, type Principal, requireRole, requireScope } from '../auth.ts'
+import { audit, type ConfigContext, principalOf, visibilityOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
+import { hashSecret, mintToken } from '../tokens.ts'
 
 /** Users, teams, subscriptions of teams to subtrees, and API tokens. Writes need the admin role. */
 export function accessRoutes(app: FastifyInstance, ctx: ConfigContext): void {
-  namedRoutes(app, ctx, 'users', 'user', ctx.config.users, UserWrite)
-  namedRoutes(app, ctx, 'teams', 'team', ctx.config.teams, TeamWrite)
+  // Contact details (email, phone, an IM webhook that is itself a secret) go only to those who
+  // may change them; everyone else needs the names, e.g. to pick a strategy's receivers.
+  const userView = (u: User, p: Principal) => (isGlobalAdmin(p) ? u : { name: u.name })
+  namedRoutes(app, ctx, 'users', 'user', ctx.config.users, UserWrite, userView)
+  namedRoutes(app, ctx, 'teams', 'team', ctx.config.teams, TeamWrite, (t) => t)
   subscriptionRoutes(app, ctx)
   tokenRoutes(app, ctx)
 }
@@ -39,6 +37,8 @@ function requireGlobalAdmin(p: Principal): void {
   requireScope(p, '')
 }
 
+const isGlobalAdmin = (p: Principal) => outranks(p, 'admin') && p.scope === ''
+
 /** List, read, create-or-update (by name, with revision) and delete for a named collection. */
 function namedRoutes<S extends z.ZodType<{ name: string }>>(
   app: FastifyInstance,
@@ -47,16 +47,20 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
   kind: string,
   collection: KvCollection<S>,
   body: z.ZodType<z.input<S> & { name: string; revision?: number | undefined }>,
+  view: (value: z.output<S>, p: Principal) => object,
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const tags = ['access']
-  r.get(`/api/v1/${plural}`, { schema: { tags } }, async () => ({
-    [plural]: (await collection.list()).map((v) => ({ ...v.value, revision: v.revision })),
+  r.get(`/api/v1/${plural}`, { schema: { tags } }, async (req) => ({
+    [plural]: (await collection.list()).map((v) => ({
+      ...view(v.value, principalOf(req)),
+      revision: v.revision,
+    })),
   }))
   r.get(`/api/v1/${plural}/:name`, { schema: { tags, params: NameParam } }, async (req) => {
     const v = await collection.get(req.params.name)
     if (!v) throw new HttpError(404, `no ${kind} ${req.params.name}`)
-    return { ...v.value, revision: v.revision }
+    return { ...view(v.value, principalOf(req)), revision: v.revision }
   })
   r.put(
     `/api/v1/${plural}/:name`,
@@ -83,6 +87,7 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
         id: req.params.name,
         before: before?.value ?? null,
         after: value,
+        paths: [],
       })
       return { ...value, revision: next }
     },
@@ -101,6 +106,7 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
         id: req.params.name,
         before: before.value,
         after: null,
+        paths: [],
       })
       return reply.code(204).send()
     },
@@ -124,20 +130,20 @@ function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     const sub = await ctx.config.subscriptions.get(id)
     if (!sub) throw new HttpError(404, `no subscription ${id}`)
     const { tree } = await ctx.config.tree()
+    const path = tree.path(sub.value.node) ?? ''
     requireRole(p, 'admin')
-    requireScope(p, tree.path(sub.value.node) ?? '')
-    return sub
+    requireScope(p, path)
+    return { sub, path }
   }
 
-  r.get('/api/v1/subscriptions', { schema: { tags } }, async () => {
+  r.get('/api/v1/subscriptions', { schema: { tags } }, async (req) => {
+    const visible = visibilityOf(req)
     const { tree } = await ctx.config.tree()
     const list = await ctx.config.subscriptions.list()
     return {
-      subscriptions: list.map((s) => ({
-        ...s.value,
-        node: tree.path(s.value.node) ?? null,
-        revision: s.revision,
-      })),
+      subscriptions: list
+        .map((s) => ({ ...s.value, node: tree.path(s.value.node) ?? null, revision: s.revision }))
+        .filter((s) => s.node !== null && visible.node(s.node)),
     }
   })
   r.post('/api/v1/subscriptions', { schema: { tags, body: SubscriptionCreate } }, async (req, reply) => {
@@ -147,7 +153,14 @@ function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       node: await target(principalOf(req), req.body),
     }
     const revision = await ctx.config.subscriptions.create(sub.id, sub)
-    await audit(ctx, req, { action: 'create', kind: 'subscription', id: sub.id, before: null, after: sub })
+    await audit(ctx, req, {
+      action: 'create',
+      kind: 'subscription',
+      id: sub.id,
+      before: null,
+      after: sub,
+      paths: [req.body.node],
+    })
     return reply.code(201).send({ ...sub, node: req.body.node, revision })
   })
   r.put(
@@ -163,8 +176,9 @@ function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         action: 'update',
         kind: 'subscription',
         id: sub.id,
-        before: before.value,
+        before: before.sub.value,
         after: sub,
+        paths: [before.path, body.node],
       })
       return { ...sub, node: body.node, revision: next }
     },
@@ -173,14 +187,15 @@ function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     '/api/v1/subscriptions/:id',
     { schema: { tags, params: IdParam, querystring: RevisionQuery } },
     async (req, reply) => {
-      const before = await load(principalOf(req), req.params.id)
+      const { sub, path } = await load(principalOf(req), req.params.id)
       await ctx.config.subscriptions.delete(req.params.id, req.query.revision)
       await audit(ctx, req, {
         action: 'delete',
         kind: 'subscription',
         id: req.params.id,
-        before: before.value,
+        before: sub.value,
         after: null,
+        paths: [path],
       })
       return reply.code(204).send()
     },
@@ -193,10 +208,14 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   /** Tokens as shown: never the hash. */
   const view = ({ hash: _hash, ...t }: { hash: string } & Record<string, unknown>) => t
 
+  // An admin lists the tokens it could have created: those scoped within its own scope.
   r.get('/api/v1/tokens', { schema: { tags } }, async (req) => {
-    requireRole(principalOf(req), 'admin')
+    const p = principalOf(req)
+    requireRole(p, 'admin')
     return {
-      tokens: (await ctx.config.tokens.list()).map((t) => ({ ...view(t.value), revision: t.revision })),
+      tokens: (await ctx.config.tokens.list())
+        .filter((t) => Tree.within(t.value.scope, p.scope))
+        .map((t) => ({ ...view(t.value), revision: t.revision })),
     }
   })
   r.post(
@@ -217,7 +236,7 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       const token = {
         ...req.body,
         id: minted.id,
-        hash: hashSecret(minted.secret),
+        hash: await hashSecret(minted.secret),
         createdAt: Date.now(),
         createdBy: p.name,
       }
@@ -228,6 +247,7 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         id: token.id,
         before: null,
         after: view(token),
+        paths: [token.scope],
       })
       return reply.code(201).send({ ...view(token), token: minted.text })
     },
@@ -245,6 +265,7 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       id: req.params.id,
       before: view(before.value),
       after: null,
+      paths: [before.value.scope],
     })
     return reply.code(204).send()
   })

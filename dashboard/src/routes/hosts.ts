@@ -1,8 +1,8 @@
 import { HostBindings, HostParam, StrategyResolver } from '@peregrine/common'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { canRead, HttpError, requireRole, requireScope } from '../auth.ts'
-import { audit, type ConfigContext, principalOf } from '../config/context.ts'
+import { HttpError, requireRole, requireScope } from '../auth.ts'
+import { audit, type ConfigContext, principalOf, visibilityOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
 import { listEndpoints } from '../queries.ts'
 
@@ -15,28 +15,35 @@ export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     '/api/v1/hosts',
     { schema: { tags, summary: 'Bound hosts with their nodes, last seen and agent version' } },
     async (req) => {
-      const p = principalOf(req)
+      const visible = visibilityOf(req)
       const [{ tree }, records, seen] = await Promise.all([
         ctx.config.tree(),
         ctx.config.hosts.list(),
         lastSeen(ctx),
       ])
       const hosts = records
+        .filter((h) => visible.host(h.value.nodes.flatMap((n) => tree.path(n) ?? [])))
         .map((h) => ({
           ...h.value,
           nodes: h.value.nodes.map((n) => tree.path(n) ?? n),
           revision: h.revision,
           ...seen.get(h.value.host),
         }))
-        .filter((h) => p.scope === '' || h.nodes.some((n) => canRead(p, n)))
       return { hosts: hosts.sort((a, b) => a.host.localeCompare(b.host)) }
     },
   )
 
   r.get(
     '/api/v1/hosts/unassigned',
-    { schema: { tags, summary: 'Hosts whose agent reports but that no tree node holds' } },
-    async () => {
+    {
+      schema: {
+        tags,
+        summary:
+          'Hosts whose agent reports but that no tree node holds (whole-tree tokens; empty for others)',
+      },
+    },
+    async (req) => {
+      if (!visibilityOf(req).wholeTree) return { hosts: [] }
       const [records, seen] = await Promise.all([ctx.config.hosts.list(), lastSeen(ctx)])
       const bound = new Set(records.filter((h) => h.value.nodes.length > 0).map((h) => h.value.host))
       const hosts = [...seen.entries()].filter(([host, s]) => s.agentVersion && !bound.has(host))
@@ -76,6 +83,7 @@ export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         id: req.params.host,
         before: current?.value ?? null,
         after: record,
+        paths: [...(current?.value.nodes ?? []).flatMap((n) => tree.path(n) ?? []), ...req.body.nodes],
       })
       return { ...record, nodes: req.body.nodes, revision }
     },
@@ -91,16 +99,14 @@ export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       },
     },
     async (req) => {
-      const p = principalOf(req)
       const [{ tree }, record, strategies] = await Promise.all([
         ctx.config.tree(),
         ctx.config.hosts.get(req.params.host),
         ctx.config.strategies.list(),
       ])
       if (!record) throw new HttpError(404, `host ${req.params.host} is not bound to the tree`)
-      const paths = record.value.nodes.map((n) => tree.path(n) ?? '')
-      if (p.scope !== '' && !paths.some((path) => canRead(p, path)))
-        throw new HttpError(403, `host ${req.params.host} is outside the token's scope ${p.scope}`)
+      if (!visibilityOf(req).host(record.value.nodes.flatMap((n) => tree.path(n) ?? [])))
+        throw new HttpError(403, `host ${req.params.host} is not bound within the token's scope`)
       const resolver = new StrategyResolver(
         tree,
         strategies.map((s) => s.value),
@@ -116,6 +122,6 @@ export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
 }
 
 async function lastSeen(ctx: ConfigContext) {
-  const rows = await listEndpoints(ctx.store, '', 100_000)
+  const rows = await listEndpoints(ctx.store, '', 100_000, null)
   return new Map(rows.map((e) => [e.endpoint, { lastSeen: e.seen, agentVersion: e.agent }]))
 }

@@ -12,12 +12,16 @@ import {
 } from '@peregrine/common'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { visibilityOf } from '../config/context.ts'
 import { history, lastValues, listEndpoints, matchingSeries, searchSeries } from '../queries.ts'
 import { chooseResolution, type Retention } from '../resolution.ts'
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
-/** The monitor API: what is there (endpoints, series) and what it said (history, last values). */
+/**
+ * The monitor API: what is there (endpoints, series) and what it said (history, last values), for
+ * the endpoints the token may read; naming one it may not read is 403.
+ */
 export function monitorRoutes(app: FastifyInstance, store: Store, retention: Retention): void {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const tags = ['monitor']
@@ -33,7 +37,8 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
       },
     },
     async (req) => {
-      const rows = await listEndpoints(store, req.query.prefix, req.query.limit)
+      const only = await visibilityOf(req).endpoints()
+      const rows = await listEndpoints(store, req.query.prefix, req.query.limit, only)
       return {
         endpoints: rows.map((e) => ({ endpoint: e.endpoint, agent: e.agent, lastSeen: e.seen })),
       }
@@ -51,7 +56,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
       },
     },
     async (req) => {
-      const rows = await searchSeries(store, req.query)
+      const rows = await searchSeries(store, req.query, await visibilityOf(req).endpoints())
       return {
         series: rows.map((s) => ({
           endpoint: s.endpoint,
@@ -86,6 +91,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
           field: 'from',
           message: 'querystring.from: from must be before to',
         })
+      await visibilityOf(req).requireEndpoint(req.query.endpoint)
       const series = await matchingSeries(store, req.query.endpoint, req.query.metric, req.query.tags)
       const nativeStep = Math.min(...series.map((s) => s.step), 60)
       const choice = chooseResolution({ from, to, step: req.query.step }, nativeStep, retention, now)
@@ -104,6 +110,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
       },
     },
     async (req) => {
+      await visibilityOf(req).requireEndpoint(req.query.endpoint)
       const series = await matchingSeries(store, req.query.endpoint, req.query.metric, req.query.tags)
       return {
         series: await lastValues(store, series, nowSeconds()),

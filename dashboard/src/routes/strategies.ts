@@ -84,6 +84,7 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       id: strategy.id,
       before: null,
       after: strategy,
+      paths: [req.body.node ?? ''],
     })
     return reply.code(201).send(view(tree, { value: strategy, revision }))
   })
@@ -107,6 +108,7 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         id: strategy.id,
         before: before.value,
         after: strategy,
+        paths: [path, spec.node ?? ''],
       })
       return view(tree, { value: strategy, revision: next })
     },
@@ -127,6 +129,7 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         id: req.params.id,
         before: s.value,
         after: null,
+        paths: [path],
       })
       return reply.code(204).send()
     },

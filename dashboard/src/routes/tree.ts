@@ -52,7 +52,14 @@ export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         }
         return { nodes: [...tree.doc.nodes, created], result: created }
       })
-      await audit(ctx, req, { action: 'create', kind: 'tree', id: req.body.path, before: null, after: node })
+      await audit(ctx, req, {
+        action: 'create',
+        kind: 'tree',
+        id: req.body.path,
+        before: null,
+        after: node,
+        paths: [req.body.path],
+      })
       return reply.code(201).send({ ...node, path: req.body.path })
     },
   )
@@ -71,7 +78,14 @@ export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         const updated = { ...node, ...changes, version: node.version + 1 }
         return { nodes: tree.doc.nodes.map((n) => (n.id === node.id ? updated : n)), result: [node, updated] }
       })
-      await audit(ctx, req, { action: 'update', kind: 'tree', id: req.params.path, before, after })
+      await audit(ctx, req, {
+        action: 'update',
+        kind: 'tree',
+        id: req.params.path,
+        before,
+        after,
+        paths: [req.params.path],
+      })
       return { ...after, path: req.params.path }
     },
   )
@@ -101,6 +115,7 @@ export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         id: req.params.path,
         before: { path: req.params.path },
         after: { path: req.body.to },
+        paths: [req.params.path, req.body.to],
       })
       return { ...moved, path: req.body.to }
     },
@@ -162,6 +177,7 @@ export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         id: req.params.path,
         before: { nodes: [...removed] },
         after: null,
+        paths: [req.params.path],
       })
       return reply.code(204).send()
     },
