@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { loadAgentConfig } from '@peregrine/agent'
 import { loadCollectorConfig } from '@peregrine/collector'
-import { ConfigError, describeSettings } from '@peregrine/common'
+import { describeSettings } from '@peregrine/common'
 import { loadDashboardConfig } from '@peregrine/dashboard'
 import { Command } from 'commander'
+import { z } from 'zod'
 import { registerCodeCommands } from './code/commands.ts'
 import { loadAllInOneConfig, settingsBySection } from './config.ts'
 import { runAgent, runAllInOne, runCollector, runDashboard } from './run.ts'
+import { registerTokenCommands } from './token.ts'
 
 const program = new Command('peregrine').description('Peregrine monitoring').showHelpAfterError()
 
@@ -46,8 +48,12 @@ program
 
 // Strategies as code: apply, diff, export (docs/strategies-as-code.md).
 registerCodeCommands(program)
+registerTokenCommands(program)
 
+// A user gets the message; a developer chasing a bug sets LOG_LEVEL=debug for the stack.
 program.parseAsync().catch((err: Error) => {
-  console.error(err instanceof ConfigError ? err.message : err)
+  const debug = /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '')
+  if (err instanceof z.ZodError) console.error(z.prettifyError(err))
+  else console.error(debug || !(err instanceof Error) ? err : err.message)
   process.exit(1)
 })

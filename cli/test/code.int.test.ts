@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { readFile, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -15,8 +13,8 @@ import { type Io, runApply, runExport } from '../src/code/commands.ts'
 import { renderPlan } from '../src/code/diff.ts'
 import { type CodeFile, parseCodeFile } from '../src/code/format.ts'
 import { canonical, type Plan, plan } from '../src/code/plan.ts'
+import { runCli } from './run-cli.ts'
 
-const root = join(import.meta.dirname, '..', '..')
 let nats: TestNats
 let dir: TempDir
 let nc: NatsConnection
@@ -81,23 +79,7 @@ function capture(env: NodeJS.ProcessEnv = {}): Io & { stdout: string[]; stderr: 
   return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env }
 }
 
-async function cli(args: string[], token = admin) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', ...args], {
-    cwd: root,
-    env: { ...process.env, PEREGRINE_API: api, PEREGRINE_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => {
-    stdout += d
-  })
-  child.stderr.on('data', (d) => {
-    stderr += d
-  })
-  const [code] = await once(child, 'exit')
-  return { code: code as number, stdout, stderr }
-}
+const cli = (args: string[], token = admin) => runCli(args, { PEREGRINE_API: api, PEREGRINE_TOKEN: token })
 
 beforeAll(async () => {
   nats = await startTestNats()

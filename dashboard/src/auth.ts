@@ -103,27 +103,42 @@ export function outranks(p: Principal, role: Role): boolean {
   return RANK[p.role] >= RANK[role]
 }
 
+/** A token to store: who it is for, what it may do, where. */
+export type TokenSpec = Pick<Token, 'name' | 'role' | 'scope'>
+
+/**
+ * Stores a new token (only its hash) and returns the record and the text to hand out once.
+ * `chosen` is a preset token text (already checked for entropy by the config).
+ */
+export async function issueToken(
+  config: ConfigStore,
+  spec: TokenSpec,
+  createdBy: string,
+  chosen?: string,
+): Promise<{ record: Token; text: string }> {
+  const preset = chosen === undefined ? null : parseToken(chosen)
+  const token = preset ? { ...preset, text: chosen! } : mintToken()
+  const record = {
+    ...spec,
+    id: token.id,
+    hash: await hashSecret(token.secret),
+    createdAt: Date.now(),
+    createdBy,
+  }
+  await config.tokens.create(token.id, record)
+  return { record, text: token.text }
+}
+
 /**
  * The first admin token: created once, when no token exists yet, and returned so the caller can
- * print it (never log it). `preset` (PEREGRINE_ADMIN_TOKEN, checked by the config) lets
- * deployments choose it.
+ * print it (never log it). `preset` (PEREGRINE_ADMIN_TOKEN) lets deployments choose it.
  */
 export async function ensureAdminToken(config: ConfigStore, preset: string): Promise<string | null> {
   if ((await config.tokens.list()).length > 0) return null
-  const chosen = parseToken(preset)
-  const token = chosen ? { ...chosen, text: preset } : mintToken()
   try {
-    await config.tokens.create(token.id, {
-      id: token.id,
-      name: 'admin',
-      role: 'admin',
-      scope: '',
-      hash: await hashSecret(token.secret),
-      createdAt: Date.now(),
-      createdBy: 'system',
-    })
+    const admin = { name: 'admin', role: 'admin', scope: '' } as const
+    return (await issueToken(config, admin, 'system', preset || undefined)).text
   } catch {
     return null // another dashboard created it first
   }
-  return token.text
 }

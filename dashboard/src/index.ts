@@ -8,7 +8,7 @@ import { buildServer } from './server.ts'
 
 export { type AgentChecksSync, startAgentChecksSync } from './agent-checks-sync.ts'
 export { queryAudit } from './audit-queries.ts'
-export { ensureAdminToken } from './auth.ts'
+export { ensureAdminToken, issueToken } from './auth.ts'
 export { openConfigApi } from './config/context.ts'
 export { type DashboardConfig, dashboardSettings, loadDashboardConfig } from './config.ts'
 export { buildServer } from './server.ts'

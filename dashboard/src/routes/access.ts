@@ -15,10 +15,9 @@ import {
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { z } from 'zod'
-import { HttpError, outranks, type Principal, requireRole, requireScope } from '../auth.ts'
+import { HttpError, issueToken, outranks, type Principal, requireRole, requireScope } from '../auth.ts'
 import { audit, type ConfigContext, principalOf, visibilityOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
-import { hashSecret, mintToken } from '../tokens.ts'
 
 /** Users, teams, subscriptions of teams to subtrees, and API tokens. Writes need the admin role. */
 export function accessRoutes(app: FastifyInstance, ctx: ConfigContext): void {
@@ -232,15 +231,7 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       requireRole(p, 'admin')
       requireScope(p, req.body.scope)
       if (!outranks(p, req.body.role)) throw new HttpError(403, 'a token cannot grant more than its own role')
-      const minted = mintToken()
-      const token = {
-        ...req.body,
-        id: minted.id,
-        hash: await hashSecret(minted.secret),
-        createdAt: Date.now(),
-        createdBy: p.name,
-      }
-      await ctx.config.tokens.create(token.id, token)
+      const { record: token, text } = await issueToken(ctx.config, req.body, p.name)
       await audit(ctx, req, {
         action: 'create',
         kind: 'token',
@@ -249,7 +240,7 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         after: view(token),
         paths: [token.scope],
       })
-      return reply.code(201).send({ ...view(token), token: minted.text })
+      return reply.code(201).send({ ...view(token), token: text })
     },
   )
   r.delete('/api/v1/tokens/:id', { schema: { tags, params: IdParam } }, async (req, reply) => {
