@@ -4,6 +4,7 @@ import {
   FalconPointSchema,
   type SeriesDef,
   seriesProblem,
+  TIMESTAMP_RULE,
   toFiniteNumber,
 } from '@peregrine/common'
 
@@ -60,6 +61,6 @@ function checkPoint(item: unknown, now: number): AcceptedPoint | { field: string
   const value = toFiniteNumber(p.value)
   if (value === null) return { field: 'value', error: 'value must be a finite number' }
   const ts = alignTimestamp(p.timestamp, p.step, now)
-  if (ts < 0) return { field: 'timestamp', error: 'timestamp out of range' }
+  if (ts < 0) return { field: 'timestamp', error: TIMESTAMP_RULE }
   return { series: series as SeriesDef, ts, value }
 }

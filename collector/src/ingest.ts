@@ -59,7 +59,7 @@ export function ingestMessage(
         tsTab = `${aligned}\t`
       }
       if (aligned >= 0) {
-        rows.add(e.rowPrefix, tsTab, value)
+        rows.add(e.rowPrefix, tsTab, aligned, value)
         accepted++
         continue
       }

@@ -7,19 +7,26 @@ import type { JsMsg } from 'nats'
 export class PointRows {
   text = ''
   count = 0
+  /** The time span of the rows: ClickHouse refuses an insert touching too many daily partitions. */
+  minTs = Number.POSITIVE_INFINITY
+  maxTs = 0
 
-  /** `tsTab` is the timestamp followed by a tab. Separate appends build fewer temporary strings. */
-  add(rowPrefix: string, tsTab: string, value: number): void {
+  /** `tsTab` is `ts` followed by a tab. Separate appends build fewer temporary strings. */
+  add(rowPrefix: string, tsTab: string, ts: number, value: number): void {
     this.text += rowPrefix
     this.text += tsTab
     this.text += value
     this.text += '\n'
     this.count++
+    if (ts < this.minTs) this.minTs = ts
+    if (ts > this.maxTs) this.maxTs = ts
   }
 
   append(other: PointRows): void {
     this.text += other.text
     this.count += other.count
+    this.minTs = Math.min(this.minTs, other.minTs)
+    this.maxTs = Math.max(this.maxTs, other.maxTs)
   }
 
   /** The series and time range the rows cover: only for the rare repair after re-delivery. */

@@ -1,4 +1,11 @@
-import { canonicalTags, fingerprint, seriesProblem, splitSeriesKey, tsvEscape } from '@peregrine/common'
+import {
+  canonicalTags,
+  fingerprint,
+  MAX_SERIES_KEY,
+  seriesProblem,
+  splitSeriesKey,
+  tsvEscape,
+} from '@peregrine/common'
 
 /** One series as the collector sees it. A class, so every entry has the same shape on the hot path. */
 export class SeriesEntry {
@@ -37,6 +44,8 @@ export class SeriesCache {
   }
 
   resolve(key: string): SeriesEntry {
+    // Too long to be valid: rejected with the field at fault, and not kept.
+    if (key.length > MAX_SERIES_KEY) return evaluate(key)
     let e = this.#entries.get(key)
     if (e) return e
     if (this.#entries.size >= this.maxEntries) this.#entries.clear()

@@ -27,6 +27,8 @@ const settings = loadCollectorConfig({
   COLLECTOR_PULL_MESSAGES: '64',
 })
 
+/** Two days ago, on the hour: in the past, within retention, and whole rollup buckets. */
+const PAST = Math.floor(Date.now() / 1000 / 3600) * 3600 - 48 * 3600
 let nats: TestNats
 let dir: TempDir
 let store: LostReplyStore
@@ -99,7 +101,7 @@ describe('collector', () => {
   it('terminates a message that is not a batch, counts it, and goes on with the next', async () => {
     const before = await metricValue('peregrine_collector_messages_rejected_total')
     await js.publish(metricsSubject('bad'), Buffer.from('not json at all'))
-    await js.publish(metricsSubject('good'), encodeBatch(hostBatch('good', 1_800_000_000, 1, 5)))
+    await js.publish(metricsSubject('good'), encodeBatch(hostBatch('good', PAST, 1, 5)))
     await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 5, 10_000, 'good points')
     expect(await metricValue('peregrine_collector_messages_rejected_total')).toBe(before + 1)
     const jsm = await nc.jetstreamManager()
@@ -121,7 +123,7 @@ describe('collector', () => {
         'mixed\ttoo\tmany\tfields\tGAUGE\t10',
       ],
       refs: [0, 0, 1, 2, 3, 4, 0, 9, 5],
-      ts: [1_800_000_000, 1_800_000_010, 1, 1, 1, 1, 1_800_000_020, 1, 1],
+      ts: [PAST, PAST + 10, 1, 1, 1, 1, PAST + 20, 1, 1],
       values: [1, null, 1, 1, 1, 1, 3, 1, 1],
     }
     const before = await registry.getSingleMetric('peregrine_collector_points_rejected_total')?.get()
@@ -136,7 +138,7 @@ describe('collector', () => {
 
   it('does not count points twice when a write is retried after it was in fact stored', async () => {
     store.failures = 1
-    await js.publish(metricsSubject('retry'), encodeBatch(hostBatch('retry', 1_800_003_600, 6, 10)))
+    await js.publish(metricsSubject('retry'), encodeBatch(hostBatch('retry', PAST + 3600, 6, 10)))
     await waitFor(() => store.failures === 0, 10_000, 'the injected failure')
     await waitFor(
       async () => (await metricValue('peregrine_collector_rollup_repairs_total')) >= 1,
@@ -146,5 +148,64 @@ describe('collector', () => {
     expect(await count('SELECT count() AS n FROM points FINAL')).toBe(60)
     expect(await count('SELECT sum(count) AS n FROM points_1m')).toBe(60)
     expect(await count('SELECT sum(sum) AS n FROM points_1h')).toBe(10 * (0 + 1 + 2 + 3 + 4 + 5) + 6 * 45)
+  })
+})
+
+describe('batches that once stopped the line', () => {
+  const series = (endpoint: string, metric = 'm', step = 10) =>
+    ({ endpoint, metric, tags: '', counterType: 'GAUGE', step }) as const
+
+  it('stores points spanning more than 100 days, in one message or across messages of one write', async () => {
+    const day = 86_400
+    const old = new BatchBuilder({ host: 'backfill', agent: 'test' })
+    for (let d = 0; d <= 120; d++) old.add(series('backfill', 'm', 60), PAST - d * day, d)
+    const recent = new BatchBuilder({ host: 'backfill', agent: 'test' })
+    recent.add(series('backfill', 'm', 60), PAST + 3600, 1000)
+    await js.publish(metricsSubject('backfill'), encodeBatch(recent.take()))
+    await js.publish(metricsSubject('backfill'), encodeBatch(old.take()))
+    // Hourly rollups are kept two years, so none of these rows is dropped by a TTL meanwhile.
+    await waitFor(
+      async () => (await count('SELECT sum(count) AS n FROM points_1h')) === 122,
+      20_000,
+      'every point, in rollups',
+    )
+    // Raw points older than the 30-day retention may already be dropped; younger ones are all there.
+    const since = Math.floor(Date.now() / 1000) - 25 * day
+    const young = 1 + [...Array(121).keys()].filter((d) => PAST - d * day >= since).length
+    expect(await count(`SELECT count() AS n FROM points WHERE ts >= ${since}`)).toBe(young)
+  })
+
+  it('rejects only the series with an over-long endpoint; the rest of the message is stored', async () => {
+    const before = await registry.getSingleMetric('peregrine_collector_points_rejected_total')?.get()
+    const endpointRejects = (v: typeof before) =>
+      v?.values.filter((x) => x.labels.field === 'endpoint').reduce((a, x) => a + x.value, 0) ?? 0
+    const batch: MetricBatch = {
+      v: 1,
+      source: { host: 'mixed', agent: 'test' },
+      series: [
+        `${'e'.repeat(3000)}\tm\t\tGAUGE\t10`,
+        `${'e'.repeat(256)}\tm\t\tGAUGE\t10`,
+        'fine\tm\t\tGAUGE\t10',
+      ],
+      refs: [0, 1, 2, 2],
+      ts: [PAST, PAST, PAST, PAST + 10],
+      values: [1, 2, 3, 4],
+    }
+    await js.publish(metricsSubject('mixed'), encodeBatch(batch))
+    await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 2, 10_000, 'good points')
+    const after = await registry.getSingleMetric('peregrine_collector_points_rejected_total')?.get()
+    expect(endpointRejects(after) - endpointRejects(before)).toBe(2)
+  })
+
+  it('stores a message of 60,000 series', async () => {
+    const b = new BatchBuilder({ host: 'wide', agent: 'test' })
+    for (let i = 0; i < 60_000; i++) b.add(series('wide', `m.${i}`), PAST, i)
+    await js.publish(metricsSubject('wide'), encodeBatch(b.take()))
+    await waitFor(
+      async () => (await count('SELECT count() AS n FROM points')) === 60_000,
+      30_000,
+      'all points',
+    )
+    expect(await count('SELECT count() AS n FROM series FINAL')).toBe(60_000)
   })
 })

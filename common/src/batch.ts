@@ -1,10 +1,14 @@
 import { z } from 'zod'
 import type { SeriesDef } from './points.ts'
 
-/** Upper bounds of one batch message; larger messages are rejected whole. */
+/**
+ * Upper bound of the points of one batch message; a larger message is rejected whole (senders cut
+ * their batches to fit). Every series has a point, so this bounds the series too. Bad series are
+ * the collector's to reject one by one, however long their keys.
+ */
 export const MAX_BATCH_POINTS = 200_000
-export const MAX_BATCH_SERIES = 50_000
-const MAX_SERIES_KEY = 2048
+/** Keys longer than any valid series (endpoint 255 + metric and tags 510 + the rest). */
+export const MAX_SERIES_KEY = 1024
 
 /**
  * A batch of points on the metrics stream, columnar so that a collector parses a few arrays of
@@ -16,7 +20,7 @@ const MAX_SERIES_KEY = 2048
 export const MetricBatchSchema = z.object({
   v: z.literal(1),
   source: z.object({ host: z.string().max(255), agent: z.string().max(64) }),
-  series: z.array(z.string().max(MAX_SERIES_KEY)).max(MAX_BATCH_SERIES),
+  series: z.array(z.string()).max(MAX_BATCH_POINTS),
   refs: z.array(z.number()).max(MAX_BATCH_POINTS),
   ts: z.array(z.number()).max(MAX_BATCH_POINTS),
   values: z.array(z.number().nullable()).max(MAX_BATCH_POINTS),

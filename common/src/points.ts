@@ -7,8 +7,12 @@ export type CounterType = z.infer<typeof CounterTypeSchema>
 
 /** Open-Falcon's limit on metric + tags text. */
 export const MAX_SERIES_TEXT = 510
-/** Upper bound of a UInt32 unix timestamp, the storage type. */
-const MAX_TIMESTAMP = 4_294_967_295
+/** The longest endpoint the API can be asked about (host names are at most 255 too). */
+export const MAX_ENDPOINT = 255
+/** The longest step: a day. Longer ones would align every point to a handful of instants. */
+export const MAX_STEP = 86_400
+/** How far ahead of the receiver's clock a point may be: clock skew, not the future. */
+export const MAX_FUTURE_SECONDS = 600
 
 /** One point as Open-Falcon's agents and scripts push it (`POST /v1/push`). */
 export const FalconPointSchema = z.object({
@@ -76,13 +80,15 @@ export function seriesProblem(s: {
   step: number
 }): { field: string; error: string } | null {
   if (s.endpoint.trim() === '') return { field: 'endpoint', error: 'endpoint is empty' }
+  if (s.endpoint.length > MAX_ENDPOINT)
+    return { field: 'endpoint', error: `endpoint is longer than ${MAX_ENDPOINT} characters` }
   if (s.metric.trim() === '') return { field: 'metric', error: 'metric is empty' }
   for (const field of ['endpoint', 'metric', 'tags'] as const)
     if (CONTROL_CHARS.test(s[field])) return { field, error: `${field} contains control characters` }
   if (!(COUNTER_TYPES as readonly string[]).includes(s.counterType))
     return { field: 'counterType', error: 'counterType must be GAUGE, COUNTER or DERIVE' }
-  if (!Number.isInteger(s.step) || s.step <= 0)
-    return { field: 'step', error: 'step must be a positive integer' }
+  if (!Number.isInteger(s.step) || s.step <= 0 || s.step > MAX_STEP)
+    return { field: 'step', error: `step must be a whole number of seconds from 1 to ${MAX_STEP}` }
   if (s.metric.length + s.tags.length > MAX_SERIES_TEXT)
     return { field: 'metric', error: `metric + tags exceed ${MAX_SERIES_TEXT} characters` }
   return null
@@ -90,14 +96,17 @@ export function seriesProblem(s: {
 
 /**
  * The stored timestamp of a point: aligned down to its step. A missing (<= 0) timestamp means
- * "now", as in Open-Falcon. Returns -1 when the timestamp cannot be stored.
+ * "now", as in Open-Falcon. Returns -1 when the timestamp cannot be stored: not finite, or more
+ * than MAX_FUTURE_SECONDS ahead of `now`.
  */
 export function alignTimestamp(ts: number, step: number, now: number): number {
   if (!Number.isFinite(ts)) return -1
   const t = ts <= 0 ? now : Math.floor(ts)
-  if (t > MAX_TIMESTAMP) return -1
+  if (t > now + MAX_FUTURE_SECONDS) return -1
   return t - (t % step)
 }
+
+export const TIMESTAMP_RULE = `timestamp must be unix seconds at most ${MAX_FUTURE_SECONDS} s ahead of now (0 or less: now)`
 
 export function toFiniteNumber(value: number | string): number | null {
   const n = typeof value === 'number' ? value : value.trim() === '' ? Number.NaN : Number(value)

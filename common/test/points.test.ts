@@ -41,18 +41,29 @@ describe('point rules', () => {
     [{ metric: 'a\tb' }, 'metric'],
     [{ endpoint: 'h\n' }, 'endpoint'],
     [{ tags: 'k=v\u0000' }, 'tags'],
+    [{ endpoint: 'e'.repeat(256) }, 'endpoint'],
+    [{ step: 86_401 }, 'step'],
+    [{ step: 2 ** 32 + 10 }, 'step'],
   ])('rejects %o naming %s', (patch, field) => {
     expect(seriesProblem({ ...ok, ...patch })?.field).toBe(field)
+  })
+  it('accepts the longest endpoint and step', () => {
+    expect(seriesProblem({ ...ok, endpoint: 'e'.repeat(255), step: 86_400 })).toBeNull()
   })
   it('accepts metric + tags of exactly 510 characters', () => {
     expect(seriesProblem({ ...ok, metric: 'x'.repeat(500), tags: 'a=1234567' })).toBeNull()
   })
   it('aligns timestamps down to the step; <= 0 means now', () => {
-    expect(alignTimestamp(1_700_000_007, 10, 0)).toBe(1_700_000_000)
-    expect(alignTimestamp(1_700_000_059.9, 60, 0)).toBe(1_700_000_040)
-    expect(alignTimestamp(0, 10, 1_700_000_123)).toBe(1_700_000_120)
-    expect(alignTimestamp(Number.NaN, 10, 5)).toBe(-1)
-    expect(alignTimestamp(2 ** 33, 10, 5)).toBe(-1)
+    const now = 1_700_000_123
+    expect(alignTimestamp(1_700_000_007, 10, now)).toBe(1_700_000_000)
+    expect(alignTimestamp(1_700_000_059.9, 60, now)).toBe(1_700_000_040)
+    expect(alignTimestamp(0, 10, now)).toBe(1_700_000_120)
+    expect(alignTimestamp(-5, 10, now)).toBe(1_700_000_120)
+    expect(alignTimestamp(Number.NaN, 10, now)).toBe(-1)
+    expect(alignTimestamp(2 ** 33, 10, now)).toBe(-1)
+    // Clock skew of up to ten minutes is accepted; further ahead is refused.
+    expect(alignTimestamp(now + 600, 10, now)).toBe(1_700_000_720)
+    expect(alignTimestamp(now + 601, 10, now)).toBe(-1)
   })
   it('reads numbers and numeric text, never NaN or infinities', () => {
     expect(toFiniteNumber('1.5')).toBe(1.5)
