@@ -37,6 +37,11 @@ export const collectorSettings = {
     posNum(60_000),
     'How long a fetched, unacknowledged message waits before JetStream redelivers it (e.g. after a crash).',
   ),
+  stopTimeoutMs: setting(
+    'COLLECTOR_STOP_TIMEOUT_MS',
+    posNum(10_000),
+    'On shutdown, how long to wait for storage to take the batches in hand before leaving them to JetStream for redelivery.',
+  ),
   seriesRefreshSeconds: setting(
     'COLLECTOR_SERIES_REFRESH_S',
     posNum(600),

@@ -2,13 +2,13 @@ import { setImmediate as setImmediatePromise } from 'node:timers/promises'
 import type { Logger, Registry, Store } from '@peregrine/common'
 import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats'
 import { startAuditConsumer } from './audit.ts'
+import { BatchWriter } from './batch-writer.ts'
 import type { CollectorConfig } from './config.ts'
 import { metricsConsumer } from './consumer.ts'
 import { type IngestState, ingestMessage } from './ingest.ts'
 import { type CollectorMetrics, collectorMetrics } from './metrics.ts'
 import { PendingBatch } from './pending.ts'
 import { SeriesCache } from './series-cache.ts'
-import { writeBatch } from './writer.ts'
 
 export { AUDIT_CONSUMER } from './audit.ts'
 export { type CollectorConfig, collectorSettings, loadCollectorConfig } from './config.ts'
@@ -21,12 +21,19 @@ export interface CollectorDeps {
 }
 
 export interface Collector {
-  /** Stops consuming, writes what is in hand, acknowledges it, then resolves. */
+  /**
+   * Stops consuming and writes what is in hand, acknowledging it; if storage does not take it
+   * within the stop timeout, hands it back to JetStream unacknowledged instead.
+   */
   stop(): Promise<void>
+  /** Unhealthy once writes have failed for UNHEALTHY_AFTER_MS without a success. */
+  health(): { ok: boolean; failingForMs: number }
 }
 
 /** Longest stretch of message handling before the event loop gets a turn. */
 const YIELD_EVERY_MS = 5
+/** How long failing writes are tolerated before /healthz says so. */
+export const UNHEALTHY_AFTER_MS = 15_000
 
 type Settings = Pick<
   CollectorConfig,
@@ -36,11 +43,14 @@ type Settings = Pick<
   | 'maxAckPending'
   | 'ackWaitMs'
   | 'seriesRefreshSeconds'
+  | 'stopTimeoutMs'
 >
 
 /**
  * Consumes the metrics stream and stores it: one batch fills while the previous one is written,
- * and messages are acknowledged only after their points are in ClickHouse.
+ * and messages are acknowledged only after their points are in ClickHouse. While a write is
+ * retried (storage down) the next batch fills up to its size and consumption then waits, so what
+ * a collector holds is bounded, and every held message's ack deadline is kept extended.
  */
 export async function startCollector(config: Settings, deps: CollectorDeps): Promise<Collector> {
   const { log } = deps
@@ -52,20 +62,40 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
     seriesRefreshSeconds: config.seriesRefreshSeconds,
     endpointsWritten: new Map(),
   }
-  const writer = new BatchWriter(deps.store, metrics, log)
+  const now = () => Math.floor(Date.now() / 1000)
+  const writer = new BatchWriter({
+    store: deps.store,
+    metrics,
+    log,
+    single(m) {
+      const batch = new PendingBatch()
+      const r = ingestMessage(m.data, true, batch, state, now())
+      batch.messages.push(m)
+      return r.ok && batch.points > 0 ? batch : null
+    },
+  })
   let pending = new PendingBatch()
   let stopping = false
 
-  const rotate = async () => {
+  const rotate = () => {
     const full = pending
     pending = new PendingBatch()
-    await writer.submit(full)
+    writer.start(full)
   }
   const timer = setInterval(
     () => {
-      if (pending.messages.length && Date.now() - pending.startedAt >= config.batchMaxWaitMs) void rotate()
+      const due = pending.messages.length && Date.now() - pending.startedAt >= config.batchMaxWaitMs
+      if (due && !writer.busy && !stopping) rotate()
     },
     Math.max(10, Math.floor(config.batchMaxWaitMs / 4)),
+  )
+  // A batch may wait behind a write that is retried for minutes; JetStream must not redeliver it.
+  const keepalive = setInterval(
+    () => {
+      for (const m of writer.held) m.working()
+      for (const m of pending.messages) m.working()
+    },
+    Math.max(100, Math.floor(config.ackWaitMs / 3)),
   )
 
   const messages: ConsumerMessages = await consumer.consume({ max_messages: config.pullMessages })
@@ -73,7 +103,10 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
     let busySince = performance.now()
     for await (const msg of messages) {
       handle(msg)
-      if (pending.points >= config.batchMaxPoints) await rotate()
+      if (pending.points >= config.batchMaxPoints) {
+        await writer.idle()
+        rotate()
+      }
       if (stopping) break
       // The iterator hands over buffered messages without a macrotask in between: give timers
       // and I/O (acks, the API in all-in-one) a turn every few milliseconds.
@@ -86,8 +119,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
 
   function handle(msg: JsMsg): void {
     metrics.messages.inc()
-    const now = Math.floor(Date.now() / 1000)
-    const r = ingestMessage(msg.data, msg.redelivered, pending, state, now)
+    const r = ingestMessage(msg.data, msg.redelivered, pending, state, now())
     if (!r.ok) {
       metrics.badMessages.inc()
       log.warn(
@@ -103,6 +135,13 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
     metrics.series.set(state.cache.size)
   }
 
+  /** Writes the last batch; false if storage did not take everything within the stop timeout. */
+  const flush = async () => {
+    await writer.idle()
+    rotate()
+    await writer.idle()
+  }
+
   return {
     async stop() {
       const auditStopped = audit.stop()
@@ -110,54 +149,29 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
       clearInterval(timer)
       await messages.close()
       await loop
-      await rotate()
-      await writer.drain()
+      const flushed = flush()
+      if (!(await settlesWithin(flushed, config.stopTimeoutMs))) {
+        log.warn('storage did not take the last batches in time; leaving them to JetStream')
+        writer.abort()
+        for (const m of pending.messages) m.nak()
+      }
+      clearInterval(keepalive)
       await auditStopped
+    },
+    health() {
+      const since = writer.failingSince
+      const failingForMs = since === null ? 0 : Date.now() - since
+      return { ok: failingForMs < UNHEALTHY_AFTER_MS, failingForMs }
     },
   }
 }
 
-/**
- * Writes batches one at a time (the embedded engine runs one query at a time anyway), retrying a
- * failed write until it succeeds: the stream holds what arrives meanwhile.
- */
-class BatchWriter {
-  #inflight: Promise<void> = Promise.resolve()
-
-  constructor(
-    private readonly store: Store,
-    private readonly metrics: CollectorMetrics,
-    private readonly log: Logger,
-  ) {}
-
-  /** Queues `batch` behind the writes before it; resolves when those are done (backpressure). */
-  submit(batch: PendingBatch): Promise<void> {
-    const previous = this.#inflight
-    if (batch.messages.length) this.#inflight = previous.then(() => this.#write(batch))
-    return previous
-  }
-
-  drain(): Promise<void> {
-    return this.#inflight
-  }
-
-  async #write(batch: PendingBatch): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const end = this.metrics.insertSeconds.startTimer()
-      try {
-        const repaired = await writeBatch(this.store, batch)
-        end()
-        this.metrics.inserted.inc(batch.points)
-        if (repaired) this.metrics.repairs.inc()
-        for (const m of batch.messages) m.ack()
-        return
-      } catch (err) {
-        this.metrics.insertFailures.inc()
-        this.log.error({ err, attempt, points: batch.points }, 'batch write failed; retrying')
-        batch.markAllSuspect()
-        for (const m of batch.messages) m.working()
-        await new Promise((r) => setTimeout(r, Math.min(30_000, 250 * 2 ** Math.min(attempt, 7))))
-      }
-    }
-  }
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+  })
+  const done = await Promise.race([p.then(() => true), timeout])
+  clearTimeout(timer)
+  return done
 }
