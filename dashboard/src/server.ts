@@ -53,10 +53,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const known = knownError(err)
-    if (known) return reply.code(known.status).send({ error: known.error, message: known.message })
+    if (known) {
+      const { status, ...body } = known
+      return reply.code(status).send(body)
+    }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issue = err.validation[0]
-      const field = issue?.instancePath.replace(/^\//, '').replaceAll('/', '.') ?? ''
+      const field = fieldOf(issue)
       return reply.code(400).send({
         error: 'Bad Request',
         field,
@@ -94,8 +97,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   return app
 }
 
+/** The dotted path of the field at fault; for an unknown field, that field (not the object holding it). */
+function fieldOf(issue: { instancePath: string; params: Record<string, unknown> } | undefined): string {
+  const path = issue?.instancePath.split('/').filter(Boolean) ?? []
+  const keys = issue?.params.keys
+  if (Array.isArray(keys) && typeof keys[0] === 'string') path.push(keys[0])
+  return path.join('.')
+}
+
 /** Errors with a meaning for the caller: status and message. */
-function knownError(err: Error): { status: number; error: string; message: string } | null {
+function knownError(err: Error): { status: number; error: string; field?: string; message: string } | null {
   if (err instanceof HttpError)
     return { status: err.statusCode, error: STATUS_TEXT[err.statusCode] ?? 'Error', message: err.message }
   if (err instanceof ConflictError) return { status: 409, error: 'Conflict', message: err.message }

@@ -428,3 +428,45 @@ describe('audit', () => {
     expect((record.after as { note: string }).note).toBe('databases')
   })
 })
+
+describe('strict bodies and queries', () => {
+  it('refuses an unknown field anywhere with 400 naming it', async () => {
+    const a = as(admin)
+    const cases: [Promise<{ status: number; body: Json }>, string][] = [
+      [a.post('/api/v1/strategies', strategyBody('corp', 'typo', { recievers: ['sre'] })), 'recievers'],
+      [
+        a.post(
+          '/api/v1/strategies',
+          strategyBody('corp', 'typo', { activeWindow: { from: '08:00', to: '20:00', tz: 'UTC' } }),
+        ),
+        'activeWindow.tz',
+      ],
+      [a.put('/api/v1/strategies/s_x', { ...strategyBody('corp', 'typo'), revision: 1, rev: 1 }), 'rev'],
+      [a.post('/api/v1/tree', { path: 'corp.typo', owner: ['x'] }), 'owner'],
+      [a.put('/api/v1/tree/corp', { version: 1, excludes: [{ metric: 'm', tag: 'a=1' }] }), 'excludes.0.tag'],
+      [a.put('/api/v1/hosts/h/nodes', { nodes: [], revision: 0, force: true }), 'force'],
+      [a.put('/api/v1/users/ann', { name: 'ann', emial: 'ann@example.com' }), 'emial'],
+      [a.put('/api/v1/teams/ops', { name: 'ops', member: ['ann'] }), 'member'],
+      [a.post('/api/v1/subscriptions', { team: 'sre', node: 'corp', priority: [0] }), 'priority'],
+      [a.post('/api/v1/tokens', { name: 'x', role: 'viewer', scopes: 'corp' }), 'scopes'],
+      [a.get('/api/v1/strategies?nod=corp'), 'nod'],
+      [a.get('/api/v1/endpoints?prefx=web'), 'prefx'],
+      [a.get('/api/v1/audit?kind=tree&actr=me'), 'actr'],
+    ]
+    for (const [request, field] of cases) {
+      const r = await request
+      expect([r.status, r.body.field], field).toEqual([400, field])
+      expect(r.body.message).toMatch(new RegExp(`^(body|querystring)\\.${field.replaceAll('.', '\\.')}: `))
+    }
+  })
+
+  it('still accepts the revision on updates (bodies are extended, not intersected)', async () => {
+    const a = as(admin)
+    const team = await a.put('/api/v1/teams/strict-team', { name: 'strict-team' })
+    const edited = await a.put('/api/v1/teams/strict-team', {
+      name: 'strict-team',
+      revision: team.body.revision,
+    })
+    expect(edited.status).toBe(200)
+  })
+})
