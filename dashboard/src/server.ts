@@ -21,6 +21,7 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod'
 import { HttpError } from './auth.ts'
+import { FieldError } from './config/checks.ts'
 import type { ConfigContext } from './config/context.ts'
 import type { Retention } from './resolution.ts'
 import { accessRoutes } from './routes/access.ts'
@@ -107,6 +108,8 @@ function fieldOf(issue: { instancePath: string; params: Record<string, unknown> 
 
 /** Errors with a meaning for the caller: status and message. */
 function knownError(err: Error): { status: number; error: string; field?: string; message: string } | null {
+  if (err instanceof FieldError)
+    return { status: 400, error: 'Bad Request', field: err.field, message: err.message }
   if (err instanceof HttpError)
     return { status: err.statusCode, error: STATUS_TEXT[err.statusCode] ?? 'Error', message: err.message }
   if (err instanceof ConflictError) return { status: 409, error: 'Conflict', message: err.message }

@@ -470,3 +470,45 @@ describe('strict bodies and queries', () => {
     expect(edited.status).toBe(200)
   })
 })
+
+describe('references of strategies and users', () => {
+  it('refuses receivers that name no team, naming receivers and the team', async () => {
+    const a = as(admin)
+    const bad = await a.post(
+      '/api/v1/strategies',
+      strategyBody('corp', 'rx', { receivers: ['sre', 'no-such-team'] }),
+    )
+    expect([bad.status, bad.body.field]).toEqual([400, 'receivers'])
+    expect(bad.body.message).toBe('body.receivers: no team named no-such-team')
+    const ok = await a.post('/api/v1/strategies', strategyBody('corp', 'rx', { receivers: ['sre'] }))
+    expect(ok.status).toBe(201)
+    const update = await a.put(`/api/v1/strategies/${ok.body.id}`, {
+      ...strategyBody('corp', 'rx', { receivers: ['gone'] }),
+      revision: ok.body.revision,
+    })
+    expect([update.status, update.body.field]).toEqual([400, 'receivers'])
+  })
+
+  it('refuses callbacks and IM webhooks to metadata, link-local, loopback and private addresses', async () => {
+    const a = as(admin)
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://0xa9fea9fe/',
+      'http://[::ffff:169.254.169.254]/',
+      'http://[fd00:ec2::254]/',
+      'http://metadata.google.internal/',
+      'http://localhost:8080/',
+      'http://10.0.0.5/hook',
+    ]) {
+      const s = await a.post('/api/v1/strategies', strategyBody('corp', 'cb', { callbackUrl: url }))
+      expect([s.status, s.body.field], url).toEqual([400, 'callbackUrl'])
+      const u = await a.put('/api/v1/users/hooked', { name: 'hooked', imWebhook: url })
+      expect([u.status, u.body.field], url).toEqual([400, 'imWebhook'])
+    }
+    const public_ = 'https://hooks.example.com/peregrine'
+    expect(
+      (await a.post('/api/v1/strategies', strategyBody('corp', 'cb', { callbackUrl: public_ }))).status,
+    ).toBe(201)
+    expect((await a.put('/api/v1/users/hooked', { name: 'hooked', imWebhook: public_ })).status).toBe(200)
+  })
+})

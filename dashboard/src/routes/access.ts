@@ -22,13 +22,16 @@ import {
   requireRole,
   requireScope,
 } from '../auth.ts'
+import { requireOutbound } from '../config/checks.ts'
 import { audit, type ConfigContext, principalOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
 
 /** Users, teams, subscriptions of teams to subtrees, and API tokens. Writes need the admin role. */
 export function accessRoutes(app: FastifyInstance, ctx: ConfigContext): void {
-  namedRoutes(app, ctx, 'users', 'user', ctx.config.users, UserWrite)
-  namedRoutes(app, ctx, 'teams', 'team', ctx.config.teams, TeamWrite)
+  namedRoutes(app, ctx, 'users', 'user', ctx.config.users, UserWrite, (u) =>
+    requireOutbound(ctx.outbound, 'imWebhook', u.imWebhook),
+  )
+  namedRoutes(app, ctx, 'teams', 'team', ctx.config.teams, TeamWrite, () => undefined)
   subscriptionRoutes(app, ctx)
   tokenRoutes(app, ctx)
 }
@@ -47,6 +50,8 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
   kind: string,
   collection: KvCollection<S>,
   body: z.ZodType<z.input<S> & { name: string; revision?: number | undefined }>,
+  /** What the schema cannot judge alone; throws to refuse. */
+  check: (value: z.input<S>) => void,
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const tags = ['access']
@@ -72,6 +77,7 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
       requireGlobalAdmin(principalOf(req))
       const { revision, ...value } = req.body as z.infer<typeof body>
       if (value.name !== req.params.name) throw new HttpError(400, 'name in the body and the path differ')
+      check(value as z.input<S>)
       const before = await collection.get(req.params.name)
       const next =
         revision === undefined

@@ -12,6 +12,7 @@ import {
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { canRead, HttpError, type Principal, requireRole, requireScope } from '../auth.ts'
+import { requireOutbound, requireTeams } from '../config/checks.ts'
 import { audit, type ConfigContext, principalOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
 
@@ -38,6 +39,12 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       (s) => s.value.node === node && s.value.name === name && s.value.id !== except,
     )
     if (clash) throw new HttpError(409, `a strategy named ${name} is already bound there (${clash.value.id})`)
+  }
+
+  /** What a strategy points at outside itself: teams that exist, a callback that may be called. */
+  const checkReferences = async (s: { receivers: string[]; callbackUrl?: string | undefined }) => {
+    requireOutbound(ctx.outbound, 'callbackUrl', s.callbackUrl)
+    await requireTeams(ctx.config, s.receivers)
   }
 
   const load = async (p: Principal, id: string) => {
@@ -76,6 +83,7 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     const { tree } = await ctx.config.tree()
     const node = target(p, tree, req.body.node)
     await checkUnique(node, req.body.name)
+    await checkReferences(req.body)
     const strategy: Strategy = { ...req.body, id: `s_${randomBytes(6).toString('hex')}`, node }
     const revision = await ctx.config.strategies.create(strategy.id, strategy)
     await audit(ctx, req, {
@@ -99,6 +107,7 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       const { revision, ...spec } = req.body
       const node = target(p, tree, spec.node)
       await checkUnique(node, spec.name, req.params.id)
+      await checkReferences(spec)
       const strategy: Strategy = { ...spec, id: req.params.id, node }
       const next = await ctx.config.strategies.update(req.params.id, strategy, revision)
       await audit(ctx, req, {
