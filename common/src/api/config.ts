@@ -68,7 +68,9 @@ export const StrategiesQuery = z.strictObject({
 
 export const UserWrite = User.extend({ revision: revision.optional() }).strict()
 export const TeamWrite = Team.extend({ revision: revision.optional() }).strict()
-export const SubscriptionCreate = Subscription.omit({ id: true, node: true }).extend({ node: NodePath }).strict()
+export const SubscriptionCreate = Subscription.omit({ id: true, node: true })
+  .extend({ node: NodePath })
+  .strict()
 export const SubscriptionUpdate = SubscriptionCreate.extend({ revision })
 export const TokenCreate = z.strictObject({
   name: z.string().min(1).max(128),
