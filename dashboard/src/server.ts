@@ -75,9 +75,26 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   })
   await app.register(fastifySwagger, {
     openapi: {
+      // 3.1: JSON Schema's null type, which documents a 204 as having no content.
+      openapi: '3.1.0',
       info: { title: 'Peregrine API', version: '1' },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'pgt_<id>_<secret>',
+            description: 'An API token, from POST /api/v1/tokens (or the admin token printed at first start)',
+          },
+        },
+      },
     },
-    transform: jsonSchemaTransform,
+    // Every /api/v1 route is behind the token check; documented here so no route can forget it.
+    transform: (route) => {
+      const out = jsonSchemaTransform(route)
+      if (!route.url.startsWith('/api/v1/')) return out
+      return { ...out, schema: { ...out.schema, security: [{ bearerAuth: [] }] } }
+    },
   })
   registerOpsRoutes(app, deps.registries, deps.health)
   const ctx = deps.configApi

@@ -532,7 +532,7 @@ describe('service routes', () => {
     ).toEqual(['endpoint', 'metric'])
     expect(params.map((p) => p.name)).toEqual(expect.arrayContaining(['tags', 'from', 'to', 'step']))
     for (const path of monitor)
-      expect(Object.keys(res.body.paths[path].get.responses)).toEqual(['200', '400'])
+      expect(Object.keys(res.body.paths[path].get.responses)).toEqual(['200', '400', '401'])
     expect(res.body.paths['/api/v1/openapi.json']).toBeUndefined()
   })
 

@@ -13,6 +13,8 @@ let nc: NatsConnection
 let store: Store
 let app: FastifyInstance
 let admin: string
+/** `METHOD /route status` of every answer given in this file: each must be in the OpenAPI document. */
+const answered = new Set<string>()
 
 type Json = Record<string, unknown> & { [k: string]: unknown }
 async function call(token: string | null, method: string, url: string, body?: unknown) {
@@ -62,6 +64,9 @@ beforeAll(async () => {
     health: async () => ({ ok: true }),
     retention: { rawDays: 30, rollup1mDays: 180 },
     configApi,
+  })
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.routeOptions.url) answered.add(`${req.method} ${req.routeOptions.url} ${reply.statusCode}`)
   })
 })
 
@@ -510,5 +515,69 @@ describe('references of strategies and users', () => {
       (await a.post('/api/v1/strategies', strategyBody('corp', 'cb', { callbackUrl: public_ }))).status,
     ).toBe(201)
     expect((await a.put('/api/v1/users/hooked', { name: 'hooked', imWebhook: public_ })).status).toBe(200)
+    const user = await a.get('/api/v1/users/hooked')
+    expect(user.body).toEqual({ name: 'hooked', imWebhook: public_, revision: expect.any(Number) })
+    expect((await a.del(`/api/v1/users/hooked?revision=${user.body.revision}`)).status).toBe(204)
+    expect((await a.get('/api/v1/users/hooked')).status).toBe(404)
+  })
+})
+
+interface Operation {
+  security?: Record<string, string[]>[]
+  parameters?: { in: string }[]
+  requestBody?: unknown
+  responses: Record<string, { content?: Record<string, { schema?: { properties?: object } }> }>
+}
+
+describe('OpenAPI document', () => {
+  const documentOf = async () => {
+    const r = await call(null, 'GET', '/api/v1/openapi.json')
+    expect(r.status).toBe(200)
+    return r.body as unknown as {
+      components: { securitySchemes: Record<string, unknown> }
+      paths: Record<string, Record<string, Operation>>
+    }
+  }
+  const operations = async () =>
+    Object.entries((await documentOf()).paths)
+      .filter(([path]) => path.startsWith('/api/v1/'))
+      .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })))
+
+  it('has every /api/v1 operation behind bearer tokens, with 401, its success schema and 400 for input', async () => {
+    expect((await documentOf()).components.securitySchemes.bearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    })
+    const ops = await operations()
+    expect(ops.length).toBeGreaterThan(30)
+    const problems: string[] = []
+    for (const { path, method, op } of ops) {
+      const at = `${method.toUpperCase()} ${path}`
+      const codes = Object.keys(op.responses)
+      const success = codes.filter((c) => c.startsWith('2'))
+      if (!op.security?.some((s) => 'bearerAuth' in s)) problems.push(`${at}: no bearerAuth`)
+      if (!codes.includes('401')) problems.push(`${at}: no 401`)
+      if (success.length !== 1) problems.push(`${at}: success codes ${success.join(', ') || 'none'}`)
+      else if (success[0] !== '204' && !op.responses[success[0]!]!.content)
+        problems.push(`${at}: ${success[0]} has no schema`)
+      if ((op.requestBody || op.parameters?.length) && !codes.includes('400')) problems.push(`${at}: no 400`)
+      for (const code of codes.filter((c) => c >= '400'))
+        if (!op.responses[code]!.content?.['application/json']?.schema?.properties)
+          problems.push(`${at}: ${code} lacks the error schema`)
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('documents every status the routes answered in this file', async () => {
+    const documented = new Set(
+      (await operations()).flatMap(({ path, method, op }) =>
+        Object.keys(op.responses).map((code) => `${method.toUpperCase()} ${path} ${code}`),
+      ),
+    )
+    const undocumented = [...answered]
+      .map((a) => a.replace(/:(\w+)/g, '{$1}'))
+      .filter((a) => a.includes(' /api/v1/') && !a.includes('/openapi.json') && !documented.has(a))
+    expect(answered.size).toBeGreaterThan(40)
+    expect(undocumented).toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import { Role, Subscription, Team, User } from '../model/access.ts'
-import { StrategySpec } from '../model/strategy.ts'
-import { Exclusion, NodePath } from '../model/tree.ts'
+import { HostRecord, Role, Subscription, Team, Token, User } from '../model/access.ts'
+import { Strategy, StrategySpec } from '../model/strategy.ts'
+import { Exclusion, NodePath, TreeNode } from '../model/tree.ts'
 
 /**
  * Request bodies and query strings of the configuration API; shared with the CLI. All strict: an
@@ -76,4 +76,72 @@ export const TokenCreate = z.strictObject({
   name: z.string().min(1).max(128),
   role: Role,
   scope: z.union([z.literal(''), NodePath]).default(''),
+})
+
+/*
+ * Response shapes of the configuration API: the stored models as the API shows them (tree paths for
+ * node ids, with the revision to send back). The server also serializes replies through them, so a
+ * field missing here would be missing from the reply: they are written from the models' shapes.
+ * Tags are plain strings here: the models' tag fields canonicalise on input, which has no inverse.
+ */
+
+const Tags = z.string().describe('Canonical tags, k=v,k2=v2 sorted by key')
+const storedRevision = z.number().int().positive().describe('Send it back to update or delete')
+
+const ExclusionView = z.object({ ...Exclusion.shape, tags: Tags })
+export const NodeView = z.object({
+  ...TreeNode.shape,
+  excludes: z.array(ExclusionView),
+  path: z.string().describe('Dotted path'),
+})
+export const TreeResponse = z.object({ nodes: z.array(NodeView) })
+export const NodeHostsResponse = z.object({
+  hosts: z.array(z.object({ host: z.string(), nodes: z.array(z.string()) })),
+})
+
+export const HostView = z.object({
+  ...HostRecord.shape,
+  nodes: z.array(z.string()).describe('Tree paths'),
+  revision: storedRevision,
+})
+export const HostsResponse = z.object({ hosts: z.array(HostView) })
+export const UnassignedHostsResponse = z.object({
+  hosts: z.array(z.object({ host: z.string(), lastSeen: z.number(), agentVersion: z.string() })),
+})
+
+const StrategyShape = { ...Strategy.shape, tags: Tags }
+export const StrategyView = z.object({
+  ...StrategyShape,
+  node: z.string().nullable().describe('Tree path; null for an expression'),
+  revision: storedRevision,
+})
+export const StrategiesResponse = z.object({ strategies: z.array(StrategyView) })
+export const HostStrategiesResponse = z.object({
+  host: z.string(),
+  strategies: z.array(
+    z.object({
+      ...StrategyShape,
+      node: z.string().nullable().describe('Id of the node it is bound to'),
+      from: z.string().optional().describe('Path of the node it comes from'),
+    }),
+  ),
+})
+
+export const UserView = z.object({ ...User.shape, revision: storedRevision })
+export const TeamView = z.object({ ...Team.shape, revision: storedRevision })
+export const SubscriptionView = z.object({
+  ...Subscription.shape,
+  node: z.string().nullable().describe('Tree path; null once the node is gone'),
+  revision: storedRevision,
+})
+export const SubscriptionsResponse = z.object({ subscriptions: z.array(SubscriptionView) })
+
+/** Tokens as shown: never the hash. */
+const TokenShape = Token.omit({ hash: true }).shape
+export const TokensResponse = z.object({
+  tokens: z.array(z.object({ ...TokenShape, revision: storedRevision })),
+})
+export const TokenCreated = z.object({
+  ...TokenShape,
+  token: z.string().describe('pgt_<id>_<secret>: shown once, only its hash is kept'),
 })

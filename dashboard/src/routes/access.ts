@@ -5,14 +5,20 @@ import {
   NameParam,
   RevisionQuery,
   SubscriptionCreate,
+  SubscriptionsResponse,
   SubscriptionUpdate,
+  SubscriptionView,
+  TeamView,
   TeamWrite,
   TokenCreate,
+  TokenCreated,
+  TokensResponse,
+  UserView,
   UserWrite,
 } from '@peregrine/common'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import type { z } from 'zod'
+import { z } from 'zod'
 import {
   HttpError,
   hashSecret,
@@ -25,13 +31,14 @@ import {
 import { requireOutbound } from '../config/checks.ts'
 import { audit, type ConfigContext, principalOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
+import { NoContent, responses } from './responses.ts'
 
 /** Users, teams, subscriptions of teams to subtrees, and API tokens. Writes need the admin role. */
 export function accessRoutes(app: FastifyInstance, ctx: ConfigContext): void {
-  namedRoutes(app, ctx, 'users', 'user', ctx.config.users, UserWrite, (u) =>
+  namedRoutes(app, ctx, 'users', 'user', ctx.config.users, UserWrite, UserView, (u) =>
     requireOutbound(ctx.outbound, 'imWebhook', u.imWebhook),
   )
-  namedRoutes(app, ctx, 'teams', 'team', ctx.config.teams, TeamWrite, () => undefined)
+  namedRoutes(app, ctx, 'teams', 'team', ctx.config.teams, TeamWrite, TeamView, () => undefined)
   subscriptionRoutes(app, ctx)
   tokenRoutes(app, ctx)
 }
@@ -50,19 +57,26 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
   kind: string,
   collection: KvCollection<S>,
   body: z.ZodType<z.input<S> & { name: string; revision?: number | undefined }>,
+  /** The stored value with its revision, as answered. */
+  view: z.ZodType,
   /** What the schema cannot judge alone; throws to refuse. */
   check: (value: z.input<S>) => void,
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const tags = ['access']
-  r.get(`/api/v1/${plural}`, { schema: { tags } }, async () => ({
+  const list = z.object({ [plural]: z.array(view) })
+  r.get(`/api/v1/${plural}`, { schema: { tags, response: responses(200, list) } }, async () => ({
     [plural]: (await collection.list()).map((v) => ({ ...v.value, revision: v.revision })),
   }))
-  r.get(`/api/v1/${plural}/:name`, { schema: { tags, params: NameParam } }, async (req) => {
-    const v = await collection.get(req.params.name)
-    if (!v) throw new HttpError(404, `no ${kind} ${req.params.name}`)
-    return { ...v.value, revision: v.revision }
-  })
+  r.get(
+    `/api/v1/${plural}/:name`,
+    { schema: { tags, params: NameParam, response: responses(200, view, [400, 404]) } },
+    async (req) => {
+      const v = await collection.get(req.params.name)
+      if (!v) throw new HttpError(404, `no ${kind} ${req.params.name}`)
+      return { ...v.value, revision: v.revision }
+    },
+  )
   r.put(
     `/api/v1/${plural}/:name`,
     {
@@ -71,6 +85,7 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
         summary: `Create (no revision) or update (with the revision read) a ${kind}`,
         params: NameParam,
         body,
+        response: responses(200, view, [400, 403, 409]),
       },
     },
     async (req) => {
@@ -95,7 +110,14 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
   )
   r.delete(
     `/api/v1/${plural}/:name`,
-    { schema: { tags, params: NameParam, querystring: RevisionQuery } },
+    {
+      schema: {
+        tags,
+        params: NameParam,
+        querystring: RevisionQuery,
+        response: responses(204, NoContent, [400, 403, 404, 409]),
+      },
+    },
     async (req, reply) => {
       requireGlobalAdmin(principalOf(req))
       const before = await collection.get(req.params.name)
@@ -135,30 +157,47 @@ function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     return sub
   }
 
-  r.get('/api/v1/subscriptions', { schema: { tags } }, async () => {
-    const { tree } = await ctx.config.tree()
-    const list = await ctx.config.subscriptions.list()
-    return {
-      subscriptions: list.map((s) => ({
-        ...s.value,
-        node: tree.path(s.value.node) ?? null,
-        revision: s.revision,
-      })),
-    }
-  })
-  r.post('/api/v1/subscriptions', { schema: { tags, body: SubscriptionCreate } }, async (req, reply) => {
-    const sub = {
-      ...req.body,
-      id: `sub_${randomBytes(6).toString('hex')}`,
-      node: await target(principalOf(req), req.body),
-    }
-    const revision = await ctx.config.subscriptions.create(sub.id, sub)
-    await audit(ctx, req, { action: 'create', kind: 'subscription', id: sub.id, before: null, after: sub })
-    return reply.code(201).send({ ...sub, node: req.body.node, revision })
-  })
+  r.get(
+    '/api/v1/subscriptions',
+    { schema: { tags, response: responses(200, SubscriptionsResponse) } },
+    async () => {
+      const { tree } = await ctx.config.tree()
+      const list = await ctx.config.subscriptions.list()
+      return {
+        subscriptions: list.map((s) => ({
+          ...s.value,
+          node: tree.path(s.value.node) ?? null,
+          revision: s.revision,
+        })),
+      }
+    },
+  )
+  r.post(
+    '/api/v1/subscriptions',
+    {
+      schema: { tags, body: SubscriptionCreate, response: responses(201, SubscriptionView, [400, 403, 404]) },
+    },
+    async (req, reply) => {
+      const sub = {
+        ...req.body,
+        id: `sub_${randomBytes(6).toString('hex')}`,
+        node: await target(principalOf(req), req.body),
+      }
+      const revision = await ctx.config.subscriptions.create(sub.id, sub)
+      await audit(ctx, req, { action: 'create', kind: 'subscription', id: sub.id, before: null, after: sub })
+      return reply.code(201).send({ ...sub, node: req.body.node, revision })
+    },
+  )
   r.put(
     '/api/v1/subscriptions/:id',
-    { schema: { tags, params: IdParam, body: SubscriptionUpdate } },
+    {
+      schema: {
+        tags,
+        params: IdParam,
+        body: SubscriptionUpdate,
+        response: responses(200, SubscriptionView, [400, 403, 404, 409]),
+      },
+    },
     async (req) => {
       const p = principalOf(req)
       const before = await load(p, req.params.id)
@@ -177,7 +216,14 @@ function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   )
   r.delete(
     '/api/v1/subscriptions/:id',
-    { schema: { tags, params: IdParam, querystring: RevisionQuery } },
+    {
+      schema: {
+        tags,
+        params: IdParam,
+        querystring: RevisionQuery,
+        response: responses(204, NoContent, [400, 403, 404, 409]),
+      },
+    },
     async (req, reply) => {
       const before = await load(principalOf(req), req.params.id)
       await ctx.config.subscriptions.delete(req.params.id, req.query.revision)
@@ -197,14 +243,18 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const tags = ['access']
   /** Tokens as shown: never the hash. */
-  const view = ({ hash: _hash, ...t }: { hash: string } & Record<string, unknown>) => t
+  const view = <T extends { hash: string }>({ hash: _hash, ...t }: T) => t
 
-  r.get('/api/v1/tokens', { schema: { tags } }, async (req) => {
-    requireRole(principalOf(req), 'admin')
-    return {
-      tokens: (await ctx.config.tokens.list()).map((t) => ({ ...view(t.value), revision: t.revision })),
-    }
-  })
+  r.get(
+    '/api/v1/tokens',
+    { schema: { tags, response: responses(200, TokensResponse, [403]) } },
+    async (req) => {
+      requireRole(principalOf(req), 'admin')
+      return {
+        tokens: (await ctx.config.tokens.list()).map((t) => ({ ...view(t.value), revision: t.revision })),
+      }
+    },
+  )
   r.post(
     '/api/v1/tokens',
     {
@@ -212,6 +262,7 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         tags,
         summary: 'Create a token; its text is returned once and only its hash is kept',
         body: TokenCreate,
+        response: responses(201, TokenCreated, [400, 403]),
       },
     },
     async (req, reply) => {
@@ -238,20 +289,24 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       return reply.code(201).send({ ...view(token), token: minted.text })
     },
   )
-  r.delete('/api/v1/tokens/:id', { schema: { tags, params: IdParam } }, async (req, reply) => {
-    const p = principalOf(req)
-    requireRole(p, 'admin')
-    const before = await ctx.config.tokens.get(req.params.id)
-    if (!before) throw new HttpError(404, `no token ${req.params.id}`)
-    requireScope(p, before.value.scope)
-    await ctx.config.tokens.delete(req.params.id)
-    await audit(ctx, req, {
-      action: 'delete',
-      kind: 'token',
-      id: req.params.id,
-      before: view(before.value),
-      after: null,
-    })
-    return reply.code(204).send()
-  })
+  r.delete(
+    '/api/v1/tokens/:id',
+    { schema: { tags, params: IdParam, response: responses(204, NoContent, [400, 403, 404]) } },
+    async (req, reply) => {
+      const p = principalOf(req)
+      requireRole(p, 'admin')
+      const before = await ctx.config.tokens.get(req.params.id)
+      if (!before) throw new HttpError(404, `no token ${req.params.id}`)
+      requireScope(p, before.value.scope)
+      await ctx.config.tokens.delete(req.params.id)
+      await audit(ctx, req, {
+        action: 'delete',
+        kind: 'token',
+        id: req.params.id,
+        before: view(before.value),
+        after: null,
+      })
+      return reply.code(204).send()
+    },
+  )
 }

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { queryAudit } from '../audit-queries.ts'
 import { requireScope } from '../auth.ts'
 import { type ConfigContext, principalOf } from '../config/context.ts'
+import { responses } from './responses.ts'
 
 /** The change history. Records name objects from every part of the tree: whole-tree tokens only. */
 export function auditRoutes(app: FastifyInstance, ctx: ConfigContext): void {
@@ -14,7 +15,7 @@ export function auditRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         tags: ['audit'],
         summary: 'Search the change history, newest first',
         querystring: AuditQuery,
-        response: { 200: AuditResponse },
+        response: responses(200, AuditResponse, [400, 403]),
       },
     },
     async (req) => {

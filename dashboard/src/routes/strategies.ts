@@ -3,9 +3,11 @@ import {
   IdParam,
   RevisionQuery,
   StrategiesQuery,
+  StrategiesResponse,
   type Strategy,
   StrategyCreate,
   StrategyUpdate,
+  StrategyView,
   type Tree,
   type Versioned,
 } from '@peregrine/common'
@@ -15,6 +17,7 @@ import { canRead, HttpError, type Principal, requireRole, requireScope } from '.
 import { requireOutbound, requireTeams } from '../config/checks.ts'
 import { audit, type ConfigContext, principalOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
+import { NoContent, responses } from './responses.ts'
 
 /** Strategies bound to tree nodes, and expressions (node null) across all endpoints. */
 export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
@@ -56,49 +59,74 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     return { s, tree, path }
   }
 
-  r.get('/api/v1/strategies', { schema: { tags, querystring: StrategiesQuery } }, async (req) => {
-    const p = principalOf(req)
-    const [{ tree }, all] = await Promise.all([ctx.config.tree(), ctx.config.strategies.list()])
-    const node = req.query.node === undefined ? undefined : nodeAt(tree, req.query.node).id
-    const list = all
-      .filter((s) => node === undefined || s.value.node === node)
-      .filter(
-        (s) =>
-          req.query.expressions === undefined ||
-          (s.value.node === null) === (req.query.expressions === 'true'),
-      )
-      .map((s) => view(tree, s))
-      .filter((s) => canRead(p, s.node ?? ''))
-    return { strategies: list.sort((a, b) => `${a.node}/${a.name}`.localeCompare(`${b.node}/${b.name}`)) }
-  })
+  r.get(
+    '/api/v1/strategies',
+    {
+      schema: {
+        tags,
+        querystring: StrategiesQuery,
+        response: responses(200, StrategiesResponse, [400, 404]),
+      },
+    },
+    async (req) => {
+      const p = principalOf(req)
+      const [{ tree }, all] = await Promise.all([ctx.config.tree(), ctx.config.strategies.list()])
+      const node = req.query.node === undefined ? undefined : nodeAt(tree, req.query.node).id
+      const list = all
+        .filter((s) => node === undefined || s.value.node === node)
+        .filter(
+          (s) =>
+            req.query.expressions === undefined ||
+            (s.value.node === null) === (req.query.expressions === 'true'),
+        )
+        .map((s) => view(tree, s))
+        .filter((s) => canRead(p, s.node ?? ''))
+      return { strategies: list.sort((a, b) => `${a.node}/${a.name}`.localeCompare(`${b.node}/${b.name}`)) }
+    },
+  )
 
-  r.get('/api/v1/strategies/:id', { schema: { tags, params: IdParam } }, async (req) => {
-    const { s, tree } = await load(principalOf(req), req.params.id)
-    return view(tree, s)
-  })
+  r.get(
+    '/api/v1/strategies/:id',
+    { schema: { tags, params: IdParam, response: responses(200, StrategyView, [400, 403, 404]) } },
+    async (req) => {
+      const { s, tree } = await load(principalOf(req), req.params.id)
+      return view(tree, s)
+    },
+  )
 
-  r.post('/api/v1/strategies', { schema: { tags, body: StrategyCreate } }, async (req, reply) => {
-    const p = principalOf(req)
-    requireRole(p, 'editor')
-    const { tree } = await ctx.config.tree()
-    const node = target(p, tree, req.body.node)
-    await checkUnique(node, req.body.name)
-    await checkReferences(req.body)
-    const strategy: Strategy = { ...req.body, id: `s_${randomBytes(6).toString('hex')}`, node }
-    const revision = await ctx.config.strategies.create(strategy.id, strategy)
-    await audit(ctx, req, {
-      action: 'create',
-      kind: 'strategy',
-      id: strategy.id,
-      before: null,
-      after: strategy,
-    })
-    return reply.code(201).send(view(tree, { value: strategy, revision }))
-  })
+  r.post(
+    '/api/v1/strategies',
+    { schema: { tags, body: StrategyCreate, response: responses(201, StrategyView, [400, 403, 404, 409]) } },
+    async (req, reply) => {
+      const p = principalOf(req)
+      requireRole(p, 'editor')
+      const { tree } = await ctx.config.tree()
+      const node = target(p, tree, req.body.node)
+      await checkUnique(node, req.body.name)
+      await checkReferences(req.body)
+      const strategy: Strategy = { ...req.body, id: `s_${randomBytes(6).toString('hex')}`, node }
+      const revision = await ctx.config.strategies.create(strategy.id, strategy)
+      await audit(ctx, req, {
+        action: 'create',
+        kind: 'strategy',
+        id: strategy.id,
+        before: null,
+        after: strategy,
+      })
+      return reply.code(201).send(view(tree, { value: strategy, revision }))
+    },
+  )
 
   r.put(
     '/api/v1/strategies/:id',
-    { schema: { tags, params: IdParam, body: StrategyUpdate } },
+    {
+      schema: {
+        tags,
+        params: IdParam,
+        body: StrategyUpdate,
+        response: responses(200, StrategyView, [400, 403, 404, 409]),
+      },
+    },
     async (req) => {
       const p = principalOf(req)
       requireRole(p, 'editor')
@@ -123,7 +151,14 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
 
   r.delete(
     '/api/v1/strategies/:id',
-    { schema: { tags, params: IdParam, querystring: RevisionQuery } },
+    {
+      schema: {
+        tags,
+        params: IdParam,
+        querystring: RevisionQuery,
+        response: responses(204, NoContent, [400, 403, 404, 409]),
+      },
+    },
     async (req, reply) => {
       const p = principalOf(req)
       requireRole(p, 'editor')
