@@ -38,7 +38,7 @@ export function accessRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   namedRoutes(app, ctx, 'users', 'user', ctx.config.users, UserWrite, UserView, (u) =>
     requireOutbound(ctx.outbound, 'imWebhook', u.imWebhook),
   )
-  namedRoutes(app, ctx, 'teams', 'team', ctx.config.teams, TeamWrite, TeamView, () => undefined)
+  namedRoutes(app, ctx, 'teams', 'team', ctx.config.teams, TeamWrite, TeamView)
   subscriptionRoutes(app, ctx)
   tokenRoutes(app, ctx)
 }
@@ -60,7 +60,7 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
   /** The stored value with its revision, as answered. */
   view: z.ZodType,
   /** What the schema cannot judge alone; throws to refuse. */
-  check: (value: z.input<S>) => void,
+  check: (value: z.input<S>) => void = () => undefined,
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const tags = ['access']
@@ -68,15 +68,12 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
   r.get(`/api/v1/${plural}`, { schema: { tags, response: responses(200, list) } }, async () => ({
     [plural]: (await collection.list()).map((v) => ({ ...v.value, revision: v.revision })),
   }))
-  r.get(
-    `/api/v1/${plural}/:name`,
-    { schema: { tags, params: NameParam, response: responses(200, view, [400, 404]) } },
-    async (req) => {
-      const v = await collection.get(req.params.name)
-      if (!v) throw new HttpError(404, `no ${kind} ${req.params.name}`)
-      return { ...v.value, revision: v.revision }
-    },
-  )
+  const readOne = { tags, params: NameParam, response: responses(200, view, [400, 404]) }
+  r.get(`/api/v1/${plural}/:name`, { schema: readOne }, async (req) => {
+    const v = await collection.get(req.params.name)
+    if (!v) throw new HttpError(404, `no ${kind} ${req.params.name}`)
+    return { ...v.value, revision: v.revision }
+  })
   r.put(
     `/api/v1/${plural}/:name`,
     {
@@ -157,37 +154,33 @@ function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     return sub
   }
 
-  r.get(
-    '/api/v1/subscriptions',
-    { schema: { tags, response: responses(200, SubscriptionsResponse) } },
-    async () => {
-      const { tree } = await ctx.config.tree()
-      const list = await ctx.config.subscriptions.list()
-      return {
-        subscriptions: list.map((s) => ({
-          ...s.value,
-          node: tree.path(s.value.node) ?? null,
-          revision: s.revision,
-        })),
-      }
-    },
-  )
-  r.post(
-    '/api/v1/subscriptions',
-    {
-      schema: { tags, body: SubscriptionCreate, response: responses(201, SubscriptionView, [400, 403, 404]) },
-    },
-    async (req, reply) => {
-      const sub = {
-        ...req.body,
-        id: `sub_${randomBytes(6).toString('hex')}`,
-        node: await target(principalOf(req), req.body),
-      }
-      const revision = await ctx.config.subscriptions.create(sub.id, sub)
-      await audit(ctx, req, { action: 'create', kind: 'subscription', id: sub.id, before: null, after: sub })
-      return reply.code(201).send({ ...sub, node: req.body.node, revision })
-    },
-  )
+  const listSubscriptions = { tags, response: responses(200, SubscriptionsResponse) }
+  r.get('/api/v1/subscriptions', { schema: listSubscriptions }, async () => {
+    const { tree } = await ctx.config.tree()
+    const list = await ctx.config.subscriptions.list()
+    return {
+      subscriptions: list.map((s) => ({
+        ...s.value,
+        node: tree.path(s.value.node) ?? null,
+        revision: s.revision,
+      })),
+    }
+  })
+  const createSubscription = {
+    tags,
+    body: SubscriptionCreate,
+    response: responses(201, SubscriptionView, [400, 403, 404]),
+  }
+  r.post('/api/v1/subscriptions', { schema: createSubscription }, async (req, reply) => {
+    const sub = {
+      ...req.body,
+      id: `sub_${randomBytes(6).toString('hex')}`,
+      node: await target(principalOf(req), req.body),
+    }
+    const revision = await ctx.config.subscriptions.create(sub.id, sub)
+    await audit(ctx, req, { action: 'create', kind: 'subscription', id: sub.id, before: null, after: sub })
+    return reply.code(201).send({ ...sub, node: req.body.node, revision })
+  })
   r.put(
     '/api/v1/subscriptions/:id',
     {
@@ -245,16 +238,13 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   /** Tokens as shown: never the hash. */
   const view = <T extends { hash: string }>({ hash: _hash, ...t }: T) => t
 
-  r.get(
-    '/api/v1/tokens',
-    { schema: { tags, response: responses(200, TokensResponse, [403]) } },
-    async (req) => {
-      requireRole(principalOf(req), 'admin')
-      return {
-        tokens: (await ctx.config.tokens.list()).map((t) => ({ ...view(t.value), revision: t.revision })),
-      }
-    },
-  )
+  const listTokens = { tags, response: responses(200, TokensResponse, [403]) }
+  r.get('/api/v1/tokens', { schema: listTokens }, async (req) => {
+    requireRole(principalOf(req), 'admin')
+    return {
+      tokens: (await ctx.config.tokens.list()).map((t) => ({ ...view(t.value), revision: t.revision })),
+    }
+  })
   r.post(
     '/api/v1/tokens',
     {
@@ -289,24 +279,21 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       return reply.code(201).send({ ...view(token), token: minted.text })
     },
   )
-  r.delete(
-    '/api/v1/tokens/:id',
-    { schema: { tags, params: IdParam, response: responses(204, NoContent, [400, 403, 404]) } },
-    async (req, reply) => {
-      const p = principalOf(req)
-      requireRole(p, 'admin')
-      const before = await ctx.config.tokens.get(req.params.id)
-      if (!before) throw new HttpError(404, `no token ${req.params.id}`)
-      requireScope(p, before.value.scope)
-      await ctx.config.tokens.delete(req.params.id)
-      await audit(ctx, req, {
-        action: 'delete',
-        kind: 'token',
-        id: req.params.id,
-        before: view(before.value),
-        after: null,
-      })
-      return reply.code(204).send()
-    },
-  )
+  const deleteToken = { tags, params: IdParam, response: responses(204, NoContent, [400, 403, 404]) }
+  r.delete('/api/v1/tokens/:id', { schema: deleteToken }, async (req, reply) => {
+    const p = principalOf(req)
+    requireRole(p, 'admin')
+    const before = await ctx.config.tokens.get(req.params.id)
+    if (!before) throw new HttpError(404, `no token ${req.params.id}`)
+    requireScope(p, before.value.scope)
+    await ctx.config.tokens.delete(req.params.id)
+    await audit(ctx, req, {
+      action: 'delete',
+      kind: 'token',
+      id: req.params.id,
+      before: view(before.value),
+      after: null,
+    })
+    return reply.code(204).send()
+  })
 }

@@ -59,63 +59,56 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     return { s, tree, path }
   }
 
-  r.get(
-    '/api/v1/strategies',
-    {
-      schema: {
-        tags,
-        querystring: StrategiesQuery,
-        response: responses(200, StrategiesResponse, [400, 404]),
-      },
-    },
-    async (req) => {
-      const p = principalOf(req)
-      const [{ tree }, all] = await Promise.all([ctx.config.tree(), ctx.config.strategies.list()])
-      const node = req.query.node === undefined ? undefined : nodeAt(tree, req.query.node).id
-      const list = all
-        .filter((s) => node === undefined || s.value.node === node)
-        .filter(
-          (s) =>
-            req.query.expressions === undefined ||
-            (s.value.node === null) === (req.query.expressions === 'true'),
-        )
-        .map((s) => view(tree, s))
-        .filter((s) => canRead(p, s.node ?? ''))
-      return { strategies: list.sort((a, b) => `${a.node}/${a.name}`.localeCompare(`${b.node}/${b.name}`)) }
-    },
-  )
+  const listStrategies = {
+    tags,
+    querystring: StrategiesQuery,
+    response: responses(200, StrategiesResponse, [400, 404]),
+  }
+  r.get('/api/v1/strategies', { schema: listStrategies }, async (req) => {
+    const p = principalOf(req)
+    const [{ tree }, all] = await Promise.all([ctx.config.tree(), ctx.config.strategies.list()])
+    const node = req.query.node === undefined ? undefined : nodeAt(tree, req.query.node).id
+    const list = all
+      .filter((s) => node === undefined || s.value.node === node)
+      .filter(
+        (s) =>
+          req.query.expressions === undefined ||
+          (s.value.node === null) === (req.query.expressions === 'true'),
+      )
+      .map((s) => view(tree, s))
+      .filter((s) => canRead(p, s.node ?? ''))
+    return { strategies: list.sort((a, b) => `${a.node}/${a.name}`.localeCompare(`${b.node}/${b.name}`)) }
+  })
 
-  r.get(
-    '/api/v1/strategies/:id',
-    { schema: { tags, params: IdParam, response: responses(200, StrategyView, [400, 403, 404]) } },
-    async (req) => {
-      const { s, tree } = await load(principalOf(req), req.params.id)
-      return view(tree, s)
-    },
-  )
+  const readStrategy = { tags, params: IdParam, response: responses(200, StrategyView, [400, 403, 404]) }
+  r.get('/api/v1/strategies/:id', { schema: readStrategy }, async (req) => {
+    const { s, tree } = await load(principalOf(req), req.params.id)
+    return view(tree, s)
+  })
 
-  r.post(
-    '/api/v1/strategies',
-    { schema: { tags, body: StrategyCreate, response: responses(201, StrategyView, [400, 403, 404, 409]) } },
-    async (req, reply) => {
-      const p = principalOf(req)
-      requireRole(p, 'editor')
-      const { tree } = await ctx.config.tree()
-      const node = target(p, tree, req.body.node)
-      await checkUnique(node, req.body.name)
-      await checkReferences(req.body)
-      const strategy: Strategy = { ...req.body, id: `s_${randomBytes(6).toString('hex')}`, node }
-      const revision = await ctx.config.strategies.create(strategy.id, strategy)
-      await audit(ctx, req, {
-        action: 'create',
-        kind: 'strategy',
-        id: strategy.id,
-        before: null,
-        after: strategy,
-      })
-      return reply.code(201).send(view(tree, { value: strategy, revision }))
-    },
-  )
+  const createStrategy = {
+    tags,
+    body: StrategyCreate,
+    response: responses(201, StrategyView, [400, 403, 404, 409]),
+  }
+  r.post('/api/v1/strategies', { schema: createStrategy }, async (req, reply) => {
+    const p = principalOf(req)
+    requireRole(p, 'editor')
+    const { tree } = await ctx.config.tree()
+    const node = target(p, tree, req.body.node)
+    await checkUnique(node, req.body.name)
+    await checkReferences(req.body)
+    const strategy: Strategy = { ...req.body, id: `s_${randomBytes(6).toString('hex')}`, node }
+    const revision = await ctx.config.strategies.create(strategy.id, strategy)
+    await audit(ctx, req, {
+      action: 'create',
+      kind: 'strategy',
+      id: strategy.id,
+      before: null,
+      after: strategy,
+    })
+    return reply.code(201).send(view(tree, { value: strategy, revision }))
+  })
 
   r.put(
     '/api/v1/strategies/:id',

@@ -22,26 +22,20 @@ export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const tags = ['tree']
 
-  r.get(
-    '/api/v1/tree',
-    { schema: { tags, summary: 'Every node the token may see', response: responses(200, TreeResponse) } },
-    async (req) => {
-      const p = principalOf(req)
-      const { tree } = await ctx.config.tree()
-      const nodes = tree.doc.nodes.map((n) => nodeView(tree, n)).filter((n) => canRead(p, n.path))
-      return { nodes: nodes.sort((a, b) => a.path.localeCompare(b.path)) }
-    },
-  )
+  const listNodes = { tags, summary: 'Every node the token may see', response: responses(200, TreeResponse) }
+  r.get('/api/v1/tree', { schema: listNodes }, async (req) => {
+    const p = principalOf(req)
+    const { tree } = await ctx.config.tree()
+    const nodes = tree.doc.nodes.map((n) => nodeView(tree, n)).filter((n) => canRead(p, n.path))
+    return { nodes: nodes.sort((a, b) => a.path.localeCompare(b.path)) }
+  })
 
-  r.get(
-    '/api/v1/tree/:path',
-    { schema: { tags, params: PathParam, response: responses(200, NodeView, [400, 403, 404]) } },
-    async (req) => {
-      requireReadable(principalOf(req), req.params.path)
-      const { tree } = await ctx.config.tree()
-      return nodeView(tree, nodeAt(tree, req.params.path))
-    },
-  )
+  const readNode = { tags, params: PathParam, response: responses(200, NodeView, [400, 403, 404]) }
+  r.get('/api/v1/tree/:path', { schema: readNode }, async (req) => {
+    requireReadable(principalOf(req), req.params.path)
+    const { tree } = await ctx.config.tree()
+    return nodeView(tree, nodeAt(tree, req.params.path))
+  })
 
   r.post(
     '/api/v1/tree',
