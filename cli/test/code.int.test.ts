@@ -266,6 +266,16 @@ describe('strategies as code against the real API', () => {
     expect(await snapshot()).toBe(before)
   })
 
+  it('stops at a strategy whose receivers name no team, as the API refuses it', async () => {
+    const { plan: p } = await planOf(
+      WEB.replace('receivers: [web-oncall]', 'receivers: [web-oncall, no-such-team]'),
+    )
+    const err = await applyPlan(client, p).catch((e: unknown) => e)
+    expect((err as ApplyError).message).toContain(
+      '~ strategy corp.web/web-cpu failed: body.receivers: no team named no-such-team (HTTP 400)',
+    )
+  })
+
   it('stops at a change made by someone else since the plan was read (compare-and-set)', async () => {
     const { plan: p } = await planOf(WEB.replace('threshold: 90', 'threshold: 70'))
     const current = (await client.strategies()).find((s) => s.name === 'web-cpu')!

@@ -228,6 +228,26 @@ describe('the file', () => {
     ])
   })
 
+  it('refuses unknown fields inside nested objects too, as the API does', () => {
+    const yaml = `
+tree:
+  - path: corp
+    excludes: [{ metric: m, tag: "a=1" }]
+strategies:
+  - node: corp
+    name: a
+    metric: m
+    fn: all
+    window: "#3"
+    threshold: 1
+    activeWindow: { from: "08:00", to: "20:00", tz: UTC }
+`
+    expect(problems(yaml)).toEqual([
+      'tree[0].excludes[0]: Unrecognized key: "tag" (line 4)',
+      'strategies[0].activeWindow: Unrecognized key: "tz" (line 12)',
+    ])
+  })
+
   it('checks identities, scope and parents across items', () => {
     const yaml = `
 scope: corp.web

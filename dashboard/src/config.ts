@@ -1,4 +1,5 @@
 import {
+  AllowNets,
   type ConfigOf,
   clickhouseSettings,
   commonSettings,
@@ -29,6 +30,12 @@ export const dashboardSettings = {
       ])
       .default(''),
     'The first admin token, used only when no token exists yet; empty: one is generated and printed once.',
+  ),
+  outboundAllowNets: setting(
+    'OUTBOUND_ALLOW_NETS',
+    AllowNets.default([]),
+    'Address ranges (CIDRs, comma-separated) that strategy callbacks and IM webhooks may reach although ' +
+      'private, loopback or link-local, e.g. `10.0.0.0/8,192.168.1.0/24`. Cloud metadata addresses never.',
   ),
 }
 export type DashboardConfig = ConfigOf<typeof dashboardSettings>

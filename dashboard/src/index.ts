@@ -1,4 +1,4 @@
-import type { HealthCheck, Logger, Registry, Store } from '@peregrine/common'
+import { type HealthCheck, type Logger, OutboundPolicy, type Registry, type Store } from '@peregrine/common'
 import type { NatsConnection } from 'nats'
 import { startAgentChecksSync } from './agent-checks-sync.ts'
 import { ensureAdminToken } from './auth.ts'
@@ -28,7 +28,7 @@ export interface Dashboard {
 }
 
 export async function startDashboard(config: DashboardConfig, deps: DashboardDeps): Promise<Dashboard> {
-  const configApi = await openConfigApi(deps.nc, deps.store)
+  const configApi = await openConfigApi(deps.nc, deps.store, new OutboundPolicy(config.outboundAllowNets))
   const admin = await ensureAdminToken(configApi.config, config.adminToken)
   // Printed, not logged: logs are shipped and kept, the token must not be.
   if (admin && !config.adminToken)

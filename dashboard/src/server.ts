@@ -21,6 +21,7 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod'
 import { HttpError } from './auth.ts'
+import { FieldError } from './config/checks.ts'
 import type { ConfigContext } from './config/context.ts'
 import type { Retention } from './resolution.ts'
 import { accessRoutes } from './routes/access.ts'
@@ -53,10 +54,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const known = knownError(err)
-    if (known) return reply.code(known.status).send({ error: known.error, message: known.message })
+    if (known) {
+      const { status, ...body } = known
+      return reply.code(status).send(body)
+    }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issue = err.validation[0]
-      const field = issue?.instancePath.replace(/^\//, '').replaceAll('/', '.') ?? ''
+      const field = fieldOf(issue)
       return reply.code(400).send({
         error: 'Bad Request',
         field,
@@ -71,9 +75,26 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   })
   await app.register(fastifySwagger, {
     openapi: {
+      // 3.1: JSON Schema's null type, which documents a 204 as having no content.
+      openapi: '3.1.0',
       info: { title: 'Peregrine API', version: '1' },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'pgt_<id>_<secret>',
+            description: 'An API token, from POST /api/v1/tokens (or the admin token printed at first start)',
+          },
+        },
+      },
     },
-    transform: jsonSchemaTransform,
+    // Every /api/v1 route is behind the token check; documented here so no route can forget it.
+    transform: (route) => {
+      const out = jsonSchemaTransform(route)
+      if (!route.url.startsWith('/api/v1/')) return out
+      return { ...out, schema: { ...out.schema, security: [{ bearerAuth: [] }] } }
+    },
   })
   registerOpsRoutes(app, deps.registries, deps.health)
   app.decorateRequest('principal', null)
@@ -97,8 +118,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   return app
 }
 
+/** The dotted path of the field at fault; for an unknown field, that field (not the object holding it). */
+function fieldOf(issue: { instancePath: string; params: Record<string, unknown> } | undefined): string {
+  const path = issue?.instancePath.split('/').filter(Boolean) ?? []
+  const keys = issue?.params.keys
+  if (Array.isArray(keys) && typeof keys[0] === 'string') path.push(keys[0])
+  return path.join('.')
+}
+
 /** Errors with a meaning for the caller: status and message. */
-function knownError(err: Error): { status: number; error: string; message: string } | null {
+function knownError(err: Error): { status: number; error: string; field?: string; message: string } | null {
+  if (err instanceof FieldError)
+    return { status: 400, error: 'Bad Request', field: err.field, message: err.message }
   if (err instanceof HttpError)
     return { status: err.statusCode, error: STATUS_TEXT[err.statusCode] ?? 'Error', message: err.message }
   if (err instanceof ConflictError) return { status: 409, error: 'Conflict', message: err.message }

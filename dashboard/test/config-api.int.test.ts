@@ -13,6 +13,8 @@ let nc: NatsConnection
 let store: Store
 let app: FastifyInstance
 let admin: string
+/** `METHOD /route status` of every answer given in this file: each must be in the OpenAPI document. */
+const answered = new Set<string>()
 
 type Json = Record<string, unknown> & { [k: string]: unknown }
 async function call(token: string | null, method: string, url: string, body?: unknown) {
@@ -62,6 +64,9 @@ beforeAll(async () => {
     health: async () => ({ ok: true }),
     retention: { rawDays: 30, rollup1mDays: 180 },
     configApi,
+  })
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.routeOptions.url) answered.add(`${req.method} ${req.routeOptions.url} ${reply.statusCode}`)
   })
 })
 
@@ -432,5 +437,153 @@ describe('audit', () => {
     })
     expect((record.before as { note: string }).note).toBe('')
     expect((record.after as { note: string }).note).toBe('databases')
+  })
+})
+
+describe('strict bodies and queries', () => {
+  it('refuses an unknown field anywhere with 400 naming it', async () => {
+    const a = as(admin)
+    const cases: [Promise<{ status: number; body: Json }>, string][] = [
+      [a.post('/api/v1/strategies', strategyBody('corp', 'typo', { recievers: ['sre'] })), 'recievers'],
+      [
+        a.post(
+          '/api/v1/strategies',
+          strategyBody('corp', 'typo', { activeWindow: { from: '08:00', to: '20:00', tz: 'UTC' } }),
+        ),
+        'activeWindow.tz',
+      ],
+      [a.put('/api/v1/strategies/s_x', { ...strategyBody('corp', 'typo'), revision: 1, rev: 1 }), 'rev'],
+      [a.post('/api/v1/tree', { path: 'corp.typo', owner: ['x'] }), 'owner'],
+      [a.put('/api/v1/tree/corp', { version: 1, excludes: [{ metric: 'm', tag: 'a=1' }] }), 'excludes.0.tag'],
+      [a.put('/api/v1/hosts/h/nodes', { nodes: [], revision: 0, force: true }), 'force'],
+      [a.put('/api/v1/users/ann', { name: 'ann', emial: 'ann@example.com' }), 'emial'],
+      [a.put('/api/v1/teams/ops', { name: 'ops', member: ['ann'] }), 'member'],
+      [a.post('/api/v1/subscriptions', { team: 'sre', node: 'corp', priority: [0] }), 'priority'],
+      [a.post('/api/v1/tokens', { name: 'x', role: 'viewer', scopes: 'corp' }), 'scopes'],
+      [a.get('/api/v1/strategies?nod=corp'), 'nod'],
+      [a.get('/api/v1/endpoints?prefx=web'), 'prefx'],
+      [a.get('/api/v1/audit?kind=tree&actr=me'), 'actr'],
+    ]
+    for (const [request, field] of cases) {
+      const r = await request
+      expect([r.status, r.body.field], field).toEqual([400, field])
+      expect(r.body.message).toMatch(new RegExp(`^(body|querystring)\\.${field.replaceAll('.', '\\.')}: `))
+    }
+  })
+
+  it('still accepts the revision on updates (bodies are extended, not intersected)', async () => {
+    const a = as(admin)
+    const team = await a.put('/api/v1/teams/strict-team', { name: 'strict-team' })
+    const edited = await a.put('/api/v1/teams/strict-team', {
+      name: 'strict-team',
+      revision: team.body.revision,
+    })
+    expect(edited.status).toBe(200)
+  })
+})
+
+describe('references of strategies and users', () => {
+  it('refuses receivers that name no team, naming receivers and the team', async () => {
+    const a = as(admin)
+    const bad = await a.post(
+      '/api/v1/strategies',
+      strategyBody('corp', 'rx', { receivers: ['sre', 'no-such-team'] }),
+    )
+    expect([bad.status, bad.body.field]).toEqual([400, 'receivers'])
+    expect(bad.body.message).toBe('body.receivers: no team named no-such-team')
+    const ok = await a.post('/api/v1/strategies', strategyBody('corp', 'rx', { receivers: ['sre'] }))
+    expect(ok.status).toBe(201)
+    const update = await a.put(`/api/v1/strategies/${ok.body.id}`, {
+      ...strategyBody('corp', 'rx', { receivers: ['gone'] }),
+      revision: ok.body.revision,
+    })
+    expect([update.status, update.body.field]).toEqual([400, 'receivers'])
+  })
+
+  it('refuses callbacks and IM webhooks to metadata, link-local, loopback and private addresses', async () => {
+    const a = as(admin)
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://0xa9fea9fe/',
+      'http://[::ffff:169.254.169.254]/',
+      'http://[fd00:ec2::254]/',
+      'http://metadata.google.internal/',
+      'http://localhost:8080/',
+      'http://10.0.0.5/hook',
+    ]) {
+      const s = await a.post('/api/v1/strategies', strategyBody('corp', 'cb', { callbackUrl: url }))
+      expect([s.status, s.body.field], url).toEqual([400, 'callbackUrl'])
+      const u = await a.put('/api/v1/users/hooked', { name: 'hooked', imWebhook: url })
+      expect([u.status, u.body.field], url).toEqual([400, 'imWebhook'])
+    }
+    const public_ = 'https://hooks.example.com/peregrine'
+    expect(
+      (await a.post('/api/v1/strategies', strategyBody('corp', 'cb', { callbackUrl: public_ }))).status,
+    ).toBe(201)
+    expect((await a.put('/api/v1/users/hooked', { name: 'hooked', imWebhook: public_ })).status).toBe(200)
+    const user = await a.get('/api/v1/users/hooked')
+    expect(user.body).toEqual({ name: 'hooked', imWebhook: public_, revision: expect.any(Number) })
+    expect((await a.del(`/api/v1/users/hooked?revision=${user.body.revision}`)).status).toBe(204)
+    expect((await a.get('/api/v1/users/hooked')).status).toBe(404)
+  })
+})
+
+interface Operation {
+  security?: Record<string, string[]>[]
+  parameters?: { in: string }[]
+  requestBody?: unknown
+  responses: Record<string, { content?: Record<string, { schema?: { properties?: object } }> }>
+}
+
+describe('OpenAPI document', () => {
+  const documentOf = async () => {
+    const r = await call(null, 'GET', '/api/v1/openapi.json')
+    expect(r.status).toBe(200)
+    return r.body as unknown as {
+      components: { securitySchemes: Record<string, unknown> }
+      paths: Record<string, Record<string, Operation>>
+    }
+  }
+  const operations = async () =>
+    Object.entries((await documentOf()).paths)
+      .filter(([path]) => path.startsWith('/api/v1/'))
+      .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })))
+
+  it('has every /api/v1 operation behind bearer tokens, with 401, its success schema and 400 for input', async () => {
+    expect((await documentOf()).components.securitySchemes.bearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    })
+    const ops = await operations()
+    expect(ops.length).toBeGreaterThan(30)
+    const problems: string[] = []
+    for (const { path, method, op } of ops) {
+      const at = `${method.toUpperCase()} ${path}`
+      const codes = Object.keys(op.responses)
+      const success = codes.filter((c) => c.startsWith('2'))
+      if (!op.security?.some((s) => 'bearerAuth' in s)) problems.push(`${at}: no bearerAuth`)
+      if (!codes.includes('401')) problems.push(`${at}: no 401`)
+      if (success.length !== 1) problems.push(`${at}: success codes ${success.join(', ') || 'none'}`)
+      else if (success[0] !== '204' && !op.responses[success[0]!]!.content)
+        problems.push(`${at}: ${success[0]} has no schema`)
+      if ((op.requestBody || op.parameters?.length) && !codes.includes('400')) problems.push(`${at}: no 400`)
+      for (const code of codes.filter((c) => c >= '400'))
+        if (!op.responses[code]!.content?.['application/json']?.schema?.properties)
+          problems.push(`${at}: ${code} lacks the error schema`)
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('documents every status the routes answered in this file', async () => {
+    const documented = new Set(
+      (await operations()).flatMap(({ path, method, op }) =>
+        Object.keys(op.responses).map((code) => `${method.toUpperCase()} ${path} ${code}`),
+      ),
+    )
+    const undocumented = [...answered]
+      .map((a) => a.replace(/:(\w+)/g, '{$1}'))
+      .filter((a) => a.includes(' /api/v1/') && !a.includes('/openapi.json') && !documented.has(a))
+    expect(answered.size).toBeGreaterThan(40)
+    expect(undocumented).toEqual([])
   })
 })

@@ -1,4 +1,4 @@
-import { NodeCreate, NodePath, StrategySpec, Team, Tree } from '@peregrine/common'
+import { NodeCreate, NodePath, NodeSpec, StrategyCreate, StrategySpec, Team, Tree } from '@peregrine/common'
 import { isNode, LineCounter, parseDocument } from 'yaml'
 import { z } from 'zod'
 
@@ -14,7 +14,7 @@ import { z } from 'zod'
  */
 
 /** A node, as in the API's create body. Unknown fields are errors: a typo must not be ignored. */
-export const NodeEntry = NodeCreate.strict()
+export const NodeEntry = NodeCreate
 export type NodeEntry = z.output<typeof NodeEntry>
 
 export const TeamEntry = Team.strict()
@@ -23,12 +23,12 @@ export type TeamEntry = z.output<typeof TeamEntry>
 /** Where a strategy is bound: a tree path, or null for an expression. */
 const StrategyNode = NodePath.nullable()
 
-/** Every StrategySpec field (with its defaults) plus `node`. */
-export const StrategyEntry = StrategySpec.safeExtend({ node: StrategyNode }).strict()
+/** As in the API's create body: every StrategySpec field (with its defaults) plus `node`; strict. */
+export const StrategyEntry = StrategyCreate
 export type StrategyEntry = z.output<typeof StrategyEntry>
 
 /** The same shapes without the strictness: to normalize what the API returns (ids, revisions …). */
-export const NodeValue = NodeCreate
+export const NodeValue = NodeSpec
 export const TeamValue = Team
 export const StrategyValue = StrategySpec.safeExtend({ node: StrategyNode })
 

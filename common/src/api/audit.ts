@@ -6,7 +6,7 @@ import { AuditRecord } from '../model/audit.ts'
 const unixSeconds = z.coerce.number().int().nonnegative().max(4_294_967_295)
 
 export const AuditQuery = z
-  .object({
+  .strictObject({
     kind: z.string().min(1).max(64).optional().describe('Kind of object: tree, host, strategy, …'),
     id: z.string().min(1).max(1024).optional().describe('Id of the object (tree path, host name, …)'),
     actor: z.string().min(1).max(256).optional().describe('Who made the change (token name)'),

@@ -1,7 +1,10 @@
 import { z } from 'zod'
 import { CounterTypeSchema, canonicalTags } from '../points.ts'
 
-/** Query-string schemas and response shapes of the monitor API, shared by server and UI. */
+/**
+ * Query-string schemas and response shapes of the monitor API, shared by server and UI. Queries are
+ * strict: an unknown parameter (a misspelt filter) is a 400, not a silently wider answer.
+ */
 
 const unixSeconds = z.coerce.number().int().nonnegative().max(4_294_967_295)
 const limit = (dflt: number, max: number) => z.coerce.number().int().positive().max(max).default(dflt)
@@ -23,14 +26,17 @@ const tagList = z
   .transform((v) => (Array.isArray(v) ? v : [v]))
   .default([])
 
-/** A rejected request (400): `field` names the query parameter at fault, `message` says why. */
+/**
+ * Every error answer of the API (400, 401, 403, 404, 409, 500): `field` (400 only) names the body
+ * field or query parameter at fault, dotted for nested ones (`activeWindow.from`); `message` says why.
+ */
 export const ErrorResponse = z.object({
   error: z.string(),
   field: z.string().optional(),
   message: z.string(),
 })
 
-export const EndpointsQuery = z.object({
+export const EndpointsQuery = z.strictObject({
   prefix: z.string().max(255).default('').describe('Endpoint name prefix'),
   limit: limit(1000, 10_000),
 })
@@ -39,7 +45,7 @@ export const EndpointsResponse = z.object({
   endpoints: z.array(z.object({ endpoint: z.string(), agent: z.string(), lastSeen: z.number() })),
 })
 
-export const SeriesQuery = z.object({
+export const SeriesQuery = z.strictObject({
   endpoint: z.string().max(255).default('').describe('Endpoint name prefix'),
   metric: z.string().max(510).default('').describe('Metric name prefix'),
   tag: tagList.describe('Tag the series must have, k=v; repeatable'),
@@ -57,7 +63,7 @@ const SeriesInfo = z.object({
 export const SeriesResponse = z.object({ series: z.array(SeriesInfo) })
 
 export const HistoryQuery = z
-  .object({
+  .strictObject({
     endpoint: z.string().min(1).max(255),
     metric: z.string().min(1).max(510),
     tags: tagText.default('').describe('Tags the series must have (subset), k=v,k2=v2'),
@@ -91,7 +97,7 @@ const HistorySeries = SeriesInfo.omit({ lastSeen: true }).extend({
 export const HistoryResponse = z.object({ from: z.number(), to: z.number(), series: z.array(HistorySeries) })
 export type HistorySeries = z.infer<typeof HistorySeries>
 
-export const LastQuery = z.object({
+export const LastQuery = z.strictObject({
   endpoint: z.string().min(1).max(255),
   metric: z.string().min(1).max(510),
   tags: tagText.default(''),

@@ -43,7 +43,8 @@ const StrategyFields = z.object({
     .min(0)
     .max(86_400 * 7)
     .default(300),
-  activeWindow: z.object({ from: ClockTime, to: ClockTime }).optional(),
+  /** Strict like the whole strategy: a `tz: UTC` here would otherwise be dropped without a word. */
+  activeWindow: z.strictObject({ from: ClockTime, to: ClockTime }).optional(),
   note: z.string().max(2000).default(''),
   /** Teams notified. */
   receivers: z.array(z.string().max(128)).max(50).default([]),

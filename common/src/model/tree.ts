@@ -26,8 +26,11 @@ export const TagText = z
     return tags
   })
 
-/** Inherited strategies on `metric` + `tags` stop applying at and below the node that lists them. */
-export const Exclusion = z.object({ metric: z.string().min(1).max(255), tags: TagText })
+/**
+ * Inherited strategies on `metric` + `tags` stop applying at and below the node that lists them.
+ * Strict, as every object people write (API bodies, strategies-as-code): a typo is an error.
+ */
+export const Exclusion = z.strictObject({ metric: z.string().min(1).max(255), tags: TagText })
 export type Exclusion = z.infer<typeof Exclusion>
 
 /**

@@ -1,4 +1,4 @@
-import { AuditLog, type AuditRecord, ConfigStore, type Store } from '@peregrine/common'
+import { AuditLog, type AuditRecord, ConfigStore, OutboundPolicy, type Store } from '@peregrine/common'
 import type { FastifyRequest } from 'fastify'
 import type { NatsConnection } from 'nats'
 import { Authenticator, type Principal } from '../auth.ts'
@@ -11,12 +11,18 @@ export interface ConfigContext {
   auth: Authenticator
   /** ClickHouse, for what agents reported (host last-seen, unassigned hosts). */
   store: Store
+  /** Where callbacks and webhooks may point (OUTBOUND_ALLOW_NETS). */
+  outbound: OutboundPolicy
 }
 
 /** Opens what the configuration routes need over a NATS connection. */
-export async function openConfigApi(nc: NatsConnection, store: Store): Promise<ConfigContext> {
+export async function openConfigApi(
+  nc: NatsConnection,
+  store: Store,
+  outbound = new OutboundPolicy(),
+): Promise<ConfigContext> {
   const config = await ConfigStore.open(nc)
-  return { config, audit: await AuditLog.open(nc), auth: new Authenticator(config), store }
+  return { config, audit: await AuditLog.open(nc), auth: new Authenticator(config), store, outbound }
 }
 
 declare module 'fastify' {

@@ -5,27 +5,37 @@ import {
   NameParam,
   RevisionQuery,
   SubscriptionCreate,
+  SubscriptionsResponse,
   SubscriptionUpdate,
+  SubscriptionView,
+  TeamView,
   TeamWrite,
   TokenCreate,
+  TokenCreated,
+  TokensResponse,
   Tree,
   type User,
+  UserView,
   UserWrite,
 } from '@peregrine/common'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { HttpError, issueToken, outranks, type Principal, requireRole, requireScope } from '../auth.ts'
+import { requireOutbound } from '../config/checks.ts'
 import { audit, type ConfigContext, principalOf, visibilityOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
+import { NoContent, responses } from './responses.ts'
 
 /** Users, teams, subscriptions of teams to subtrees, and API tokens. Writes need the admin role. */
 export function accessRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   // Contact details (email, phone, an IM webhook that is itself a secret) go only to those who
   // may change them; everyone else needs the names, e.g. to pick a strategy's receivers.
-  const userView = (u: User, p: Principal) => (isGlobalAdmin(p) ? u : { name: u.name })
-  namedRoutes(app, ctx, 'users', 'user', ctx.config.users, UserWrite, userView)
-  namedRoutes(app, ctx, 'teams', 'team', ctx.config.teams, TeamWrite, (t) => t)
+  const userShown = (u: User, p: Principal) => (isGlobalAdmin(p) ? u : { name: u.name })
+  namedRoutes(app, ctx, 'users', 'user', ctx.config.users, UserWrite, UserView, userShown, (u) =>
+    requireOutbound(ctx.outbound, 'imWebhook', u.imWebhook),
+  )
+  namedRoutes(app, ctx, 'teams', 'team', ctx.config.teams, TeamWrite, TeamView, (t) => t)
   subscriptionRoutes(app, ctx)
   tokenRoutes(app, ctx)
 }
@@ -46,20 +56,27 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
   kind: string,
   collection: KvCollection<S>,
   body: z.ZodType<z.input<S> & { name: string; revision?: number | undefined }>,
-  view: (value: z.output<S>, p: Principal) => object,
+  /** The stored value with its revision, as answered. */
+  view: z.ZodType,
+  /** What of a stored value the caller may see. */
+  shown: (value: z.output<S>, p: Principal) => object,
+  /** What the schema cannot judge alone; throws to refuse. */
+  check: (value: z.input<S>) => void = () => undefined,
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const tags = ['access']
-  r.get(`/api/v1/${plural}`, { schema: { tags } }, async (req) => ({
+  const list = z.object({ [plural]: z.array(view) })
+  r.get(`/api/v1/${plural}`, { schema: { tags, response: responses(200, list) } }, async (req) => ({
     [plural]: (await collection.list()).map((v) => ({
-      ...view(v.value, principalOf(req)),
+      ...shown(v.value, principalOf(req)),
       revision: v.revision,
     })),
   }))
-  r.get(`/api/v1/${plural}/:name`, { schema: { tags, params: NameParam } }, async (req) => {
+  const readOne = { tags, params: NameParam, response: responses(200, view, [400, 404]) }
+  r.get(`/api/v1/${plural}/:name`, { schema: readOne }, async (req) => {
     const v = await collection.get(req.params.name)
     if (!v) throw new HttpError(404, `no ${kind} ${req.params.name}`)
-    return { ...view(v.value, principalOf(req)), revision: v.revision }
+    return { ...shown(v.value, principalOf(req)), revision: v.revision }
   })
   r.put(
     `/api/v1/${plural}/:name`,
@@ -69,12 +86,14 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
         summary: `Create (no revision) or update (with the revision read) a ${kind}`,
         params: NameParam,
         body,
+        response: responses(200, view, [400, 403, 409]),
       },
     },
     async (req) => {
       requireGlobalAdmin(principalOf(req))
       const { revision, ...value } = req.body as z.infer<typeof body>
       if (value.name !== req.params.name) throw new HttpError(400, 'name in the body and the path differ')
+      check(value as z.input<S>)
       const before = await collection.get(req.params.name)
       const next =
         revision === undefined
@@ -93,7 +112,14 @@ function namedRoutes<S extends z.ZodType<{ name: string }>>(
   )
   r.delete(
     `/api/v1/${plural}/:name`,
-    { schema: { tags, params: NameParam, querystring: RevisionQuery } },
+    {
+      schema: {
+        tags,
+        params: NameParam,
+        querystring: RevisionQuery,
+        response: responses(204, NoContent, [400, 403, 404, 409]),
+      },
+    },
     async (req, reply) => {
       requireGlobalAdmin(principalOf(req))
       const before = await collection.get(req.params.name)
@@ -135,7 +161,8 @@ function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     return { sub, path }
   }
 
-  r.get('/api/v1/subscriptions', { schema: { tags } }, async (req) => {
+  const listSubscriptions = { tags, response: responses(200, SubscriptionsResponse) }
+  r.get('/api/v1/subscriptions', { schema: listSubscriptions }, async (req) => {
     const visible = visibilityOf(req)
     const { tree } = await ctx.config.tree()
     const list = await ctx.config.subscriptions.list()
@@ -145,7 +172,12 @@ function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         .filter((s) => s.node !== null && visible.node(s.node)),
     }
   })
-  r.post('/api/v1/subscriptions', { schema: { tags, body: SubscriptionCreate } }, async (req, reply) => {
+  const createSubscription = {
+    tags,
+    body: SubscriptionCreate,
+    response: responses(201, SubscriptionView, [400, 403, 404]),
+  }
+  r.post('/api/v1/subscriptions', { schema: createSubscription }, async (req, reply) => {
     const sub = {
       ...req.body,
       id: `sub_${randomBytes(6).toString('hex')}`,
@@ -164,7 +196,14 @@ function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   })
   r.put(
     '/api/v1/subscriptions/:id',
-    { schema: { tags, params: IdParam, body: SubscriptionUpdate } },
+    {
+      schema: {
+        tags,
+        params: IdParam,
+        body: SubscriptionUpdate,
+        response: responses(200, SubscriptionView, [400, 403, 404, 409]),
+      },
+    },
     async (req) => {
       const p = principalOf(req)
       const before = await load(p, req.params.id)
@@ -184,7 +223,14 @@ function subscriptionRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   )
   r.delete(
     '/api/v1/subscriptions/:id',
-    { schema: { tags, params: IdParam, querystring: RevisionQuery } },
+    {
+      schema: {
+        tags,
+        params: IdParam,
+        querystring: RevisionQuery,
+        response: responses(204, NoContent, [400, 403, 404, 409]),
+      },
+    },
     async (req, reply) => {
       const { sub, path } = await load(principalOf(req), req.params.id)
       await ctx.config.subscriptions.delete(req.params.id, req.query.revision)
@@ -205,10 +251,11 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const tags = ['access']
   /** Tokens as shown: never the hash. */
-  const view = ({ hash: _hash, ...t }: { hash: string } & Record<string, unknown>) => t
+  const view = <T extends { hash: string }>({ hash: _hash, ...t }: T) => t
 
   // An admin lists the tokens it could have created: those scoped within its own scope.
-  r.get('/api/v1/tokens', { schema: { tags } }, async (req) => {
+  const listTokens = { tags, response: responses(200, TokensResponse, [403]) }
+  r.get('/api/v1/tokens', { schema: listTokens }, async (req) => {
     const p = principalOf(req)
     requireRole(p, 'admin')
     return {
@@ -224,6 +271,7 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         tags,
         summary: 'Create a token; its text is returned once and only its hash is kept',
         body: TokenCreate,
+        response: responses(201, TokenCreated, [400, 403]),
       },
     },
     async (req, reply) => {
@@ -243,7 +291,8 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       return reply.code(201).send({ ...view(token), token: text })
     },
   )
-  r.delete('/api/v1/tokens/:id', { schema: { tags, params: IdParam } }, async (req, reply) => {
+  const deleteToken = { tags, params: IdParam, response: responses(204, NoContent, [400, 403, 404]) }
+  r.delete('/api/v1/tokens/:id', { schema: deleteToken }, async (req, reply) => {
     const p = principalOf(req)
     requireRole(p, 'admin')
     const before = await ctx.config.tokens.get(req.params.id)

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { queryAudit } from '../audit-queries.ts'
 import { type ConfigContext, principalOf } from '../config/context.ts'
+import { responses } from './responses.ts'
 
 /** The change history: a scoped token reads the records that concern its subtree. */
 export function auditRoutes(app: FastifyInstance, ctx: ConfigContext): void {
@@ -13,7 +14,7 @@ export function auditRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         tags: ['audit'],
         summary: 'Search the change history, newest first',
         querystring: AuditQuery,
-        response: { 200: AuditResponse },
+        response: responses(200, AuditResponse, [400]),
       },
     },
     async (req) => {

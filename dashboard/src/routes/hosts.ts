@@ -1,10 +1,19 @@
-import { HostBindings, HostParam, StrategyResolver } from '@peregrine/common'
+import {
+  HostBindings,
+  HostParam,
+  HostStrategiesResponse,
+  HostsResponse,
+  HostView,
+  StrategyResolver,
+  UnassignedHostsResponse,
+} from '@peregrine/common'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { HttpError, requireRole, requireScope } from '../auth.ts'
 import { audit, type ConfigContext, principalOf, visibilityOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
 import { listEndpoints } from '../queries.ts'
+import { responses } from './responses.ts'
 
 /** Hosts: their bindings to tree nodes, the strategies that apply to them, and unassigned ones. */
 export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
@@ -13,7 +22,13 @@ export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
 
   r.get(
     '/api/v1/hosts',
-    { schema: { tags, summary: 'Bound hosts with their nodes, last seen and agent version' } },
+    {
+      schema: {
+        tags,
+        summary: 'Bound hosts with their nodes, last seen and agent version',
+        response: responses(200, HostsResponse),
+      },
+    },
     async (req) => {
       const visible = visibilityOf(req)
       const [{ tree }, records, seen] = await Promise.all([
@@ -40,6 +55,7 @@ export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         tags,
         summary:
           'Hosts whose agent reports but that no tree node holds (whole-tree tokens; empty for others)',
+        response: responses(200, UnassignedHostsResponse),
       },
     },
     async (req) => {
@@ -59,6 +75,7 @@ export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         summary: 'Bind a host to tree nodes (replaces its bindings)',
         params: HostParam,
         body: HostBindings,
+        response: responses(200, HostView, [400, 403, 404, 409]),
       },
     },
     async (req) => {
@@ -96,6 +113,7 @@ export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         tags,
         summary: 'The strategies that apply to a host, with the node each comes from',
         params: HostParam,
+        response: responses(200, HostStrategiesResponse, [400, 403, 404]),
       },
     },
     async (req) => {

@@ -1,7 +1,6 @@
 import {
   EndpointsQuery,
   EndpointsResponse,
-  ErrorResponse,
   HistoryQuery,
   HistoryResponse,
   LastQuery,
@@ -15,6 +14,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { visibilityOf } from '../config/context.ts'
 import { history, lastValues, listEndpoints, matchingSeries, searchSeries } from '../queries.ts'
 import { chooseResolution, type Retention } from '../resolution.ts'
+import { responses } from './responses.ts'
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
@@ -33,7 +33,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
         tags,
         summary: 'Endpoints with their last-seen time',
         querystring: EndpointsQuery,
-        response: { 200: EndpointsResponse, 400: ErrorResponse },
+        response: responses(200, EndpointsResponse, [400]),
       },
     },
     async (req) => {
@@ -52,7 +52,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
         tags,
         summary: 'Search series by endpoint/metric prefix and tags',
         querystring: SeriesQuery,
-        response: { 200: SeriesResponse, 400: ErrorResponse },
+        response: responses(200, SeriesResponse, [400]),
       },
     },
     async (req) => {
@@ -77,7 +77,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
         tags,
         summary: 'Points of the matching series over a range, raw or from a rollup; counters as rates',
         querystring: HistoryQuery,
-        response: { 200: HistoryResponse, 400: ErrorResponse },
+        response: responses(200, HistoryResponse, [400, 403]),
       },
     },
     async (req, reply) => {
@@ -106,7 +106,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
         tags,
         summary: 'Newest value of the matching series',
         querystring: LastQuery,
-        response: { 200: LastResponse, 400: ErrorResponse },
+        response: responses(200, LastResponse, [400, 403]),
       },
     },
     async (req) => {

@@ -3,17 +3,21 @@ import {
   IdParam,
   RevisionQuery,
   StrategiesQuery,
+  StrategiesResponse,
   type Strategy,
   StrategyCreate,
   StrategyUpdate,
+  StrategyView,
   type Tree,
   type Versioned,
 } from '@peregrine/common'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { canRead, HttpError, type Principal, requireRole, requireScope } from '../auth.ts'
+import { requireOutbound, requireTeams } from '../config/checks.ts'
 import { audit, type ConfigContext, principalOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
+import { NoContent, responses } from './responses.ts'
 
 /** Strategies bound to tree nodes, and expressions (node null) across all endpoints. */
 export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
@@ -40,6 +44,12 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     if (clash) throw new HttpError(409, `a strategy named ${name} is already bound there (${clash.value.id})`)
   }
 
+  /** What a strategy points at outside itself: teams that exist, a callback that may be called. */
+  const checkReferences = async (s: { receivers: string[]; callbackUrl?: string | undefined }) => {
+    requireOutbound(ctx.outbound, 'callbackUrl', s.callbackUrl)
+    await requireTeams(ctx.config, s.receivers)
+  }
+
   const load = async (p: Principal, id: string) => {
     const s = await ctx.config.strategies.get(id)
     if (!s) throw new HttpError(404, `no strategy ${id}`)
@@ -49,7 +59,12 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     return { s, tree, path }
   }
 
-  r.get('/api/v1/strategies', { schema: { tags, querystring: StrategiesQuery } }, async (req) => {
+  const listStrategies = {
+    tags,
+    querystring: StrategiesQuery,
+    response: responses(200, StrategiesResponse, [400, 404]),
+  }
+  r.get('/api/v1/strategies', { schema: listStrategies }, async (req) => {
     const p = principalOf(req)
     const [{ tree }, all] = await Promise.all([ctx.config.tree(), ctx.config.strategies.list()])
     const node = req.query.node === undefined ? undefined : nodeAt(tree, req.query.node).id
@@ -65,17 +80,24 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     return { strategies: list.sort((a, b) => `${a.node}/${a.name}`.localeCompare(`${b.node}/${b.name}`)) }
   })
 
-  r.get('/api/v1/strategies/:id', { schema: { tags, params: IdParam } }, async (req) => {
+  const readStrategy = { tags, params: IdParam, response: responses(200, StrategyView, [400, 403, 404]) }
+  r.get('/api/v1/strategies/:id', { schema: readStrategy }, async (req) => {
     const { s, tree } = await load(principalOf(req), req.params.id)
     return view(tree, s)
   })
 
-  r.post('/api/v1/strategies', { schema: { tags, body: StrategyCreate } }, async (req, reply) => {
+  const createStrategy = {
+    tags,
+    body: StrategyCreate,
+    response: responses(201, StrategyView, [400, 403, 404, 409]),
+  }
+  r.post('/api/v1/strategies', { schema: createStrategy }, async (req, reply) => {
     const p = principalOf(req)
     requireRole(p, 'editor')
     const { tree } = await ctx.config.tree()
     const node = target(p, tree, req.body.node)
     await checkUnique(node, req.body.name)
+    await checkReferences(req.body)
     const strategy: Strategy = { ...req.body, id: `s_${randomBytes(6).toString('hex')}`, node }
     const revision = await ctx.config.strategies.create(strategy.id, strategy)
     await audit(ctx, req, {
@@ -91,7 +113,14 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
 
   r.put(
     '/api/v1/strategies/:id',
-    { schema: { tags, params: IdParam, body: StrategyUpdate } },
+    {
+      schema: {
+        tags,
+        params: IdParam,
+        body: StrategyUpdate,
+        response: responses(200, StrategyView, [400, 403, 404, 409]),
+      },
+    },
     async (req) => {
       const p = principalOf(req)
       requireRole(p, 'editor')
@@ -100,6 +129,7 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       const { revision, ...spec } = req.body
       const node = target(p, tree, spec.node)
       await checkUnique(node, spec.name, req.params.id)
+      await checkReferences(spec)
       const strategy: Strategy = { ...spec, id: req.params.id, node }
       const next = await ctx.config.strategies.update(req.params.id, strategy, revision)
       await audit(ctx, req, {
@@ -116,7 +146,14 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
 
   r.delete(
     '/api/v1/strategies/:id',
-    { schema: { tags, params: IdParam, querystring: RevisionQuery } },
+    {
+      schema: {
+        tags,
+        params: IdParam,
+        querystring: RevisionQuery,
+        response: responses(204, NoContent, [400, 403, 404, 409]),
+      },
+    },
     async (req, reply) => {
       const p = principalOf(req)
       requireRole(p, 'editor')

@@ -1,31 +1,37 @@
 import {
   DeleteQuery,
   NodeCreate,
+  NodeHostsResponse,
   NodeMove,
   NodeUpdate,
+  NodeView,
   PathParam,
   RecursiveQuery,
   type TreeNode,
+  TreeResponse,
 } from '@peregrine/common'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { canRead, HttpError, requireReadable, requireRole, requireScope } from '../auth.ts'
 import { audit, type ConfigContext, principalOf } from '../config/context.ts'
 import { checkVersion, mutateTree, newNodeId, nodeAt, nodeView, splitPath } from '../config/tree-ops.ts'
+import { NoContent, responses } from './responses.ts'
 
 /** The service tree: nodes by dotted path, with create, edit, move/rename and delete. */
 export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const tags = ['tree']
 
-  r.get('/api/v1/tree', { schema: { tags, summary: 'Every node the token may see' } }, async (req) => {
+  const listNodes = { tags, summary: 'Every node the token may see', response: responses(200, TreeResponse) }
+  r.get('/api/v1/tree', { schema: listNodes }, async (req) => {
     const p = principalOf(req)
     const { tree } = await ctx.config.tree()
     const nodes = tree.doc.nodes.map((n) => nodeView(tree, n)).filter((n) => canRead(p, n.path))
     return { nodes: nodes.sort((a, b) => a.path.localeCompare(b.path)) }
   })
 
-  r.get('/api/v1/tree/:path', { schema: { tags, params: PathParam } }, async (req) => {
+  const readNode = { tags, params: PathParam, response: responses(200, NodeView, [400, 403, 404]) }
+  r.get('/api/v1/tree/:path', { schema: readNode }, async (req) => {
     requireReadable(principalOf(req), req.params.path)
     const { tree } = await ctx.config.tree()
     return nodeView(tree, nodeAt(tree, req.params.path))
@@ -33,7 +39,14 @@ export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
 
   r.post(
     '/api/v1/tree',
-    { schema: { tags, summary: 'Create a node', body: NodeCreate } },
+    {
+      schema: {
+        tags,
+        summary: 'Create a node',
+        body: NodeCreate,
+        response: responses(201, NodeView, [400, 403, 404, 409]),
+      },
+    },
     async (req, reply) => {
       const p = principalOf(req)
       requireRole(p, 'editor')
@@ -66,7 +79,15 @@ export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
 
   r.put(
     '/api/v1/tree/:path',
-    { schema: { tags, summary: 'Edit owners, note, exclusions', params: PathParam, body: NodeUpdate } },
+    {
+      schema: {
+        tags,
+        summary: 'Edit owners, note, exclusions',
+        params: PathParam,
+        body: NodeUpdate,
+        response: responses(200, NodeView, [400, 403, 404, 409]),
+      },
+    },
     async (req) => {
       const p = principalOf(req)
       requireRole(p, 'editor')
@@ -92,7 +113,15 @@ export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
 
   r.post(
     '/api/v1/tree/:path/move',
-    { schema: { tags, summary: 'Rename or move a subtree', params: PathParam, body: NodeMove } },
+    {
+      schema: {
+        tags,
+        summary: 'Rename or move a subtree',
+        params: PathParam,
+        body: NodeMove,
+        response: responses(200, NodeView, [400, 403, 404, 409]),
+      },
+    },
     async (req) => {
       const p = principalOf(req)
       requireRole(p, 'editor')
@@ -129,6 +158,7 @@ export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         summary: 'Delete a node; with cascade=true also its subtree, strategies, bindings and subscriptions',
         params: PathParam,
         querystring: DeleteQuery,
+        response: responses(204, NoContent, [400, 403, 404, 409]),
       },
     },
     async (req, reply) => {
@@ -191,6 +221,7 @@ export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         summary: 'Hosts bound to the node (and below, with recursive=true)',
         params: PathParam,
         querystring: RecursiveQuery,
+        response: responses(200, NodeHostsResponse, [400, 403, 404]),
       },
     },
     async (req) => {
