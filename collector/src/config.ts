@@ -42,6 +42,11 @@ export const collectorSettings = {
     posNum(10_000),
     'On shutdown, how long to wait for storage to take the batches in hand before leaving them to JetStream for redelivery.',
   ),
+  unhealthyAfterMs: setting(
+    'COLLECTOR_UNHEALTHY_AFTER_MS',
+    posNum(15_000),
+    'How long writes may keep failing before /healthz answers 503.',
+  ),
   seriesRefreshSeconds: setting(
     'COLLECTOR_SERIES_REFRESH_S',
     posNum(600),

@@ -26,14 +26,12 @@ export interface Collector {
    * within the stop timeout, hands it back to JetStream unacknowledged instead.
    */
   stop(): Promise<void>
-  /** Unhealthy once writes have failed for UNHEALTHY_AFTER_MS without a success. */
+  /** Unhealthy once writes have failed for `unhealthyAfterMs` without a success. */
   health(): { ok: boolean; failingForMs: number }
 }
 
 /** Longest stretch of message handling before the event loop gets a turn. */
 const YIELD_EVERY_MS = 5
-/** How long failing writes are tolerated before /healthz says so. */
-export const UNHEALTHY_AFTER_MS = 15_000
 
 type Settings = Pick<
   CollectorConfig,
@@ -44,6 +42,7 @@ type Settings = Pick<
   | 'ackWaitMs'
   | 'seriesRefreshSeconds'
   | 'stopTimeoutMs'
+  | 'unhealthyAfterMs'
 >
 
 /**
@@ -161,7 +160,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
     health() {
       const since = writer.failingSince
       const failingForMs = since === null ? 0 : Date.now() - since
-      return { ok: failingForMs < UNHEALTHY_AFTER_MS, failingForMs }
+      return { ok: failingForMs < config.unhealthyAfterMs, failingForMs }
     },
   }
 }

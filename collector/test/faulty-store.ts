@@ -1,0 +1,25 @@
+import { Store } from '@peregrine/common'
+
+/**
+ * The real engine behind two faults: an outage (every insert fails as a lost connection would)
+ * and a poisoned series, whose point rows are garbled on the way in so that ClickHouse itself
+ * refuses the insert that carries them.
+ */
+export class FaultyStore extends Store {
+  down = false
+  poisonFp: string | null = null
+
+  constructor(base: Store) {
+    super(base.client, base.kind)
+  }
+
+  override async insertTsv(table: string, columns: readonly string[], body: string): Promise<void> {
+    if (this.down) throw Object.assign(new Error('injected: storage unreachable'), { code: 'ECONNREFUSED' })
+    const poison = this.poisonFp
+    const rows =
+      poison && table === 'points'
+        ? body.replace(new RegExp(`^${poison}\\t(\\d+)\\t.*$`, 'gm'), `${poison}\t$1\tgarbage`)
+        : body
+    await super.insertTsv(table, columns, rows)
+  }
+}
