@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { loadAgentConfig } from '@peregrine/agent'
 import { loadCollectorConfig } from '@peregrine/collector'
-import { ConfigError, describeSettings } from '@peregrine/common'
+import { ConfigError, describeSettings, natsAuthMethod } from '@peregrine/common'
 import { loadDashboardConfig } from '@peregrine/dashboard'
 import { Command } from 'commander'
 import { registerCodeCommands } from './code/commands.ts'
 import { loadAllInOneConfig, settingsBySection } from './config.ts'
+import { registerNatsCommands } from './nats.ts'
 import { runAgent, runAllInOne, runCollector, runDashboard } from './run.ts'
 
 const program = new Command('peregrine').description('Peregrine monitoring').showHelpAfterError()
@@ -32,6 +33,7 @@ program
   .description('validate the configuration from env and PEREGRINE_CONFIG, print it (secrets hidden) and exit')
   .action(() => {
     const c = loadAllInOneConfig()
+    for (const section of [c.agent, c.collector, c.dashboard]) natsAuthMethod(section)
     const hide = (k: string, v: unknown) => (/url|token|password/i.test(k) && v ? '[set]' : v)
     console.log(JSON.stringify(c, hide, 2))
   })
@@ -46,6 +48,8 @@ program
 
 // Strategies as code: apply, diff, export (docs/strategies-as-code.md).
 registerCodeCommands(program)
+// Credentials and permissions for a distributed deployment's nats-server (docs/security.md).
+registerNatsCommands(program)
 
 program.parseAsync().catch((err: Error) => {
   console.error(err instanceof ConfigError ? err.message : err)
