@@ -9,16 +9,23 @@ import {
   AUDIT_SUBJECT,
   agentChecksKey,
   agentInboxPrefix,
+  authorizationConfig,
   BatchBuilder,
   CONFIG_BUCKET,
   ConfigStore,
+  commonSettings,
+  connectNats,
+  createLogger,
   encodeBatch,
   ensureAuditStream,
   ensureMetricsStream,
   ensureNkeySeed,
+  loadConfig,
   METRICS_STREAM,
   metricsSubject,
+  natsConnectionOptions,
   openAgentChecks,
+  startNatsServer,
 } from '../src/index.ts'
 import { startTestNats, type TestNats, tempDir } from '../src/testing/index.ts'
 
@@ -158,5 +165,40 @@ describe('authentication', () => {
     const again = await connect(nats.connectOptions('agent'))
     await expect(again.jetstream().publish(metricsSubject(HOST), batch(HOST))).resolves.toBeDefined()
     await again.close()
+  })
+})
+
+describe('distributed settings', () => {
+  it('connects a password user with the permissions of its role', async () => {
+    const dir = await tempDir()
+    const server = await startNatsServer({
+      dataDir: dir.path,
+      authorization: authorizationConfig([
+        { role: 'service', user: 'svc', password: 'svc-secret' },
+        { role: 'agent', user: 'agt', password: 'agt-secret' },
+      ]),
+    })
+    const settings = (env: Record<string, string>) =>
+      loadConfig(commonSettings, 'test', { NATS_URL: server.url, ...env })
+    const log = createLogger('test', 'silent')
+    try {
+      const svc = await connectNats(settings({ NATS_USER: 'svc', NATS_PASSWORD: 'svc-secret' }), 'svc', log)
+      await ensureMetricsStream(await svc.jetstreamManager())
+      const agt = await connectNats(settings({ NATS_USER: 'agt', NATS_PASSWORD: 'agt-secret' }), 'agt', log, {
+        inboxPrefix: agentInboxPrefix('any-host'),
+      })
+      await expect(
+        agt.jetstream().publish(metricsSubject('any-host'), batch('any-host')),
+      ).resolves.toBeDefined()
+      await expect(agt.jetstream().publish(AUDIT_SUBJECT, Buffer.from('{}'))).rejects.toThrow(PERMISSION)
+      await agt.close()
+      await svc.close()
+      await expect(
+        natsConnectionOptions(settings({ NATS_USER: 'svc', NATS_NKEY_FILE: '/nonexistent' })),
+      ).rejects.toThrow(/only one of/)
+    } finally {
+      await server.stop()
+      await dir.remove()
+    }
   })
 })
