@@ -13,8 +13,10 @@ import {
   createRegistry,
   ensureMetricsStream,
   migrate,
+  natsConnectionOptions,
+  nkeyClientConfig,
   Store,
-  startNatsServer,
+  startAuthorizedNatsServer,
 } from '@peregrine/common'
 import { tempDir } from '@peregrine/common/testing'
 import { connect } from 'nats'
@@ -93,8 +95,11 @@ const schemaRate = await direct('points')
 for (const t of ['points', 'points_1m', 'points_1h']) await store.command(`TRUNCATE TABLE ${t}`)
 
 // End to end: the publisher process and the collector run at once.
-const nats = await startNatsServer({ dataDir: join(dir.path, 'nats') })
-const nc = await connect({ servers: nats.url })
+const nats = await startAuthorizedNatsServer({ dataDir: join(dir.path, 'nats'), agentHost: 'bench' })
+// The publisher stands in for a fleet of agents on one connection, which only a service
+// credential allows (an agent credential publishes for one host).
+const natsClient = nkeyClientConfig(nats.url, nats.credentials.service.seedFile)
+const nc = await connect(await natsConnectionOptions(natsClient))
 /** The collector's defaults, but for the batch size under test. */
 const collectorSettings = loadCollectorConfig({ COLLECTOR_BATCH_POINTS: String(batchPoints) })
 const lag = monitorEventLoopDelay({ resolution: 5 })
@@ -144,7 +149,7 @@ await nats.stop()
 async function startPublisher() {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'publisher.ts'), JSON.stringify({ url: nats.url, shape })],
+    ['--import', 'tsx', join(import.meta.dirname, 'publisher.ts'), JSON.stringify({ natsClient, shape })],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   )
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()

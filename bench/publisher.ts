@@ -2,11 +2,20 @@
 // says "ready", and publishes them all as fast as JetStream acknowledges once told "go", so that
 // during the timed phase it spends no CPU on building data the agents would build on their hosts.
 import { createInterface } from 'node:readline'
-import { BatchBuilder, encodeBatch, metricsSubject } from '@peregrine/common'
+import {
+  BatchBuilder,
+  encodeBatch,
+  metricsSubject,
+  type NatsClientConfig,
+  natsConnectionOptions,
+} from '@peregrine/common'
 import { connect } from 'nats'
 import { advance, hostSeries, rng, type Shape } from './data.ts'
 
-const { url, shape } = JSON.parse(process.argv[2] ?? '{}') as { url: string; shape: Shape }
+const { natsClient, shape } = JSON.parse(process.argv[2] ?? '{}') as {
+  natsClient: NatsClientConfig
+  shape: Shape
+}
 const hosts = Array.from({ length: shape.hosts }, (_, h) => hostSeries(h, shape))
 const r = rng(42)
 const messages: { subject: string; data: Uint8Array }[] = []
@@ -22,7 +31,7 @@ for (let c = 0; c < shape.cycles; c++) {
     messages.push({ subject: metricsSubject(host.defs[0]!.endpoint), data })
   }
 }
-const nc = await connect({ servers: url })
+const nc = await connect(await natsConnectionOptions(natsClient))
 const js = nc.jetstream()
 console.log(JSON.stringify({ ready: true, bytes }))
 for await (const line of createInterface({ input: process.stdin })) if (line === 'go') break

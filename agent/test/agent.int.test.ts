@@ -65,11 +65,15 @@ function values(batches: MetricBatch[], metric: string): number[] {
 }
 
 beforeAll(async () => {
-  nats = await startTestNats()
+  nats = await startTestNats({ agentHost: 'agent-test' })
   dir = await tempDir()
-  nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 })
+  nc = await connect({ ...nats.connectOptions('service'), maxReconnectAttempts: -1, reconnectTimeWait: 200 })
   await ensureMetricsStream(await nc.jetstreamManager())
-  const agentNc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 })
+  const agentNc = await connect({
+    ...nats.connectOptions('agent'),
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 200,
+  })
   agent = await startAgent(config(join(dir.path, 'spool')), {
     nc: agentNc,
     log: createLogger('agent', 'silent'),

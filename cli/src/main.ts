@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { loadAgentConfig } from '@peregrine/agent'
 import { loadCollectorConfig } from '@peregrine/collector'
-import { describeSettings } from '@peregrine/common'
+import { describeSettings, natsAuthMethod } from '@peregrine/common'
 import { loadDashboardConfig } from '@peregrine/dashboard'
 import { Command } from 'commander'
 import { z } from 'zod'
 import { registerCodeCommands } from './code/commands.ts'
 import { loadAllInOneConfig, settingsBySection } from './config.ts'
+import { registerNatsCommands } from './nats.ts'
 import { runAgent, runAllInOne, runCollector, runDashboard } from './run.ts'
 import { registerTokenCommands } from './token.ts'
 
@@ -34,6 +35,7 @@ program
   .description('validate the configuration from env and PEREGRINE_CONFIG, print it (secrets hidden) and exit')
   .action(() => {
     const c = loadAllInOneConfig()
+    for (const section of [c.agent, c.collector, c.dashboard]) natsAuthMethod(section)
     const hide = (k: string, v: unknown) => (/url|token|password/i.test(k) && v ? '[set]' : v)
     console.log(JSON.stringify(c, hide, 2))
   })
@@ -49,6 +51,8 @@ program
 // Strategies as code: apply, diff, export (docs/strategies-as-code.md).
 registerCodeCommands(program)
 registerTokenCommands(program)
+// Credentials and permissions for a distributed deployment's nats-server (docs/security.md).
+registerNatsCommands(program)
 
 // A user gets the message; a developer chasing a bug sets LOG_LEVEL=debug for the stack.
 program.parseAsync().catch((err: Error) => {

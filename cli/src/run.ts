@@ -2,14 +2,19 @@ import { join } from 'node:path'
 import { type AgentConfig, startAgent } from '@peregrine/agent'
 import { type CollectorConfig, startCollector } from '@peregrine/collector'
 import {
+  agentInboxPrefix,
+  allInOneNatsDir,
   type ClickHouseConfig,
   connectNats,
   createLogger,
   createRegistry,
   type Logger,
   migrate,
+  type NatsClientConfig,
+  type NatsClientOptions,
+  nkeyClientConfig,
   Store,
-  startNatsServer,
+  startAuthorizedNatsServer,
   startOpsServer,
   startSelfReport,
 } from '@peregrine/common'
@@ -43,11 +48,16 @@ const health = (nc: NatsConnection, store?: Store) => async () => {
 }
 
 /** Process start-up shared by every mode: logger, signal handling, NATS connection. */
-async function boot(name: string, c: { logLevel: string; natsUrl: string }, before: Stoppable[] = []) {
+async function boot(
+  name: string,
+  c: NatsClientConfig & { logLevel: string },
+  before: Stoppable[] = [],
+  nats: Omit<NatsClientOptions, 'name'> = {},
+) {
   const log = createLogger(name, c.logLevel)
   const parts: Stoppable[] = [...before]
   stopOnSignals(log, parts)
-  const nc = await connectNats(c.natsUrl, `peregrine-${name}`, log)
+  const nc = await connectNats(c, `peregrine-${name}`, log, nats)
   parts.push({ stop: () => nc.drain() })
   return { log, parts, nc }
 }
@@ -55,11 +65,22 @@ async function boot(name: string, c: { logLevel: string; natsUrl: string }, befo
 /**
  * Everything in one process: a nats-server child, collector and dashboard on the embedded
  * ClickHouse, and an agent for this host. The judge and alarm join here as they are built.
+ * The agent has its own connection with the agent credential, so it runs with the permissions
+ * of any other agent.
  */
 export async function runAllInOne(c: AllInOneConfig): Promise<void> {
-  const nats = await startNatsServer({ dataDir: join(c.collector.dataDir, 'nats'), port: c.natsPort })
-  const { log, parts, nc } = await boot('peregrine', { ...c.collector, natsUrl: nats.url }, [nats])
-  log.info({ url: nats.url }, 'nats-server started')
+  const nats = await startAuthorizedNatsServer({
+    dataDir: allInOneNatsDir(c.collector.dataDir),
+    port: c.natsPort,
+    agentHost: c.agent.hostname,
+  })
+  const { service, agent } = nats.credentials
+  const { log, parts, nc } = await boot(
+    'peregrine',
+    { ...c.collector, ...nkeyClientConfig(nats.url, service.seedFile) },
+    [nats],
+  )
+  log.info({ url: nats.url, agentCredential: agent.seedFile }, 'nats-server started')
   const store = await openStore(c.collector)
   parts.push({ stop: () => store.close() })
   const registries = { process: createRegistry(true), collector: createRegistry(), agent: createRegistry() }
@@ -76,7 +97,16 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
       health: health(nc, store),
     }),
   )
-  parts.push(await startAgent(c.agent, { nc, log: child('agent'), registry: registries.agent }))
+  const agentNc = await connectNats(
+    nkeyClientConfig(nats.url, agent.seedFile),
+    'peregrine-agent',
+    child('agent'),
+    {
+      inboxPrefix: agentInboxPrefix(c.agent.hostname),
+    },
+  )
+  parts.push({ stop: () => agentNc.drain() })
+  parts.push(await startAgent(c.agent, { nc: agentNc, log: child('agent'), registry: registries.agent }))
   parts.push(
     startSelfReport(nc, [registries.process, registries.collector], { step: c.collector.selfStep, log }),
   )
@@ -107,6 +137,6 @@ export async function runDashboard(c: DashboardConfig): Promise<void> {
 
 /** The agent reports its own state in its batches (agent.*), so it needs no self-report. */
 export async function runAgent(c: AgentConfig): Promise<void> {
-  const { log, parts, nc } = await boot('agent', c)
+  const { log, parts, nc } = await boot('agent', c, [], { inboxPrefix: agentInboxPrefix(c.hostname) })
   parts.push(await startAgent(c, { nc, log, registry: createRegistry(true) }))
 }

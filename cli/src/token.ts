@@ -1,10 +1,14 @@
+import { existsSync } from 'node:fs'
 import {
   AuditLog,
+  allInOneServiceKey,
   ConfigStore,
   commonSettings,
   connectNats,
   createLogger,
   loadConfig,
+  natsAuthMethod,
+  nkeyClientConfig,
   Role,
   TokenCreate,
 } from '@peregrine/common'
@@ -36,9 +40,12 @@ export function registerTokenCommands(program: Command): void {
 
 async function createToken(spec: z.infer<typeof TokenCreate>): Promise<string> {
   const c = loadConfig(commonSettings, 'cli')
+  // On the all-in-one's machine, its service key is the operator's without further setup.
+  const local = allInOneServiceKey(c.dataDir)
+  const settings = natsAuthMethod(c) === 'none' && existsSync(local) ? nkeyClientConfig(c.natsUrl, local) : c
   const log = createLogger('peregrine-token', 'warn')
   const nc = await withTimeout(
-    connectNats(c.natsUrl, 'peregrine-cli', log),
+    connectNats(settings, 'peregrine-cli', log),
     `cannot reach NATS at ${c.natsUrl}`,
   )
   try {

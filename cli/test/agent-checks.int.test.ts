@@ -81,11 +81,11 @@ const agentConfig = (spoolDir: string): AgentConfig =>
   })
 
 beforeAll(async () => {
-  nats = await startTestNats()
+  nats = await startTestNats({ agentHost: HOST })
   dir = await tempDir()
-  const opts = { servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 }
-  nc = await connect(opts)
-  agentNc = await connect(opts)
+  const opts = { maxReconnectAttempts: -1, reconnectTimeWait: 200 }
+  nc = await connect({ ...nats.connectOptions('service'), ...opts })
+  agentNc = await connect({ ...nats.connectOptions('agent'), ...opts })
   await ensureMetricsStream(await nc.jetstreamManager())
   config = await ConfigStore.open(nc)
 

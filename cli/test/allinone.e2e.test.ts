@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { type TempDir, tempDir, waitFor } from '@peregrine/common/testing'
+import { connect } from 'nats'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -102,6 +104,14 @@ it('runs all-in-one: a pushed point and this host’s cpu.idle come back from th
   expect(endpointsRes.status, JSON.stringify(endpoints)).toBe(200)
   expect(endpoints.endpoints.map((e) => e.endpoint)).toEqual(expect.arrayContaining(['e2e-app', 'e2e-host']))
   expect((await fetch(`${api}/healthz`)).status).toBe(200)
+
+  // NATS takes only the credentials it generated, kept where only this user can read them.
+  const nats = await logged('nats-server started')
+  await expect(connect({ servers: String(nats.url) })).rejects.toThrow(/authorization/i)
+  const natsDir = join(dir.path, 'nats')
+  for (const file of ['nats-server.conf', 'credentials/service.nk', 'credentials/agent.nk'])
+    expect((await stat(join(natsDir, file))).mode & 0o777, file).toBe(0o600)
+  expect(nats.agentCredential).toBe(join(natsDir, 'credentials', 'agent.nk'))
 
   // A configuration change is audited: published by the API, persisted by the collector.
   const created = await fetch(`${api}/api/v1/tree`, {

@@ -84,7 +84,7 @@ const cli = (args: string[], token = admin) => runCli(args, { PEREGRINE_API: api
 beforeAll(async () => {
   nats = await startTestNats()
   dir = await tempDir()
-  nc = await connect({ servers: nats.url })
+  nc = await connect(nats.connectOptions('service'))
   store = await openTestStore(dir.path)
   const configApi = await openConfigApi(nc, store)
   admin = (await ensureAdminToken(configApi.config, ''))!

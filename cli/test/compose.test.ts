@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { authorizationConfig, DEPLOY_NATS_USERS } from '@peregrine/common'
 import { describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
@@ -219,6 +220,43 @@ describe('docker-compose.yml', () => {
       expect(config.collector).toMatchObject({ opsHost: '0.0.0.0', clickhouseUrl: '[set]' })
     if (name === 'dashboard')
       expect(config.dashboard).toMatchObject({ host: '0.0.0.0', clickhouseUrl: '[set]' })
+  })
+
+  it("authenticates each of our services to NATS as its role's user in deploy/nats.conf", () => {
+    const natsEnv = environmentOf(compose.services.nats!)
+    const passwordVariable = new Map(
+      DEPLOY_NATS_USERS.flatMap((u) =>
+        'user' in u && typeof u.password === 'object' ? [[u.user, u.password.env] as const] : [],
+      ),
+    )
+    expect([...passwordVariable.keys()].sort()).toEqual(['agent', 'service'])
+    for (const [name, s] of ours) {
+      const env = environmentOf(s)
+      expect(env.NATS_USER, name).toBe(name === 'agent' ? 'agent' : 'service')
+      const variable = passwordVariable.get(env.NATS_USER!)!
+      expect(env.NATS_PASSWORD, `${name}: the password nats-server has in ${variable}`).toBe(
+        natsEnv[variable],
+      )
+      expect(env.NATS_PASSWORD, name).not.toBe('')
+    }
+  })
+
+  it('gives nats-server the authorization block Peregrine generates, and its store a volume', () => {
+    const conf = read('deploy/nats.conf')
+    expect(conf).toContain(authorizationConfig(DEPLOY_NATS_USERS))
+    const storeDir = /store_dir:\s*"([^"]+)"/.exec(conf)?.[1]
+    expect(storeDir).toBeDefined()
+    expect(compose.services.nats?.volumes).toContain(`nats-data:${storeDir}`)
+  })
+
+  it('check-config hides the NATS password and rejects half a credential', async () => {
+    const r = await checkConfig({ NATS_USER: 'service', NATS_PASSWORD: 'very-secret' })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).not.toContain('very-secret')
+    expect(JSON.parse(r.stdout).collector).toMatchObject({ natsUser: 'service', natsPassword: '[set]' })
+    const half = await checkConfig({ NATS_USER: 'service' })
+    expect(half.code).toBe(1)
+    expect(half.stderr).toContain('NATS_PASSWORD')
   })
 
   it('check-config rejects a broken environment (so the test above can fail)', async () => {

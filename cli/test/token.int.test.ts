@@ -12,7 +12,7 @@ let nc: NatsConnection
 let store: Store
 let app: FastifyInstance
 
-const tokenCli = (args: string[]) => runCli(['token', 'create', ...args], { NATS_URL: nats.url })
+const tokenCli = (args: string[]) => runCli(['token', 'create', ...args], nats.env('service'))
 
 async function get(token: string, url: string) {
   const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } })
@@ -22,7 +22,7 @@ async function get(token: string, url: string) {
 beforeAll(async () => {
   nats = await startTestNats()
   dir = await tempDir()
-  nc = await connect({ servers: nats.url })
+  nc = await connect(nats.connectOptions('service'))
   store = await openTestStore(dir.path)
   // No admin token exists: every one was lost.
   app = await buildServer({

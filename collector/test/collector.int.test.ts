@@ -53,11 +53,46 @@ function hostBatch(host: string, t0: number, cycles: number, metrics = 20): Metr
   return b.take()
 }
 
+/**
+ * Publishes, with `client`, a batch of `endpoint` that holds two good points and one bad point per
+ * validated field, and expects the good ones stored and each bad one counted under its field.
+ */
+async function rejectsBadPoints(client: JetStreamClient, subjectHost: string, endpoint: string) {
+  const batch: MetricBatch = {
+    v: 1,
+    source: { host: endpoint, agent: 'test' },
+    series: [
+      `${endpoint}\tok.metric\t\tGAUGE\t10`,
+      `${endpoint}\t\t\tGAUGE\t10`,
+      `${endpoint}\tbad.type\t\tABSOLUTE\t10`,
+      `${endpoint}\tbad.step\t\tGAUGE\t0`,
+      `${endpoint}\tbad.tags\toops\tGAUGE\t10`,
+      `${endpoint}\ttoo\tmany\tfields\tGAUGE\t10`,
+    ],
+    refs: [0, 0, 1, 2, 3, 4, 0, 9, 5],
+    ts: [PAST, PAST + 10, 1, 1, 1, 1, PAST + 20, 1, 1],
+    values: [1, null, 1, 1, 1, 1, 3, 1, 1],
+  }
+  const fields = ['value', 'metric', 'counterType', 'step', 'tags', 'refs', 'series']
+  // Sums taken at once: prom-client hands out its live label values, which later increments change.
+  const rejected = async () => {
+    const v = await registry.getSingleMetric('peregrine_collector_points_rejected_total')?.get()
+    const sum = (field: string) =>
+      v?.values.filter((x) => x.labels.field === field).reduce((a, x) => a + x.value, 0) ?? 0
+    return new Map(fields.map((f) => [f, sum(f)]))
+  }
+  const before = await rejected()
+  await client.publish(metricsSubject(subjectHost), encodeBatch(batch))
+  await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 2, 10_000, 'good points')
+  const after = await rejected()
+  for (const field of fields) expect(after.get(field)! - before.get(field)!, field).toBe(1)
+}
+
 beforeAll(async () => {
   nats = await startTestNats()
   dir = await tempDir()
   store = new LostReplyStore(await openTestStore(dir.path), 'points')
-  nc = await connect({ servers: nats.url })
+  nc = await connect(nats.connectOptions('service'))
   js = nc.jetstream()
   registry = createRegistry()
   collector = await startCollector(settings, { nc, store, log, registry })
@@ -110,30 +145,22 @@ describe('collector', () => {
     )
   })
 
-  it('rejects bad points one by one, by field, and keeps the good ones', async () => {
-    const batch: MetricBatch = {
-      v: 1,
-      source: { host: 'mixed', agent: 'test' },
-      series: [
-        'mixed\tok.metric\t\tGAUGE\t10',
-        'mixed\t\t\tGAUGE\t10',
-        'mixed\tbad.type\t\tABSOLUTE\t10',
-        'mixed\tbad.step\t\tGAUGE\t0',
-        'mixed\tbad.tags\toops\tGAUGE\t10',
-        'mixed\ttoo\tmany\tfields\tGAUGE\t10',
-      ],
-      refs: [0, 0, 1, 2, 3, 4, 0, 9, 5],
-      ts: [PAST, PAST + 10, 1, 1, 1, 1, PAST + 20, 1, 1],
-      values: [1, null, 1, 1, 1, 1, 3, 1, 1],
+  it('rejects bad points one by one, by field, and keeps the good ones', () =>
+    rejectsBadPoints(js, 'mixed', 'mixed'))
+
+  it('handles a forged batch published with an agent credential like any other', async () => {
+    // The batch names another host than the one whose subject the credential may publish to.
+    const agentNc = await connect(nats.connectOptions('agent'))
+    try {
+      await rejectsBadPoints(agentNc.jetstream(), nats.agentHost, 'victim')
+      expect(
+        await count(
+          "SELECT count() AS n FROM points WHERE fp IN (SELECT fp FROM series WHERE endpoint = 'victim')",
+        ),
+      ).toBe(2)
+    } finally {
+      await agentNc.close()
     }
-    const before = await registry.getSingleMetric('peregrine_collector_points_rejected_total')?.get()
-    const sumBy = (v: typeof before, field: string) =>
-      v?.values.filter((x) => x.labels.field === field).reduce((a, x) => a + x.value, 0) ?? 0
-    await js.publish(metricsSubject('mixed'), encodeBatch(batch))
-    await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 2, 10_000, 'good points')
-    const after = await registry.getSingleMetric('peregrine_collector_points_rejected_total')?.get()
-    for (const field of ['value', 'metric', 'counterType', 'step', 'tags', 'refs', 'series'])
-      expect(sumBy(after, field) - sumBy(before, field), field).toBe(1)
   })
 
   it('does not count points twice when a write is retried after it was in fact stored', async () => {

@@ -27,7 +27,7 @@ function startCollectorProcess(): ChildProcess {
     cwd: root,
     env: {
       ...process.env,
-      NATS_URL: nats.url,
+      ...nats.env('service'),
       PEREGRINE_DATA: dir.path,
       COLLECTOR_OPS_PORT: '0',
       COLLECTOR_BATCH_POINTS: '15000',
@@ -46,7 +46,7 @@ function startCollectorProcess(): ChildProcess {
 beforeAll(async () => {
   nats = await startTestNats()
   dir = await tempDir()
-  nc = await connect({ servers: nats.url })
+  nc = await connect(nats.connectOptions('service'))
 })
 
 afterAll(async () => {

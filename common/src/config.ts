@@ -86,6 +86,33 @@ export const commonSettings = {
     z.string().default('nats://127.0.0.1:4222'),
     'NATS server URL(s), comma-separated.',
   ),
+  natsUser: setting(
+    'NATS_USER',
+    z.string().default(''),
+    'NATS user name (with natsPassword). Use one of user/password, natsNkeyFile, natsCredsFile.',
+  ),
+  natsPassword: setting('NATS_PASSWORD', z.string().default(''), 'Password of natsUser.'),
+  natsNkeyFile: setting(
+    'NATS_NKEY_FILE',
+    z.string().default(''),
+    'File holding the NKEY seed (SU…) to authenticate with; keep it mode 0600.',
+  ),
+  natsCredsFile: setting(
+    'NATS_CREDS_FILE',
+    z.string().default(''),
+    'NATS credentials file (user JWT and seed, from nsc) to authenticate with; keep it mode 0600.',
+  ),
+  natsTlsCa: setting(
+    'NATS_TLS_CA',
+    z.string().default(''),
+    'PEM file of the CA that signed the NATS server certificate; setting any NATS_TLS_* turns TLS on.',
+  ),
+  natsTlsCert: setting(
+    'NATS_TLS_CERT',
+    z.string().default(''),
+    'PEM client certificate, for servers that verify clients (with natsTlsKey).',
+  ),
+  natsTlsKey: setting('NATS_TLS_KEY', z.string().default(''), 'PEM private key of natsTlsCert.'),
   logLevel: setting(
     'LOG_LEVEL',
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
@@ -102,6 +129,7 @@ export const commonSettings = {
     "Seconds between reports of the process's own metrics into Peregrine.",
   ),
 } satisfies SettingsDef
+export type CommonConfig = ConfigOf<typeof commonSettings>
 
 /** Settings of processes that open ClickHouse. */
 export const clickhouseSettings = {

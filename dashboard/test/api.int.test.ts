@@ -133,7 +133,7 @@ let admin: string
 
 beforeAll(async () => {
   nats = await startTestNats()
-  nc = await connect({ servers: nats.url })
+  nc = await connect(nats.connectOptions('service'))
   dir = await tempDir()
   store = Store.open({ url: '', path: join(dir.path, 'ch') })
   await migrate(store, { ...retention, rollup1hDays: 730 })

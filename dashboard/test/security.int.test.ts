@@ -125,7 +125,7 @@ async function seedConfig(): Promise<void> {
 beforeAll(async () => {
   nats = await startTestNats()
   dir = await tempDir()
-  nc = await connect({ servers: nats.url })
+  nc = await connect(nats.connectOptions('service'))
   store = await openTestStore(dir.path)
   const configApi = await openConfigApi(nc, store)
   admin = (await ensureAdminToken(configApi.config, ''))!

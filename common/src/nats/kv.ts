@@ -38,9 +38,17 @@ export function agentChecksKey(host: string): string {
   return `${AGENT_CHECKS_PREFIX}.${keyToken(host)}`
 }
 
-/** What an agent watches for its checks: the agents bucket and its own key there. */
+/**
+ * What an agent watches for its checks: the agents bucket and its own key there. The bucket is
+ * bound, never created, and without the JetStream API check: an agent's permissions allow neither
+ * (docs/security.md). While the bucket is missing, reading it fails and the caller retries.
+ */
 export async function openAgentChecks(nc: NatsConnection, host: string): Promise<{ kv: KV; key: string }> {
-  return { kv: await openAgentsBucket(nc), key: agentChecksKey(host) }
+  // Direct get names the key in the request subject, which lets the server limit it to this host.
+  const kv = await nc
+    .jetstream({ checkAPI: false })
+    .views.kv(AGENTS_BUCKET, { bindOnly: true, allow_direct: true })
+  return { kv, key: agentChecksKey(host) }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -11,6 +11,8 @@ export interface NatsServerOptions {
   port?: number
   host?: string
   binary?: string
+  /** An `authorization` block (authorizationConfig); without one, any client may connect. */
+  authorization?: string
 }
 
 export interface NatsServer {
@@ -40,8 +42,12 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsServer>
       'max_payload: 8MB',
       `ports_file_dir: "${dir}"`,
       `jetstream { store_dir: "${join(dir, 'jetstream')}" }`,
+      o.authorization ?? '',
     ].join('\n'),
+    { mode: 0o600 },
   )
+  // Written before with looser bits, or by an older version: it names who may connect.
+  await chmod(conf, 0o600)
   const child = spawn(o.binary ?? natsServerBinary(), ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
   let output = ''
   child.stderr?.on('data', (d: Buffer) => {

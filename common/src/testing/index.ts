@@ -1,9 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type ConnectionOptions, nkeyAuthenticator } from 'nats'
 import { Store } from '../clickhouse/client.ts'
 import { migrate } from '../clickhouse/migrations.ts'
-import { type NatsServer, startNatsServer } from '../nats/server.ts'
+import { agentInboxPrefix, type NatsRole, startAuthorizedNatsServer } from '../nats/auth.ts'
+import type { NatsServer } from '../nats/server.ts'
 
 export interface TempDir {
   path: string
@@ -15,35 +17,55 @@ export async function tempDir(prefix = 'peregrine-'): Promise<TempDir> {
   return { path, remove: () => rm(path, { recursive: true, force: true }) }
 }
 
+/** The host the test server's agent credential is bound to, unless a test names another. */
+export const TEST_AGENT_HOST = 'test-agent'
+
 /**
- * A real nats-server with JetStream on a free loopback port, for one test file. Restartable on
- * the same port and store, to test what happens while it is down.
+ * A real nats-server with JetStream on a free loopback port, for one test file, with the
+ * all-in-one's authorization: only the service and agent credentials it generated may connect.
+ * Restartable on the same port and store, to test what happens while it is down.
  */
 export interface TestNats extends NatsServer {
   dataDir: string
+  /** The host the agent credential is bound to. */
+  agentHost: string
+  /** How a client of `role` connects: the server, its credential and, for agents, their inbox prefix. */
+  connectOptions(role: NatsRole): ConnectionOptions
+  /** The environment that gives a Peregrine process of `role` this server and its credential. */
+  env(role: NatsRole): Record<string, string>
   restart(): Promise<void>
   /** Stops the server and removes its data. */
   dispose(): Promise<void>
 }
 
-export async function startTestNats(): Promise<TestNats> {
+export async function startTestNats(o: { agentHost?: string } = {}): Promise<TestNats> {
+  const agentHost = o.agentHost ?? TEST_AGENT_HOST
   const dir = await tempDir('peregrine-nats-')
-  let server = await startNatsServer({ dataDir: dir.path })
-  const port = server.port
-  const handle: TestNats = {
-    url: server.url,
+  let server = await startAuthorizedNatsServer({ dataDir: dir.path, agentHost })
+  const { port, url, credentials } = server
+  const seed = async (role: NatsRole) =>
+    new TextEncoder().encode((await readFile(credentials[role].seedFile, 'utf8')).trim())
+  const seeds = { service: await seed('service'), agent: await seed('agent') }
+  return {
+    url,
     port,
     dataDir: dir.path,
+    agentHost,
+    connectOptions: (role) => ({
+      servers: url,
+      authenticator: nkeyAuthenticator(seeds[role]),
+      ...(role === 'agent' ? { inboxPrefix: agentInboxPrefix(agentHost) } : {}),
+    }),
+    env: (role) => ({ NATS_URL: url, NATS_NKEY_FILE: credentials[role].seedFile }),
     stop: () => server.stop(),
     restart: async () => {
-      server = await startNatsServer({ dataDir: dir.path, port })
+      server = await startAuthorizedNatsServer({ dataDir: dir.path, port, agentHost })
     },
     dispose: async () => {
       await server.stop()
       await dir.remove()
     },
   }
-  return handle
 }
 
 /**
