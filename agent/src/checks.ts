@@ -1,5 +1,5 @@
-import { AgentChecks, keepWatching, type Logger, openAgentChecks } from '@peregrine/common'
-import type { KV, KvEntry, NatsConnection } from 'nats'
+import { AgentChecks, type Feed, keepWatching, type Logger, openAgentChecks } from '@peregrine/common'
+import type { KvEntry, NatsConnection } from 'nats'
 
 /** The checks of a host that has none (or whose document was deleted). */
 export const NO_CHECKS: AgentChecks = Object.freeze({ ports: [], processes: [] })
@@ -15,12 +15,17 @@ export interface ChecksWatcherOptions {
   retryMs?: number
 }
 
+/** One state of the checks document: its bytes, or null when there is none (deleted, purged). */
+type ChecksValue = Uint8Array | null
+
 /**
  * Follows this host's checks document (`checks.<host>` in the agents bucket, written by the
- * dashboard from the strategies that apply to the host). Never fails: while NATS is unreachable
- * or the bucket does not exist yet it keeps the checks it has and tries again, and on a reconnect
- * it reopens the watch, which replays the current document. A value that is not valid JSON or
- * not AgentChecks is logged and ignored (the previous checks stay); a deleted key means no checks.
+ * dashboard from the strategies that apply to the host) with a direct get and a plain
+ * subscription to the key's subject: an agent may not create JetStream consumers. Never fails:
+ * while NATS is unreachable or the bucket does not exist yet it keeps the checks it has and tries
+ * again, and on a reconnect it reads the document anew (changes made meanwhile were not
+ * delivered). A value that is not valid JSON or not AgentChecks is logged and ignored (the
+ * previous checks stay); a deleted key means no checks.
  */
 export function watchAgentChecks(
   nc: NatsConnection,
@@ -29,55 +34,62 @@ export function watchAgentChecks(
   options: ChecksWatcherOptions = {},
 ): ChecksWatcher {
   let checks: AgentChecks = NO_CHECKS
-  let bucket: { kv: KV; key: string } | undefined
 
-  const set = (next: AgentChecks, revision: number) => {
+  const set = (next: AgentChecks) => {
     if (JSON.stringify(next) === JSON.stringify(checks)) return
     checks = next
-    log.info({ ports: next.ports.length, processes: next.processes.length, revision }, 'agent checks changed')
+    log.info({ ports: next.ports.length, processes: next.processes.length }, 'agent checks changed')
   }
 
-  const onEntry = (e: KvEntry) => {
-    if (e.operation !== 'PUT' || e.length === 0) {
-      set(NO_CHECKS, e.revision)
+  const onValue = (value: ChecksValue) => {
+    if (value === null || value.length === 0) {
+      set(NO_CHECKS)
       return
     }
     let json: unknown
     try {
-      json = e.json()
+      json = JSON.parse(Buffer.from(value).toString('utf8'))
     } catch {
-      log.warn({ key: e.key, revision: e.revision }, 'agent checks: the value is not JSON; ignored')
+      log.warn({ host }, 'agent checks: the value is not JSON; ignored')
       return
     }
     const parsed = AgentChecks.safeParse(json)
-    if (!parsed.success) {
-      log.warn(
-        { key: e.key, revision: e.revision, error: parsed.error.issues[0]?.message },
-        'agent checks: invalid value; ignored',
-      )
-      return
-    }
-    set(parsed.data, e.revision)
+    if (!parsed.success)
+      log.warn({ host, error: parsed.error.issues[0]?.message }, 'agent checks: invalid value; ignored')
+    else set(parsed.data)
   }
 
-  const watching = keepWatching(
-    async () => {
-      bucket ??= await openAgentChecks(nc, host)
-      // A key without any entry is not in the watch at all: the host has no checks (a document
-      // written meanwhile comes with the watch, which replays the newest entry of the key).
-      if ((await bucket.kv.get(bucket.key)) === null) set(NO_CHECKS, 0)
-      return bucket.kv.watch({ key: bucket.key })
-    },
-    onEntry,
-    {
-      nc,
-      retryMs: options.retryMs ?? 1000,
-      onError: (err) => log.warn({ err: err.message }, 'agent checks: watch failed; retrying'),
-    },
-  )
+  const watching = keepWatching(() => openChecksFeed(nc, host), onValue, {
+    nc,
+    retryMs: options.retryMs ?? 1000,
+    onError: (err) => log.warn({ err: err.message }, 'agent checks: watch failed; retrying'),
+  })
 
   return {
     current: () => checks,
     stop: () => watching.stop(),
+  }
+}
+
+/**
+ * The document now, then each change. The subscription starts before the read, so a change made
+ * in between is delivered after the value read: applied in order, the newest wins.
+ */
+async function openChecksFeed(nc: NatsConnection, host: string): Promise<Feed<ChecksValue>> {
+  const { kv, key, subject } = await openAgentChecks(nc, host)
+  const sub = nc.subscribe(subject)
+  let first: KvEntry | null
+  try {
+    first = await kv.get(key)
+  } catch (err) {
+    sub.unsubscribe()
+    throw err
+  }
+  return {
+    stop: () => sub.unsubscribe(),
+    async *[Symbol.asyncIterator]() {
+      yield first?.operation === 'PUT' ? first.value : null
+      for await (const m of sub) yield m.headers?.get('KV-Operation') ? null : m.data
+    },
   }
 }

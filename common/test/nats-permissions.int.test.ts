@@ -8,6 +8,7 @@ import {
   AGENTS_BUCKET,
   AUDIT_SUBJECT,
   agentChecksKey,
+  agentChecksSubject,
   agentInboxPrefix,
   authorizationConfig,
   BatchBuilder,
@@ -76,14 +77,40 @@ describe('agent credential', () => {
     expect(ack.seq).toBeGreaterThan(0)
   })
 
-  it('reads and watches its own checks without creating the bucket', async () => {
-    const { kv, key } = await openAgentChecks(agent, HOST)
+  it('reads its own checks and follows their changes on their subject, without a consumer', async () => {
+    const { kv, key, subject } = await openAgentChecks(agent, HOST)
     expect((await kv.get(key))?.json()).toEqual({ ports: [22], processes: [] })
-    const watch = await kv.watch({ key })
-    for await (const e of watch) {
-      expect(e.json()).toEqual({ ports: [22], processes: [] })
-      break
-    }
+    const sub = agent.subscribe(subject, { max: 1 })
+    await agent.flush()
+    const store = await ConfigStore.open(service)
+    const current = (await store.agentChecks.get(HOST))!
+    await store.agentChecks.update(HOST, { ports: [22, 80], processes: [] }, current.revision)
+    for await (const m of sub) expect(m.json()).toEqual({ ports: [22, 80], processes: [] })
+    expect(sub.getProcessed()).toBe(1)
+  })
+
+  it('cannot create a consumer on the agents bucket, which could deliver into any subject', async () => {
+    const jsm = await agent.jetstreamManager({ checkAPI: false })
+    const stream = `KV_${AGENTS_BUCKET}`
+    await expect(
+      jsm.consumers.add(stream, { deliver_subject: AUDIT_SUBJECT, ack_policy: AckPolicy.None }),
+    ).rejects.toThrow(PERMISSION)
+    await expect(
+      jsm.consumers.add(stream, {
+        name: 'sneaky',
+        filter_subject: `$KV.${AGENTS_BUCKET}.>`,
+        deliver_subject: 'peregrine.audit',
+        ack_policy: AckPolicy.None,
+      }),
+    ).rejects.toThrow(PERMISSION)
+    const js = agent.jetstream({ checkAPI: false })
+    const kv = await js.views.kv(AGENTS_BUCKET, { bindOnly: true, allow_direct: true })
+    await expect(kv.watch({ key: agentChecksKey(HOST) })).rejects.toThrow(PERMISSION)
+  })
+
+  it("cannot follow another host's checks", async () => {
+    const other = agentChecksSubject(agentChecksKey('other-host'))
+    expect(String(await subscribeError(agent, other))).toMatch(PERMISSION)
   })
 
   it("cannot publish as another host, read another host's checks or create the agents bucket", async () => {

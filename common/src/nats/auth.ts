@@ -50,7 +50,7 @@ export function agentInboxPrefix(host: string): string {
  */
 export function rolePermissions(role: NatsRole, host?: string): NatsPermissions | undefined {
   if (role === 'service') return undefined
-  const kvSubject = `$KV.${AGENTS_BUCKET}.${AGENT_CHECKS_PREFIX}`
+  const checks = `$KV.${AGENTS_BUCKET}.${AGENT_CHECKS_PREFIX}.${host === undefined ? '>' : keyToken(host)}`
   const api = '$JS.API'
   return {
     publish: {
@@ -60,16 +60,12 @@ export function rolePermissions(role: NatsRole, host?: string): NatsPermissions 
           ? `${METRICS_SUBJECT_PREFIX}.>`
           : `${METRICS_SUBJECT_PREFIX}.${subjectToken(host)}`,
         // kv.get of the checks key (direct get names the key in the subject, so it can be limited).
-        `${api}.DIRECT.GET.${AGENTS_STREAM}.${kvSubject}.${host === undefined ? '>' : keyToken(host)}`,
-        // The watch's ordered consumer; nats.js recreates it after a gap with the form that takes
-        // its filter in the body, which the server cannot narrow to one key.
-        `${api}.CONSUMER.CREATE.${AGENTS_STREAM}`,
-        `${api}.CONSUMER.CREATE.${AGENTS_STREAM}.>`,
-        // Flow-control answers of that consumer.
-        `$JS.FC.${AGENTS_STREAM}.>`,
+        `${api}.DIRECT.GET.${AGENTS_STREAM}.${checks}`,
       ],
     },
-    subscribe: { allow: [`${host === undefined ? AGENT_INBOX_PREFIX : agentInboxPrefix(host)}.>`] },
+    // Changes of the checks key arrive on its subject: no consumer is needed, and none may be
+    // created (a consumer's delivery subject is in the request body, beyond any permission).
+    subscribe: { allow: [`${host === undefined ? AGENT_INBOX_PREFIX : agentInboxPrefix(host)}.>`, checks] },
   }
 }
 

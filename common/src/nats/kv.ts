@@ -43,13 +43,23 @@ export function agentChecksKey(host: string): string {
  * bound, never created, and without the JetStream API check: an agent's permissions allow neither
  * (docs/security.md). While the bucket is missing, reading it fails and the caller retries.
  */
-export async function openAgentChecks(nc: NatsConnection, host: string): Promise<{ kv: KV; key: string }> {
+export async function openAgentChecks(
+  nc: NatsConnection,
+  host: string,
+): Promise<{ kv: KV; key: string; subject: string }> {
   // Direct get names the key in the request subject, which lets the server limit it to this host.
   const kv = await nc
     .jetstream({ checkAPI: false })
     .views.kv(AGENTS_BUCKET, { bindOnly: true, allow_direct: true })
-  return { kv, key: agentChecksKey(host) }
+  const key = agentChecksKey(host)
+  return { kv, key, subject: agentChecksSubject(key) }
 }
+
+/**
+ * The subject a KV bucket publishes a key's changes on: a plain subscription to it follows the
+ * key without a JetStream consumer, which an agent may not create (docs/security.md).
+ */
+export const agentChecksSubject = (key: string) => `$KV.${AGENTS_BUCKET}.${key}`
 
 /**
  * KV keys allow letters, digits and `-_/=.`; ids and host names may hold anything, so every other
@@ -186,6 +196,11 @@ export interface Watching {
   stop(): Promise<void>
 }
 
+/** What keepWatching follows: a KV watch, or any feed of updates that can be stopped. */
+export interface Feed<T> extends AsyncIterable<T> {
+  stop(): void
+}
+
 /**
  * Keeps a KV watch open until stop(). `open` starts a watch and `onEntry` sees its entries in
  * order. When the watch ends or cannot be opened (NATS down, the server restarted and its
@@ -194,16 +209,16 @@ export interface Watching {
  * replays current values makes onEntry see them again). Ends by itself once the connection is
  * closed.
  */
-export function keepWatching(
-  open: () => Promise<QueuedIterator<KvEntry>>,
-  onEntry: (e: KvEntry) => void,
+export function keepWatching<T>(
+  open: () => Promise<Feed<T>>,
+  onEntry: (e: T) => void,
   opts: KeepWatchingOptions = {},
 ): Watching {
   const baseRetry = opts.retryMs ?? 1000
   let stopped = false
   /** Set on a reconnect: reopen at once, it is not a failure. */
   let reopen = false
-  let current: QueuedIterator<KvEntry> | undefined
+  let current: Feed<T> | undefined
   let wake: (() => void) | undefined
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
