@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http'
 import fastifySwagger from '@fastify/swagger'
 import {
   ConflictError,
@@ -68,10 +69,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       })
     }
     const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500
-    if (status >= 500) req.log.error({ err, url: req.url }, 'request failed')
-    return reply
-      .code(status)
-      .send({ error: status >= 500 ? 'Internal Server Error' : err.name, message: err.message })
+    if (status >= 500) {
+      req.log.error({ err, url: req.url }, 'request failed')
+      return reply.code(500).send({ error: STATUS_CODES[500], message: 'internal error; see the server log' })
+    }
+    // The framework's own refusals (a body that is not JSON, too large, of a wrong type) in the
+    // same shape as every other 4xx.
+    const body = err.code?.startsWith('FST_ERR_CTP') ? { field: 'body' } : {}
+    return reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', ...body, message: err.message })
   })
   await app.register(fastifySwagger, {
     openapi: {
@@ -131,15 +136,8 @@ function knownError(err: Error): { status: number; error: string; field?: string
   if (err instanceof FieldError)
     return { status: 400, error: 'Bad Request', field: err.field, message: err.message }
   if (err instanceof HttpError)
-    return { status: err.statusCode, error: STATUS_TEXT[err.statusCode] ?? 'Error', message: err.message }
+    return { status: err.statusCode, error: STATUS_CODES[err.statusCode] ?? 'Error', message: err.message }
   if (err instanceof ConflictError) return { status: 409, error: 'Conflict', message: err.message }
   if (err instanceof InvalidValueError) return { status: 400, error: 'Bad Request', message: err.message }
   return null
-}
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
 }

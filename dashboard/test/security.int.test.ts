@@ -370,3 +370,31 @@ describe('scopes apply to reads', () => {
     expect(everyScope).toEqual(expect.arrayContaining(['', 'corp.db', 'corp.shop', 'corp.shop.web']))
   })
 })
+
+describe('bodies at the edge', () => {
+  const send = (payload: string, contentType = 'application/json') =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/tree',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': contentType },
+      payload,
+    })
+
+  it('answers every malformed, empty or oversized body in the one error shape, never 500', async () => {
+    const cases: [string, string, number, RegExp][] = [
+      ['{"path":', 'application/json', 400, /JSON/],
+      ['', 'application/json', 400, /empty/],
+      ['[1,2,3]', 'application/json', 400, /object/],
+      ['path=corp', 'application/x-www-form-urlencoded', 415, /media type|content-type/i],
+      [`{"path":"${'a'.repeat(2 * 1024 * 1024)}"}`, 'application/json', 413, /large/i],
+      ['{"path":"corp.x","__proto__":{"admin":true}}', 'application/json', 400, /JSON|__proto__|Unrecognized/],
+    ]
+    for (const [payload, type, status, message] of cases) {
+      const res = await send(payload, type)
+      expect(res.statusCode, payload.slice(0, 40)).toBe(status)
+      const body = res.json()
+      expect(body.error).toMatch(/^[A-Z][a-z]+( [A-Z][a-z]+)*$/)
+      expect(body.message).toMatch(message)
+    }
+  })
+})
