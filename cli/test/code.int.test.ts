@@ -1,11 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createLogger, createRegistry, type Store } from '@peregrine/common'
-import { openTestStore, startTestNats, type TempDir, type TestNats, tempDir } from '@peregrine/common/testing'
-import { buildServer, ensureAdminToken, openConfigApi } from '@peregrine/dashboard'
-import type { FastifyInstance } from 'fastify'
-import { connect, type NatsConnection } from 'nats'
+import { type TempDir, tempDir } from '@peregrine/common/testing'
+import { startTestApi, type TestApi } from '@peregrine/dashboard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApplyError, applyPlan } from '../src/code/apply.ts'
 import { PeregrineClient, readState } from '../src/code/client.ts'
@@ -15,11 +11,8 @@ import { type CodeFile, parseCodeFile } from '../src/code/format.ts'
 import { canonical, type Plan, plan } from '../src/code/plan.ts'
 import { runCli } from './run-cli.ts'
 
-let nats: TestNats
+let testApi: TestApi
 let dir: TempDir
-let nc: NatsConnection
-let store: Store
-let app: FastifyInstance
 let api: string
 let admin: string
 let client: PeregrineClient
@@ -82,22 +75,10 @@ function capture(env: NodeJS.ProcessEnv = {}): Io & { stdout: string[]; stderr: 
 const cli = (args: string[], token = admin) => runCli(args, { PEREGRINE_API: api, PEREGRINE_TOKEN: token })
 
 beforeAll(async () => {
-  nats = await startTestNats()
+  testApi = await startTestApi({ listen: true })
   dir = await tempDir()
-  nc = await connect(nats.connectOptions('service'))
-  store = await openTestStore(dir.path)
-  const configApi = await openConfigApi(nc, store)
-  admin = (await ensureAdminToken(configApi.config, ''))!
-  app = await buildServer({
-    store,
-    log: createLogger('test', 'silent'),
-    registries: [createRegistry()],
-    health: async () => ({ ok: true }),
-    retention: { rawDays: 30, rollup1mDays: 180 },
-    configApi,
-  })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  api = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+  admin = testApi.admin!
+  api = testApi.url!
   client = new PeregrineClient(api, admin)
   // What the web team's file does not manage: the parent node, another subtree, an expression.
   await client.createNode('corp', { owners: ['ops'] })
@@ -110,10 +91,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await app?.close()
-  await nc?.close()
-  await store?.close()
-  await nats?.dispose()
+  await testApi?.dispose()
   await dir?.remove()
 })
 

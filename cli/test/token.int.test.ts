@@ -1,15 +1,14 @@
-import { AUDIT_STREAM, createLogger, createRegistry, type Store } from '@peregrine/common'
-import { openTestStore, startTestNats, type TempDir, type TestNats, tempDir } from '@peregrine/common/testing'
-import { buildServer, openConfigApi } from '@peregrine/dashboard'
+import { AUDIT_STREAM } from '@peregrine/common'
+import type { TestNats } from '@peregrine/common/testing'
+import { startTestApi, type TestApi } from '@peregrine/dashboard/testing'
 import type { FastifyInstance } from 'fastify'
-import { connect, type NatsConnection } from 'nats'
+import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from './run-cli.ts'
 
+let api: TestApi
 let nats: TestNats
-let dir: TempDir
 let nc: NatsConnection
-let store: Store
 let app: FastifyInstance
 
 const tokenCli = (args: string[]) => runCli(['token', 'create', ...args], nats.env('service'))
@@ -20,28 +19,12 @@ async function get(token: string, url: string) {
 }
 
 beforeAll(async () => {
-  nats = await startTestNats()
-  dir = await tempDir()
-  nc = await connect(nats.connectOptions('service'))
-  store = await openTestStore(dir.path)
   // No admin token exists: every one was lost.
-  app = await buildServer({
-    store,
-    log: createLogger('test', 'silent'),
-    registries: [createRegistry()],
-    health: async () => ({ ok: true }),
-    retention: { rawDays: 30, rollup1mDays: 180 },
-    configApi: await openConfigApi(nc, store),
-  })
+  api = await startTestApi({ admin: false })
+  ;({ nats, nc, app } = api)
 })
 
-afterAll(async () => {
-  await app?.close()
-  await nc?.close()
-  await store?.close()
-  await nats?.dispose()
-  await dir?.remove()
-})
+afterAll(() => api?.dispose())
 
 describe('peregrine token create', () => {
   it('makes an admin token from NATS access alone, prints it once and audits it', async () => {

@@ -6,7 +6,7 @@ import { BatchWriter } from './batch-writer.ts'
 import type { CollectorConfig } from './config.ts'
 import { metricsConsumer } from './consumer.ts'
 import { type IngestState, ingestMessage } from './ingest.ts'
-import { type CollectorMetrics, collectorMetrics } from './metrics.ts'
+import { collectorMetrics } from './metrics.ts'
 import { PendingBatch } from './pending.ts'
 import { SeriesCache } from './series-cache.ts'
 

@@ -1,14 +1,11 @@
-import { AUDIT_STREAM, ConfigStore, createLogger, createRegistry, type Store } from '@peregrine/common'
-import { openTestStore, startTestNats, type TempDir, type TestNats, tempDir } from '@peregrine/common/testing'
+import { AUDIT_STREAM, ConfigStore, type Store } from '@peregrine/common'
 import type { FastifyInstance } from 'fastify'
-import { connect, type NatsConnection } from 'nats'
+import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureAdminToken } from '../src/auth.ts'
-import { openConfigApi } from '../src/config/context.ts'
-import { buildServer } from '../src/server.ts'
+import { startTestApi, type TestApi } from '../src/testing.ts'
 
-let nats: TestNats
-let dir: TempDir
+let api: TestApi
 let nc: NatsConnection
 let store: Store
 let app: FastifyInstance
@@ -51,32 +48,15 @@ async function tokenFor(role: string, scope = ''): Promise<string> {
 }
 
 beforeAll(async () => {
-  nats = await startTestNats()
-  dir = await tempDir()
-  nc = await connect(nats.connectOptions('service'))
-  store = await openTestStore(dir.path)
-  const configApi = await openConfigApi(nc, store)
-  admin = (await ensureAdminToken(configApi.config, ''))!
-  app = await buildServer({
-    store,
-    log: createLogger('test', 'silent'),
-    registries: [createRegistry()],
-    health: async () => ({ ok: true }),
-    retention: { rawDays: 30, rollup1mDays: 180 },
-    configApi,
-  })
+  api = await startTestApi()
+  ;({ nc, store, app } = api)
+  admin = api.admin!
   app.addHook('onResponse', async (req, reply) => {
     if (req.routeOptions.url) answered.add(`${req.method} ${req.routeOptions.url} ${reply.statusCode}`)
   })
 })
 
-afterAll(async () => {
-  await app?.close()
-  await nc?.close()
-  await store?.close()
-  await nats?.dispose()
-  await dir?.remove()
-})
+afterAll(() => api?.dispose())
 
 describe('authentication', () => {
   it('creates one admin token at first start, and only then', async () => {

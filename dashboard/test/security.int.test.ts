@@ -1,24 +1,13 @@
 import { connect as tcpConnect } from 'node:net'
-import {
-  ConfigError,
-  ConfigStore,
-  createLogger,
-  createRegistry,
-  fingerprint,
-  type Store,
-} from '@peregrine/common'
-import { openTestStore, startTestNats, type TempDir, type TestNats, tempDir } from '@peregrine/common/testing'
+import { ConfigError, ConfigStore, fingerprint, type Store } from '@peregrine/common'
 import type { FastifyInstance } from 'fastify'
-import { connect, type NatsConnection } from 'nats'
+import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureAdminToken } from '../src/auth.ts'
-import { openConfigApi } from '../src/config/context.ts'
 import { loadDashboardConfig } from '../src/config.ts'
-import { buildServer } from '../src/server.ts'
+import { startTestApi, type TestApi } from '../src/testing.ts'
 import { mintToken, sha256 } from '../src/tokens.ts'
 
-let nats: TestNats
-let dir: TempDir
+let api: TestApi
 let nc: NatsConnection
 let store: Store
 let app: FastifyInstance
@@ -123,33 +112,15 @@ async function seedConfig(): Promise<void> {
 }
 
 beforeAll(async () => {
-  nats = await startTestNats()
-  dir = await tempDir()
-  nc = await connect(nats.connectOptions('service'))
-  store = await openTestStore(dir.path)
-  const configApi = await openConfigApi(nc, store)
-  admin = (await ensureAdminToken(configApi.config, ''))!
-  app = await buildServer({
-    store,
-    log: createLogger('test', 'silent'),
-    registries: [createRegistry()],
-    health: async () => ({ ok: true }),
-    retention: { rawDays: 30, rollup1mDays: 180 },
-    configApi,
-  })
-  await app.listen({ host: '127.0.0.1', port: 0 })
+  api = await startTestApi({ listen: true })
+  ;({ nc, store, app } = api)
+  admin = api.admin!
   port = (app.server.address() as { port: number }).port
   await seedMetrics()
   await seedConfig()
 })
 
-afterAll(async () => {
-  await app?.close()
-  await nc?.close()
-  await store?.close()
-  await nats?.dispose()
-  await dir?.remove()
-})
+afterAll(() => api?.dispose())
 
 describe('authentication by route', () => {
   // One readable route of each family, as a token-less caller would spell it.
@@ -387,7 +358,12 @@ describe('bodies at the edge', () => {
       ['[1,2,3]', 'application/json', 400, /object/],
       ['path=corp', 'application/x-www-form-urlencoded', 415, /media type|content-type/i],
       [`{"path":"${'a'.repeat(2 * 1024 * 1024)}"}`, 'application/json', 413, /large/i],
-      ['{"path":"corp.x","__proto__":{"admin":true}}', 'application/json', 400, /JSON|__proto__|Unrecognized/],
+      [
+        '{"path":"corp.x","__proto__":{"admin":true}}',
+        'application/json',
+        400,
+        /JSON|__proto__|Unrecognized/,
+      ],
     ]
     for (const [payload, type, status, message] of cases) {
       const res = await send(payload, type)

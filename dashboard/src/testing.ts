@@ -1,0 +1,65 @@
+import { createLogger, createRegistry, type Registry, type Store } from '@peregrine/common'
+import { openTestStore, startTestNats, type TempDir, type TestNats, tempDir } from '@peregrine/common/testing'
+import type { FastifyInstance } from 'fastify'
+import { connect, type NatsConnection } from 'nats'
+import { ensureAdminToken } from './auth.ts'
+import { openConfigApi } from './config/context.ts'
+import { buildServer } from './server.ts'
+
+/** A dashboard API on a real nats-server and embedded ClickHouse, for one test file. */
+export interface TestApi {
+  nats: TestNats
+  nc: NatsConnection
+  store: Store
+  app: FastifyInstance
+  /** The first admin token; null when the file asked for none. */
+  admin: string | null
+  /** The base URL, when listening on a port. */
+  url: string | null
+  dispose(): Promise<void>
+}
+
+export interface TestApiOptions {
+  /** Create the first admin token (default true). */
+  admin?: boolean
+  /** Listen on a loopback port, for tests that send real requests (default false: inject only). */
+  listen?: boolean
+  /** What /metrics shows. */
+  registries?: Registry[]
+  /** Runs on the store before the server starts. */
+  seed?: (store: Store) => Promise<void>
+}
+
+export async function startTestApi(o: TestApiOptions = {}): Promise<TestApi> {
+  const nats = await startTestNats()
+  const dir: TempDir = await tempDir()
+  const nc = await connect(nats.connectOptions('service'))
+  const store = await openTestStore(dir.path)
+  await o.seed?.(store)
+  const configApi = await openConfigApi(nc, store)
+  const admin = o.admin === false ? null : await ensureAdminToken(configApi.config, '')
+  const app = await buildServer({
+    store,
+    log: createLogger('test', process.env.TEST_LOG ?? 'silent'),
+    registries: o.registries ?? [createRegistry()],
+    health: async () => ({ ok: true }),
+    retention: { rawDays: 30, rollup1mDays: 180 },
+    configApi,
+  })
+  const url = o.listen ? await app.listen({ host: '127.0.0.1', port: 0 }) : null
+  return {
+    nats,
+    nc,
+    store,
+    app,
+    admin,
+    url,
+    async dispose() {
+      await app.close()
+      await nc.close()
+      await store.close()
+      await nats.dispose()
+      await dir.remove()
+    },
+  }
+}
