@@ -14,6 +14,7 @@ import {
   type NatsClientOptions,
   nkeyClientConfig,
   Store,
+  serviceHealth,
   startAuthorizedNatsServer,
   startOpsServer,
   startSelfReport,
@@ -31,20 +32,6 @@ async function openStore(c: ClickHouseConfig & { dataDir: string }): Promise<Sto
     rollup1hDays: c.retention1hDays,
   })
   return store
-}
-
-/** Healthy when NATS is connected and, where the process uses it, ClickHouse answers. */
-const health = (nc: NatsConnection, store?: Store) => async () => {
-  const clickhouse = store ? (await store.client.ping()).success : true
-  const nats = !nc.isClosed()
-  return {
-    ok: nats && clickhouse,
-    detail: {
-      nats: nats ? 'connected' : 'closed',
-      clickhouse: clickhouse ? 'ok' : 'failing',
-      clickhouseMode: store?.kind,
-    },
-  }
 }
 
 /** Process start-up shared by every mode: logger, signal handling, NATS connection. */
@@ -85,16 +72,20 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
   parts.push({ stop: () => store.close() })
   const registries = { process: createRegistry(true), collector: createRegistry(), agent: createRegistry() }
   const child = (service: string): Logger => log.child({ service })
-  parts.push(
-    await startCollector(c.collector, { nc, store, log: child('collector'), registry: registries.collector }),
-  )
+  const collector = await startCollector(c.collector, {
+    nc,
+    store,
+    log: child('collector'),
+    registry: registries.collector,
+  })
+  parts.push(collector)
   parts.push(
     await startDashboard(c.dashboard, {
       nc,
       store,
       log: child('dashboard'),
       registries: Object.values(registries),
-      health: health(nc, store),
+      health: serviceHealth({ nc, store, collector }),
     }),
   )
   const agentNc = await connectNats(
@@ -118,9 +109,11 @@ export async function runCollector(c: CollectorConfig): Promise<void> {
   const store = await openStore(c)
   parts.push({ stop: () => store.close() })
   const registries = [createRegistry(true), createRegistry()]
-  parts.push(await startCollector(c, { nc, store, log, registry: registries[1]! }))
+  const collector = await startCollector(c, { nc, store, log, registry: registries[1]! })
+  parts.push(collector)
   if (c.opsPort) {
-    const ops = await startOpsServer({ host: c.opsHost, port: c.opsPort }, registries, health(nc, store))
+    const health = serviceHealth({ nc, store, collector })
+    const ops = await startOpsServer({ host: c.opsHost, port: c.opsPort }, registries, health)
     parts.push({ stop: () => ops.close() })
   }
   parts.push(startSelfReport(nc, registries, { step: c.selfStep, log }))
@@ -131,7 +124,7 @@ export async function runDashboard(c: DashboardConfig): Promise<void> {
   const store = await openStore(c)
   parts.push({ stop: () => store.close() })
   const registries = [createRegistry(true)]
-  parts.push(await startDashboard(c, { nc, store, log, registries, health: health(nc, store) }))
+  parts.push(await startDashboard(c, { nc, store, log, registries, health: serviceHealth({ nc, store }) }))
   parts.push(startSelfReport(nc, registries, { step: c.selfStep, log }))
 }
 

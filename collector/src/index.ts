@@ -1,5 +1,5 @@
-import { setImmediate as setImmediatePromise } from 'node:timers/promises'
-import type { Logger, Registry, Store } from '@peregrine/common'
+import { setImmediate as setImmediatePromise, setTimeout as sleep } from 'node:timers/promises'
+import { type Logger, type Registry, type Store, settlesWithin } from '@peregrine/common'
 import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats'
 import { startAuditConsumer } from './audit.ts'
 import { BatchWriter } from './batch-writer.ts'
@@ -30,6 +30,8 @@ export interface Collector {
   health(): { ok: boolean; failingForMs: number }
 }
 
+/** A pull ends after this long even if it brought fewer bytes than asked for. */
+const FETCH_EXPIRES_MS = 1000
 /** Longest stretch of message handling before the event loop gets a turn. */
 const YIELD_EVERY_MS = 5
 
@@ -37,7 +39,7 @@ type Settings = Pick<
   CollectorConfig,
   | 'batchMaxPoints'
   | 'batchMaxWaitMs'
-  | 'pullMessages'
+  | 'pullBytes'
   | 'maxAckPending'
   | 'ackWaitMs'
   | 'seriesRefreshSeconds'
@@ -97,21 +99,36 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
     Math.max(100, Math.floor(config.ackWaitMs / 3)),
   )
 
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: config.pullMessages })
+  // Pulls only when there is room, and takes all it pulled into the pending batch, whose
+  // deadlines the keepalive extends: nothing waits unseen in a client buffer while storage is down.
+  let fetching: ConsumerMessages | undefined
   const loop = (async () => {
-    let busySince = performance.now()
-    for await (const msg of messages) {
-      handle(msg)
+    while (!stopping) {
       if (pending.points >= config.batchMaxPoints) {
         await writer.idle()
-        rotate()
+        if (!stopping) rotate()
+        continue
       }
-      if (stopping) break
-      // The iterator hands over buffered messages without a macrotask in between: give timers
-      // and I/O (acks, the API in all-in-one) a turn every few milliseconds.
-      if (performance.now() - busySince > YIELD_EVERY_MS) {
-        await setImmediatePromise()
-        busySince = performance.now()
+      try {
+        fetching = await consumer.fetch({
+          max_bytes: config.pullBytes,
+          expires: FETCH_EXPIRES_MS,
+        })
+        let busySince = performance.now()
+        for await (const msg of fetching) {
+          handle(msg)
+          if (pending.points >= config.batchMaxPoints && !writer.busy) rotate()
+          // The iterator hands over buffered messages without a macrotask in between: give
+          // timers and I/O (acks, the API in all-in-one) a turn every few milliseconds.
+          if (performance.now() - busySince > YIELD_EVERY_MS) {
+            await setImmediatePromise()
+            busySince = performance.now()
+          }
+        }
+      } catch (err) {
+        if (stopping) break
+        log.warn({ err }, 'fetch from the metrics stream failed; retrying')
+        await sleep(FETCH_EXPIRES_MS)
       }
     }
   })()
@@ -146,7 +163,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
       const auditStopped = audit.stop()
       stopping = true
       clearInterval(timer)
-      await messages.close()
+      fetching?.stop()
       await loop
       const flushed = flush()
       if (!(await settlesWithin(flushed, config.stopTimeoutMs))) {
@@ -163,14 +180,4 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
       return { ok: failingForMs < config.unhealthyAfterMs, failingForMs }
     },
   }
-}
-
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms)
-  })
-  const done = await Promise.race([p.then(() => true), timeout])
-  clearTimeout(timer)
-  return done
 }

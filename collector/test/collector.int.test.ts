@@ -24,7 +24,6 @@ const log = createLogger('test', process.env.TEST_LOG ?? 'silent')
 const settings = loadCollectorConfig({
   COLLECTOR_BATCH_POINTS: '5000',
   COLLECTOR_BATCH_WAIT_MS: '100',
-  COLLECTOR_PULL_MESSAGES: '64',
 })
 
 /** Two days ago, on the hour: in the past, within retention, and whole rollup buckets. */

@@ -1,6 +1,9 @@
 import { DiscardPolicy, type JetStreamManager, nanos, RetentionPolicy, StorageType } from 'nats'
 import { METRICS_STREAM, METRICS_SUBJECT_PREFIX } from './names.ts'
 
+/** The largest batch message the metrics stream takes (nats-server's max_payload is the same). */
+export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+
 export interface MetricsStreamOptions {
   /** How long unconsumed batches wait for a collector. */
   maxAgeSeconds: number
@@ -26,7 +29,7 @@ export async function ensureMetricsStream(jsm: JetStreamManager, o = defaultMetr
     max_age: nanos(o.maxAgeSeconds * 1000),
     max_bytes: o.maxBytes,
     duplicate_window: nanos(o.duplicateWindowSeconds * 1000),
-    max_msg_size: 8 * 1024 * 1024,
+    max_msg_size: MAX_MESSAGE_BYTES,
   }
   try {
     await jsm.streams.info(METRICS_STREAM)

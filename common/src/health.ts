@@ -1,0 +1,61 @@
+import type { NatsConnection } from 'nats'
+import type { Store } from './clickhouse/client.ts'
+import type { HealthCheck } from './ops.ts'
+
+/** How long NATS may take to answer a health probe; a frozen or unreachable server takes longer. */
+export const NATS_PROBE_MS = 2000
+
+/** What a process can report on: its NATS connection, its store, its collector's writes. */
+export interface HealthParts {
+  nc: NatsConnection
+  store?: Store
+  collector?: { health(): { ok: boolean; failingForMs: number } }
+}
+
+/**
+ * Healthy when NATS answers a round trip within NATS_PROBE_MS (a connection that looks open can
+ * sit on a frozen server for minutes before pings notice), ClickHouse answers, and the
+ * collector's writes are not failing.
+ */
+export function serviceHealth(p: HealthParts): HealthCheck {
+  return async () => {
+    const [nats, clickhouse] = await Promise.all([
+      !p.nc.isClosed() && settlesWithin(p.nc.flush(), NATS_PROBE_MS),
+      p.store
+        ? p.store.client.ping().then(
+            (r) => r.success,
+            () => false,
+          )
+        : true,
+    ])
+    const inserts = p.collector?.health()
+    return {
+      ok: nats && clickhouse && (inserts?.ok ?? true),
+      detail: {
+        nats: nats ? 'ok' : `no answer within ${NATS_PROBE_MS} ms`,
+        clickhouse: clickhouse ? 'ok' : 'failing',
+        clickhouseMode: p.store?.kind,
+        ...(inserts && {
+          inserts: inserts.ok ? 'ok' : `failing for ${Math.round(inserts.failingForMs / 1000)} s`,
+        }),
+      },
+    }
+  }
+}
+
+/** Whether `p` settles (either way) within `ms`. */
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+  })
+  const done = await Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    timeout,
+  ])
+  clearTimeout(timer)
+  return done
+}
