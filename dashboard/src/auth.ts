@@ -41,34 +41,67 @@ export function parseAuthorization(header: string | undefined): TokenParts {
 
 /** How many verified secrets are remembered, so that scrypt runs once per token, not per request. */
 const VERIFIED_CACHE = 10_000
+/** How long a token record may take to read before the remembered answer is used instead. */
+const RECORD_WAIT_MS = 1000
 
 /**
  * Checks bearer tokens against their stored hashes. The record is read on every request, so a
- * revoked token stops at once; the slow hash runs only for a secret not verified before.
+ * revoked token stops at once; the slow hash runs only for a secret not verified before. While
+ * the configuration store cannot be read (NATS down), a token verified before keeps working with
+ * what it was then; one never seen gets 503. Revocation wins again as soon as the store answers.
  */
 export class Authenticator {
-  /** By token id: the stored hash a secret matched, and that secret's SHA-256. */
-  private readonly verified = new Map<string, { stored: string; digest: string }>()
+  /** By token id: the stored hash a secret matched, that secret's SHA-256, and who it was. */
+  private readonly verified = new Map<string, { stored: string; digest: string; principal: Principal }>()
 
   constructor(private readonly config: ConfigStore) {}
 
   async authenticate(header: string | undefined): Promise<Principal> {
     const given = parseAuthorization(header)
-    const record = await this.config.tokens.get(given.id)
-    if (!record || !(await this.matches(given, record.value.hash)))
+    const read = await this.readRecord(given)
+    if (read.unreachable) return this.remembered(given)
+    const record = read.record
+    if (!record || !(await this.matches(given, record.value)))
       throw new HttpError(401, 'unknown or revoked token')
     if (isLegacyHash(record.value.hash)) await this.upgrade(given, record)
-    const t = record.value
-    return { tokenId: t.id, name: t.name, role: t.role, scope: t.scope }
+    return principalFrom(record.value)
   }
 
-  private async matches(given: TokenParts, stored: string): Promise<boolean> {
+  private async readRecord(
+    given: TokenParts,
+  ): Promise<{ unreachable: true } | { unreachable: false; record: Versioned<Token> | null }> {
+    const get = this.config.tokens.get(given.id)
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), RECORD_WAIT_MS)
+    })
+    try {
+      const record = await Promise.race([get, late])
+      return record === 'late' ? { unreachable: true } : { unreachable: false, record }
+    } catch {
+      return { unreachable: true }
+    } finally {
+      clearTimeout(timer)
+      get.catch(() => undefined)
+    }
+  }
+
+  private remembered(given: TokenParts): Principal {
+    const known = this.verified.get(given.id)
+    if (known?.digest === sha256(given.secret)) return known.principal
+    throw new HttpError(503, 'tokens cannot be checked now: the configuration store does not answer')
+  }
+
+  private async matches(given: TokenParts, token: Token): Promise<boolean> {
     const digest = sha256(given.secret)
     const known = this.verified.get(given.id)
-    if (known?.stored === stored) return known.digest === digest
-    if (!(await verifySecret(given.secret, stored))) return false
-    if (this.verified.size >= VERIFIED_CACHE) this.verified.delete(this.verified.keys().next().value!)
-    this.verified.set(given.id, { stored, digest })
+    if (known?.stored !== token.hash) {
+      if (!(await verifySecret(given.secret, token.hash))) return false
+    } else if (known.digest !== digest) return false
+    // Refreshed on every success, so the answer used during an outage is the newest one.
+    if (!known && this.verified.size >= VERIFIED_CACHE)
+      this.verified.delete(this.verified.keys().next().value!)
+    this.verified.set(given.id, { stored: token.hash, digest, principal: principalFrom(token) })
     return true
   }
 
@@ -78,6 +111,8 @@ export class Authenticator {
     await this.config.tokens.update(given.id, value, record.revision).catch(() => undefined)
   }
 }
+
+const principalFrom = (t: Token): Principal => ({ tokenId: t.id, name: t.name, role: t.role, scope: t.scope })
 
 export function requireRole(p: Principal, role: Role): void {
   if (RANK[p.role] < RANK[role])

@@ -1,5 +1,6 @@
 import { connect as tcpConnect } from 'node:net'
 import { ConfigError, ConfigStore, fingerprint, type Store } from '@peregrine/common'
+import { waitFor } from '@peregrine/common/testing'
 import type { FastifyInstance } from 'fastify'
 import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -372,5 +373,27 @@ describe('bodies at the edge', () => {
       expect(body.error).toMatch(/^[A-Z][a-z]+( [A-Z][a-z]+)*$/)
       expect(body.message).toMatch(message)
     }
+  })
+})
+
+describe('token checks while NATS is down', () => {
+  it('keep tokens verified before working, refuse unknown ones with 503, and honour revocation once back', async () => {
+    const viewer = await tokenFor('viewer', '')
+    const unseen = await tokenFor('viewer', '')
+    expect((await get(viewer, '/api/v1/endpoints')).status).toBe(200)
+    await api.nats.stop()
+    try {
+      const t0 = Date.now()
+      expect((await get(viewer, '/api/v1/endpoints')).status).toBe(200)
+      expect(Date.now() - t0).toBeLessThan(3000)
+      expect((await get(unseen, '/api/v1/endpoints')).status).toBe(503)
+      expect((await get(`${viewer.slice(0, -1)}0`, '/api/v1/endpoints')).status).not.toBe(200)
+    } finally {
+      await api.nats.restart()
+    }
+    await waitFor(async () => (await get(unseen, '/api/v1/endpoints')).status === 200, 15_000, 'NATS back')
+    const id = viewer.split('_')[1]
+    expect((await call(admin, 'DELETE', `/api/v1/tokens/${id}`)).status).toBe(204)
+    expect((await get(viewer, '/api/v1/endpoints')).status).toBe(401)
   })
 })
