@@ -67,9 +67,9 @@ export function matchingSeries(store: Store, endpoint: string, metric: string, t
 interface BucketRow {
   fp: string
   t: number
-  avg: number
-  min: number
-  max: number
+  avg: number | null
+  min: number | null
+  max: number | null
   last: number
   /** When `last` was measured: the newest point's time (raw), the bucket start (rollups). */
   last_ts: number
@@ -127,20 +127,44 @@ export async function history(
       )
       // Each rate is stamped with its bucket, like every other value.
       const bucketOf = new Map(buckets.map((b) => [b.last_ts, b.t]))
-      return { ...base, timestamps: rates.timestamps.map((ts) => bucketOf.get(ts)!), values: rates.values }
+      return {
+        ...base,
+        timestamps: rates.timestamps.map((ts) => bucketOf.get(ts)!),
+        values: rates.values.map(finiteOrNull),
+      }
     }
-    const out = { ...base, timestamps: buckets.map((b) => b.t), values: buckets.map((b) => b.avg) }
-    return summarised ? { ...out, min: buckets.map((b) => b.min), max: buckets.map((b) => b.max) } : out
+    const out = {
+      ...base,
+      timestamps: buckets.map((b) => b.t),
+      values: buckets.map((b) => finiteOrNull(b.avg)),
+    }
+    if (!summarised) return out
+    return {
+      ...out,
+      min: buckets.map((b) => finiteOrNull(b.min)),
+      max: buckets.map((b) => finiteOrNull(b.max)),
+    }
   })
 }
 
-/** The newest value of each series (a rate for COUNTER/DERIVE, from its two newest points). */
+/**
+ * ClickHouse answers a non-finite aggregate (a sum past Float64's range) as null; a rate between
+ * two extreme values can overflow too. Either is served as null, never as a failed answer.
+ */
+function finiteOrNull(v: number | null): number | null {
+  return v !== null && Number.isFinite(v) ? v : null
+}
+
+/**
+ * The newest value of each series (a rate for COUNTER/DERIVE, from its two newest points), up to
+ * `now`: a point stamped ahead of the clock (accepted within a few minutes of skew) waits its turn.
+ */
 export async function lastValues(store: Store, series: SeriesRow[], now: number) {
   if (series.length === 0) return []
   const rows = await store.query<{ fp: string; ts: number; value: number }>(
     sql`SELECT DISTINCT fp, ts, value FROM points
         WHERE fp IN ${param.uint64s(series.map((s) => s.fp))}
-          AND ts >= ${param.uint32(Math.max(0, now - 86_400))}
+          AND ts BETWEEN ${param.uint32(Math.max(0, now - 86_400))} AND ${param.uint32(now)}
         ORDER BY fp, ts DESC LIMIT 2 BY fp`,
   )
   const byFp = groupByFingerprint(rows)
@@ -157,7 +181,7 @@ export async function lastValues(store: Store, series: SeriesRow[], now: number)
       counterType: s.counter_type,
       step: s.step,
       timestamp: values.timestamps.at(-1) ?? null,
-      value: values.values.at(-1) ?? null,
+      value: finiteOrNull(values.values.at(-1) ?? null),
     }
   })
 }

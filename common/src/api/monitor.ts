@@ -90,9 +90,10 @@ const HistorySeries = SeriesInfo.omit({ lastSeen: true }).extend({
   /** Seconds between returned points. */
   interval: z.number(),
   timestamps: z.array(z.number()),
-  values: z.array(z.number()),
-  min: z.array(z.number()).optional(),
-  max: z.array(z.number()).optional(),
+  /** null where the value is not a finite number (an aggregate or rate beyond Float64's range). */
+  values: z.array(z.number().nullable()),
+  min: z.array(z.number().nullable()).optional(),
+  max: z.array(z.number().nullable()).optional(),
 })
 export const HistoryResponse = z.object({ from: z.number(), to: z.number(), series: z.array(HistorySeries) })
 export type HistorySeries = z.infer<typeof HistorySeries>
