@@ -14,6 +14,7 @@ import {
   type NatsClientOptions,
   nkeyClientConfig,
   Store,
+  sizeJetStream,
   startAuthorizedNatsServer,
   startOpsServer,
   startSelfReport,
@@ -69,10 +70,13 @@ async function boot(
  * of any other agent.
  */
 export async function runAllInOne(c: AllInOneConfig): Promise<void> {
+  const dataDir = allInOneNatsDir(c.collector.dataDir)
+  const space = await sizeJetStream(dataDir, c.collector.streamMaxBytes)
   const nats = await startAuthorizedNatsServer({
-    dataDir: allInOneNatsDir(c.collector.dataDir),
+    dataDir,
     port: c.natsPort,
     agentHost: c.agent.hostname,
+    maxFileStore: space.maxFileStore,
   })
   const { service, agent } = nats.credentials
   const { log, parts, nc } = await boot(
@@ -80,13 +84,16 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
     { ...c.collector, ...nkeyClientConfig(nats.url, service.seedFile) },
     [nats],
   )
-  log.info({ url: nats.url, agentCredential: agent.seedFile }, 'nats-server started')
+  log.info({ url: nats.url, agentCredential: agent.seedFile, ...space }, 'nats-server started')
   const store = await openStore(c.collector)
   parts.push({ stop: () => store.close() })
   const registries = { process: createRegistry(true), collector: createRegistry(), agent: createRegistry() }
   const child = (service: string): Logger => log.child({ service })
   parts.push(
-    await startCollector(c.collector, { nc, store, log: child('collector'), registry: registries.collector }),
+    await startCollector(
+      { ...c.collector, streamMaxBytes: space.streamMaxBytes },
+      { nc, store, log: child('collector'), registry: registries.collector },
+    ),
   )
   parts.push(
     await startDashboard(c.dashboard, {

@@ -43,6 +43,7 @@ type Settings = Pick<
   | 'seriesRefreshSeconds'
   | 'stopTimeoutMs'
   | 'unhealthyAfterMs'
+  | 'streamMaxBytes'
 >
 
 /**

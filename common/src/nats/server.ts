@@ -14,6 +14,8 @@ export interface NatsServerOptions {
   binary?: string
   /** An `authorization` block (authorizationConfig); without one, any client may connect. */
   authorization?: string
+  /** JetStream's disk limit in bytes; without one, nats-server takes 75% of the free space at start. */
+  maxFileStore?: number
 }
 
 export interface NatsServer {
@@ -48,7 +50,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsServer>
       `port: ${o.port ? o.port : -1}`,
       'max_payload: 8MB',
       `ports_file_dir: "${dir}"`,
-      `jetstream { store_dir: "${join(dir, 'jetstream')}" }`,
+      `jetstream { store_dir: "${join(dir, 'jetstream')}"${o.maxFileStore ? `, max_file_store: ${o.maxFileStore}` : ''} }`,
       o.authorization ?? '',
     ].join('\n'),
     { mode: 0o600 },
