@@ -115,7 +115,12 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
   parts.push({ stop: () => agentNc.drain() })
   parts.push(await startAgent(c.agent, { nc: agentNc, log: child('agent'), registry: registries.agent }))
   parts.push(
-    startSelfReport(nc, [registries.process, registries.collector], { step: c.collector.selfStep, log }),
+    // Under the agent's name for this host, so the two are one endpoint whatever the OS calls it.
+    startSelfReport(nc, [registries.process, registries.collector], {
+      step: c.collector.selfStep,
+      log,
+      endpoint: c.agent.hostname,
+    }),
   )
 }
 
