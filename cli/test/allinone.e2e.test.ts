@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { type TempDir, tempDir, waitFor } from '@peregrine/common/testing'
 import { connect } from 'nats'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { parse } from 'yaml'
 import { type AllInOne, startAllInOne } from './allinone.ts'
+import { runCli, runCommand } from './run-cli.ts'
 
 let dir: TempDir
 let child: AllInOne['child']
@@ -112,6 +114,15 @@ it('runs all-in-one: a pushed point and this host’s cpu.idle come back from th
     actor: expect.stringContaining('admin'),
     after: { note: 'end to end' },
   })
+
+  // `npx peregrine` from the checkout, redirected as the docs show it: nothing but the YAML on stdout.
+  const cli = { PEREGRINE_API: api, PEREGRINE_TOKEN: token }
+  const viaNpx = await runCommand('npx', ['peregrine', 'export'], cli)
+  expect(viaNpx.code, viaNpx.stderr).toBe(0)
+  expect(parse(viaNpx.stdout)).toMatchObject({
+    tree: expect.arrayContaining([{ path: 'e2e', note: 'end to end' }]),
+  })
+  expect(viaNpx.stdout).toBe((await runCli(['export'], cli)).stdout)
 
   child.kill('SIGINT')
   const [code] = await once(child, 'exit')
