@@ -15,6 +15,7 @@ import {
   nkeyClientConfig,
   Store,
   serviceHealth,
+  sizeJetStream,
   startAuthorizedNatsServer,
   startOpsServer,
   startSelfReport,
@@ -56,10 +57,13 @@ async function boot(
  * of any other agent.
  */
 export async function runAllInOne(c: AllInOneConfig): Promise<void> {
+  const dataDir = allInOneNatsDir(c.collector.dataDir)
+  const space = await sizeJetStream(dataDir, c.collector.streamMaxBytes)
   const nats = await startAuthorizedNatsServer({
-    dataDir: allInOneNatsDir(c.collector.dataDir),
+    dataDir,
     port: c.natsPort,
     agentHost: c.agent.hostname,
+    maxFileStore: space.maxFileStore,
   })
   const { service, agent } = nats.credentials
   const { log, parts, nc } = await boot(
@@ -67,17 +71,15 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
     { ...c.collector, ...nkeyClientConfig(nats.url, service.seedFile) },
     [nats],
   )
-  log.info({ url: nats.url, agentCredential: agent.seedFile }, 'nats-server started')
+  log.info({ url: nats.url, agentCredential: agent.seedFile, ...space }, 'nats-server started')
   const store = await openStore(c.collector)
   parts.push({ stop: () => store.close() })
   const registries = { process: createRegistry(true), collector: createRegistry(), agent: createRegistry() }
   const child = (service: string): Logger => log.child({ service })
-  const collector = await startCollector(c.collector, {
-    nc,
-    store,
-    log: child('collector'),
-    registry: registries.collector,
-  })
+  const collector = await startCollector(
+    { ...c.collector, streamMaxBytes: space.streamMaxBytes },
+    { nc, store, log: child('collector'), registry: registries.collector },
+  )
   parts.push(collector)
   parts.push(
     await startDashboard(c.dashboard, {
@@ -99,7 +101,12 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
   parts.push({ stop: () => agentNc.drain() })
   parts.push(await startAgent(c.agent, { nc: agentNc, log: child('agent'), registry: registries.agent }))
   parts.push(
-    startSelfReport(nc, [registries.process, registries.collector], { step: c.collector.selfStep, log }),
+    // Under the agent's name for this host, so the two are one endpoint whatever the OS calls it.
+    startSelfReport(nc, [registries.process, registries.collector], {
+      step: c.collector.selfStep,
+      log,
+      endpoint: c.agent.hostname,
+    }),
   )
 }
 

@@ -56,7 +56,8 @@ async function createToken(spec: z.infer<typeof TokenCreate>): Promise<string> {
     const { hash: _hash, ...shown } = record
     const audit = await AuditLog.open(nc)
     await audit.record({
-      actor: 'operator (peregrine token create)',
+      actor: 'operator',
+      actorId: 'peregrine token create',
       action: 'create',
       kind: 'token',
       id: record.id,

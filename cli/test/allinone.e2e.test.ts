@@ -1,43 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { type TempDir, tempDir, waitFor } from '@peregrine/common/testing'
 import { connect } from 'nats'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { type AllInOne, startAllInOne } from './allinone.ts'
+import { runCli, runCommand } from './run-cli.ts'
 
-const root = join(import.meta.dirname, '..', '..')
 let dir: TempDir
-let child: ChildProcess
-const logs: Record<string, unknown>[] = []
-
-const logged = (msg: string) => waitFor(() => logs.find((l) => l.msg === msg), 60_000, `log "${msg}"`)
+let child: AllInOne['child']
+let logs: AllInOne['logs']
+let logged: AllInOne['logged']
 
 beforeAll(async () => {
   dir = await tempDir('peregrine-e2e-')
-  child = spawn(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', 'all'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PEREGRINE_DATA: dir.path,
-      ALLINONE_NATS_PORT: '0',
-      DASHBOARD_PORT: '0',
-      AGENT_HTTP_PORT: '0',
-      AGENT_STEP: '1',
-      AGENT_HOSTNAME: 'e2e-host',
-      COLLECTOR_BATCH_WAIT_MS: '200',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    try {
-      logs.push(JSON.parse(line))
-    } catch {
-      logs.push({ msg: line })
-    }
-  })
+  ;({ child, logs, logged } = startAllInOne(dir.path))
 })
 
 afterAll(async () => {
@@ -136,6 +114,15 @@ it('runs all-in-one: a pushed point and this host’s cpu.idle come back from th
     actor: expect.stringContaining('admin'),
     after: { note: 'end to end' },
   })
+
+  // `npx peregrine` from the checkout, redirected as the docs show it: nothing but the YAML on stdout.
+  const cli = { PEREGRINE_API: api, PEREGRINE_TOKEN: token }
+  const viaNpx = await runCommand('npx', ['peregrine', 'export'], cli)
+  expect(viaNpx.code, viaNpx.stderr).toBe(0)
+  expect(parse(viaNpx.stdout)).toMatchObject({
+    tree: expect.arrayContaining([{ path: 'e2e', note: 'end to end' }]),
+  })
+  expect(viaNpx.stdout).toBe((await runCli(['export'], cli)).stdout)
 
   child.kill('SIGINT')
   const [code] = await once(child, 'exit')

@@ -2,6 +2,7 @@ import { AUDIT_CONSUMER, type Collector, loadCollectorConfig, startCollector } f
 import {
   AUDIT_STREAM,
   AUDIT_SUBJECT,
+  type AuditEntry,
   AuditLog,
   AuditQuery,
   type AuditRecord,
@@ -20,6 +21,7 @@ import {
 import { queryAudit } from '@peregrine/dashboard'
 import { connect, type JetStreamClient, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { z } from 'zod'
 
 const log = createLogger('test', process.env.TEST_LOG ?? 'silent')
 /** The real config loader with small, quick batches. */
@@ -41,7 +43,7 @@ const stored = async () =>
   Number((await store.query<{ n: string }>({ query: 'SELECT count() AS n FROM audit', params: {} }))[0]?.n)
 const metricValue = async (name: string) =>
   (await registry.getSingleMetric(name)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0
-const publish = (r: AuditRecord) => js.publish(AUDIT_SUBJECT, Buffer.from(JSON.stringify(r)))
+const publish = (r: z.input<typeof AuditRecord>) => js.publish(AUDIT_SUBJECT, Buffer.from(JSON.stringify(r)))
 const all = () => queryAudit(store, { limit: 1000, scope: '' })
 
 beforeAll(async () => {
@@ -109,8 +111,10 @@ describe('audit', () => {
     })
     expect(records[1]).toMatchObject({ actor: 'bob', before: host, after: { ...host, n: 2 } })
     expect(records[2]).toMatchObject({ actor: 'alice', kind: 'host', id: 'web-1', before: null, after: host })
-    const now = Date.now()
-    for (const r of records) expect(r.at).toBeGreaterThan(now - 60_000)
+    // Unix seconds, like every other time of the API.
+    const now = Date.now() / 1000
+    for (const r of records) expect(r.at).toBeGreaterThan(now - 60)
+    for (const r of records) expect(r.at).toBeLessThanOrEqual(now)
     expect(records[0]!.at).toBeGreaterThanOrEqual(records[1]!.at)
     expect(records[1]!.at).toBeGreaterThanOrEqual(records[2]!.at)
     expect(await metricValue('peregrine_collector_audit_records_total')).toBeGreaterThanOrEqual(3)
@@ -134,11 +138,11 @@ describe('audit', () => {
     await rec(40, 'bob', 'tree', '/x', 'move', [])
     await waitFor(async () => (await stored()) === 5, 20_000, 'five audit rows')
 
-    const seconds = (rs: AuditRecord[]) => rs.map((r) => (r.after as { s: number }).s)
+    const seconds = (rs: AuditEntry[]) => rs.map((r) => (r.after as { s: number }).s)
     const q = (f: Partial<Parameters<typeof queryAudit>[1]>, limit = 100) =>
       queryAudit(store, { scope: '', ...f, limit }).then(seconds)
     expect(await q({})).toEqual([40, 30, 20, 10, 0])
-    expect((await all())[0]!.at).toBe(t0 + 40_123)
+    expect((await all())[0]!.at).toBe((t0 + 40_123) / 1000)
     expect(await q({ kind: 'host' })).toEqual([30, 10, 0])
     expect(await q({ kind: 'host', id: 'a' })).toEqual([30, 0])
     expect(await q({ id: '/x' })).toEqual([40, 20])
@@ -156,6 +160,35 @@ describe('audit', () => {
     expect(await q({ scope: 'corp.shop' })).toEqual([30, 0])
     expect(await q({ scope: 'corp' })).toEqual([30, 20, 10, 0])
     expect(await q({ scope: 'corp.db', kind: 'host' })).toEqual([30])
+  })
+
+  it("the actor filter matches a token's name, in new records and in those from before names and ids were apart", async () => {
+    const at = Date.now()
+    const rec = (actor: string, actorId: string | undefined, s: number) =>
+      publish({
+        at: at + s,
+        actor,
+        actorId,
+        action: 'create',
+        kind: 'team',
+        id: `t${s}`,
+        before: null,
+        after: null,
+      })
+    // Published before actorId existed: name and id in one string.
+    await rec('alice (tok_old)', undefined, 1)
+    await rec('alice', 'tok_new', 2)
+    await rec('alice.b', 'tok_other', 3)
+    await rec('alice (x) (y)', undefined, 4)
+    await waitFor(async () => (await stored()) === 4, 20_000, 'four audit rows')
+    const byAlice = await queryAudit(store, { scope: '', limit: 10, actor: 'alice' })
+    expect(byAlice.map((r) => [r.actor, r.actorId, r.id])).toEqual([
+      ['alice', 'tok_new', 't2'],
+      ['alice', 'tok_old', 't1'],
+    ])
+    expect((await queryAudit(store, { scope: '', limit: 10, actor: 'alice.b' })).map((r) => r.id)).toEqual([
+      't3',
+    ])
   })
 
   it('the query schema coerces the query string and bounds the limit', () => {

@@ -5,8 +5,13 @@ import { join } from 'node:path'
 const root = join(import.meta.dirname, '..', '..')
 
 /** Runs the real `peregrine` command with `env` added to this process's environment. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', ...args], {
+export function runCli(args: string[], env: NodeJS.ProcessEnv) {
+  return runCommand(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', ...args], env)
+}
+
+/** Runs `command` in the repository's root, as a user would type it there. */
+export async function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

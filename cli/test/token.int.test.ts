@@ -41,7 +41,8 @@ describe('peregrine token create', () => {
     const info = await jsm.streams.info(AUDIT_STREAM)
     const last = await jsm.streams.getMessage(AUDIT_STREAM, { seq: info.state.last_seq })
     expect(last.json()).toMatchObject({
-      actor: 'operator (peregrine token create)',
+      actor: 'operator',
+      actorId: 'peregrine token create',
       kind: 'token',
       action: 'create',
     })

@@ -19,7 +19,17 @@ export const AUDIT_CONSUMER = 'collector-audit'
  * drops trailing semicolons, so the body must neither start nor end with a field that can be
  * empty or end in whitespace or ';': `at` opens each row and `action` (one of four words) closes it.
  */
-export const AUDIT_COLUMNS = ['at', 'actor', 'kind', 'id', 'before', 'after', 'action', 'paths'] as const
+export const AUDIT_COLUMNS = [
+  'at',
+  'actor',
+  'actor_id',
+  'kind',
+  'id',
+  'before',
+  'after',
+  'action',
+  'paths',
+] as const
 
 /** Records per fetch, and how long a fetch waits for them: a trickle is stored within this. */
 const FETCH_MAX = 256
@@ -176,7 +186,7 @@ async function auditConsumer(nc: NatsConnection): Promise<Consumer> {
 /** One TabSeparated row; `at` as unix seconds with milliseconds, which reads the same in any time zone. */
 function toTsv(r: AuditRecord): string {
   const at = `${Math.floor(r.at / 1000)}.${String(r.at % 1000).padStart(3, '0')}`
-  const fields = [at, r.actor, r.kind, r.id, json(r.before), json(r.after), r.action].map(tsvField)
+  const fields = [at, r.actor, r.actorId, r.kind, r.id, json(r.before), json(r.after), r.action].map(tsvField)
   // Node paths hold only letters, digits, '_', '-' and '.', so quoting is all an array needs.
   return `${fields.join('\t')}\t[${r.paths.map((p) => `'${p}'`).join(',')}]\n`
 }

@@ -52,6 +52,11 @@ export const collectorSettings = {
     posNum(15_000),
     'How long writes may keep failing before /healthz answers 503.',
   ),
+  streamMaxBytes: setting(
+    'COLLECTOR_STREAM_MAX_BYTES',
+    posNum(4 * 1024 ** 3),
+    'Largest size of the metrics stream (unconsumed batches, oldest discarded beyond). The all-in-one takes at most half the free space of its data folder.',
+  ),
   seriesRefreshSeconds: setting(
     'COLLECTOR_SERIES_REFRESH_S',
     posNum(600),

@@ -1,5 +1,6 @@
 import {
   COLLECTOR_CONSUMER,
+  defaultMetricsStream,
   ensureMetricsStream,
   isNotFound,
   METRICS_STREAM,
@@ -13,10 +14,10 @@ import { AckPolicy, type Consumer, DeliverPolicy, type NatsConnection, nanos } f
  */
 export async function metricsConsumer(
   nc: NatsConnection,
-  o: { maxAckPending: number; ackWaitMs: number },
+  o: { maxAckPending: number; ackWaitMs: number; streamMaxBytes: number },
 ): Promise<Consumer> {
   const jsm = await nc.jetstreamManager()
-  await ensureMetricsStream(jsm)
+  await ensureMetricsStream(jsm, { ...defaultMetricsStream, maxBytes: o.streamMaxBytes })
   const config = {
     durable_name: COLLECTOR_CONSUMER,
     ack_policy: AckPolicy.Explicit,

@@ -45,6 +45,7 @@ type Settings = Pick<
   | 'seriesRefreshSeconds'
   | 'stopTimeoutMs'
   | 'unhealthyAfterMs'
+  | 'streamMaxBytes'
 >
 
 /**

@@ -1,4 +1,4 @@
-import { alignTimestamp, decodeBatch, tsvEscape } from '@peregrine/common'
+import { alignTimestamp, decodeBatch, SELF_REPORT_AGENT, tsvEscape } from '@peregrine/common'
 import type { PendingBatch } from './pending.ts'
 import { type SeriesCache, type SeriesEntry, seriesRow } from './series-cache.ts'
 
@@ -12,8 +12,8 @@ const ENDPOINT_REFRESH_SECONDS = 10
 export interface IngestState {
   cache: SeriesCache
   seriesRefreshSeconds: number
-  /** Endpoint → unix seconds its last-seen row was last queued. */
-  endpointsWritten: Map<string, number>
+  /** Endpoint → when its last-seen row was last queued (unix seconds), and the agent it named. */
+  endpointsWritten: Map<string, { at: number; agent: string }>
 }
 
 /**
@@ -86,11 +86,15 @@ function queueSeriesRows(
     }
     if (e.endpoint === lastEndpoint) continue
     lastEndpoint = e.endpoint
-    const last = state.endpointsWritten.get(e.endpoint) ?? 0
-    if (now - last < ENDPOINT_REFRESH_SECONDS) continue
+    const last = state.endpointsWritten.get(e.endpoint)
+    // Only the endpoint's own agent says which agent it runs; points pushed for it by others
+    // (self-metrics, Open-Falcon pushes through another host's agent) keep what is known, since
+    // the newest row is the one that counts.
+    const own = source.host === e.endpoint && source.agent !== SELF_REPORT_AGENT ? source.agent : undefined
+    const agent = own ?? last?.agent ?? ''
+    if (last && now - last.at < ENDPOINT_REFRESH_SECONDS && agent === last.agent) continue
     if (state.endpointsWritten.size >= 1_000_000) state.endpointsWritten.clear()
-    state.endpointsWritten.set(e.endpoint, now)
-    const agent = source.host === e.endpoint ? source.agent : ''
+    state.endpointsWritten.set(e.endpoint, { at: now, agent })
     target.endpointRows.push(`${tsvEscape(e.endpoint)}\t${tsvEscape(agent)}\t${now}\n`)
   }
 }

@@ -15,9 +15,12 @@ export function createRegistry(withProcessMetrics = false): Registry {
   return registry
 }
 
+/** The `agent` of self-metrics batches: published by a Peregrine process, not by the host's agent. */
+export const SELF_REPORT_AGENT = 'self'
+
 /** prom-client's JSON shape turned into points: counters as COUNTER, the rest as GAUGE. */
 export async function registriesToBatch(registries: Registry[], endpoint: string, step: number, now: number) {
-  const b = new BatchBuilder({ host: endpoint, agent: 'self' })
+  const b = new BatchBuilder({ host: endpoint, agent: SELF_REPORT_AGENT })
   const ts = now - (now % step)
   for (const registry of registries) {
     for (const m of (await registry.getMetricsAsJSON()) as MetricObjectWithValues<MetricValue<string>>[]) {

@@ -13,8 +13,8 @@ import { hasFullEntropy, parseToken, TOKEN_TEXT } from './tokens.ts'
 export const dashboardSettings = {
   ...commonSettings,
   ...clickhouseSettings,
-  host: setting('DASHBOARD_HOST', z.string().default('127.0.0.1'), 'Listen address of the API and UI.'),
-  port: setting('DASHBOARD_PORT', num(8080), 'Listen port of the API and UI.'),
+  host: setting('DASHBOARD_HOST', z.string().default('127.0.0.1'), 'Listen address of the API.'),
+  port: setting('DASHBOARD_PORT', num(8080), 'Listen port of the API.'),
   adminToken: setting(
     'PEREGRINE_ADMIN_TOKEN',
     z

@@ -187,7 +187,36 @@ describe('hosts and effective strategies', () => {
     expect(recursive.body.hosts).toEqual([{ host: 'web-1', nodes: ['corp.web.nginx'] }])
   })
 
-  it('lists reporting hosts that no node holds as unassigned', async () => {
+  it("adds the expressions that select one of a host's series to its effective strategies", async () => {
+    const a = as(admin)
+    await a.post(
+      '/api/v1/strategies',
+      strategyBody(null, 'any-root-disk', { metric: 'df.used', tags: 'mount=/' }),
+    )
+    await a.post(
+      '/api/v1/strategies',
+      strategyBody(null, 'any-data-disk', { metric: 'df.used', tags: 'mount=/data' }),
+    )
+    await a.post('/api/v1/strategies', strategyBody(null, 'any-load', { metric: 'load.1min' }))
+    await a.put('/api/v1/hosts/expr-1/nodes', { nodes: ['corp.web'], revision: 0 })
+    const now = Math.floor(Date.now() / 1000)
+    await store.insertTsv(
+      'series',
+      ['fp', 'endpoint', 'metric', 'tags', 'counter_type', 'step', 'last_seen'],
+      `1\texpr-1\tdf.used\tfstype=ext4,mount=/\tGAUGE\t10\t${now}\n2\tother\tload.1min\t\tGAUGE\t10\t${now}\n`,
+    )
+    const r = await a.get('/api/v1/hosts/expr-1/strategies')
+    expect(r.status).toBe(200)
+    const names = (r.body.strategies as { name: string; node: string | null; from?: string }[]).map(
+      (s) => `${s.name}@${s.from ?? s.node}`,
+    )
+    expect(names).toContain('any-root-disk@null')
+    expect(names).not.toContain('any-data-disk@null')
+    expect(names).not.toContain('any-load@null')
+    expect(names.at(-1)).toBe('any-root-disk@null')
+  })
+
+  it('lists reporting hosts that no node holds as unassigned, push-only ones included', async () => {
     const now = Math.floor(Date.now() / 1000)
     await store.insertTsv(
       'endpoints',
@@ -195,7 +224,7 @@ describe('hosts and effective strategies', () => {
       `stray-1\t0.1.0\t${now}\nweb-1\t0.1.0\t${now}\napp-x\t\t${now}\n`,
     )
     const r = await as(admin).get('/api/v1/hosts/unassigned')
-    expect((r.body.hosts as { host: string }[]).map((h) => h.host)).toEqual(['stray-1'])
+    expect((r.body.hosts as { host: string }[]).map((h) => h.host)).toEqual(['app-x', 'stray-1'])
     const hosts = await as(admin).get('/api/v1/hosts')
     expect(
       (hosts.body.hosts as { host: string; lastSeen?: number }[]).find((h) => h.host === 'web-1')?.lastSeen,
@@ -379,10 +408,12 @@ describe('audit', () => {
     )
     const r = await as(admin).get('/api/v1/audit?kind=strategy&id=s_1')
     expect(r.status).toBe(200)
+    // Rows written before names and ids were apart: read back split, the time in seconds.
     expect(r.body.records).toEqual([
       {
-        at,
-        actor: 'admin (x)',
+        at: at / 1000,
+        actor: 'admin',
+        actorId: 'x',
         action: 'create',
         kind: 'strategy',
         id: 's_1',

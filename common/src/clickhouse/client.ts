@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
+import { describeProcess, type ProcessInfo, processInfo } from '../process.ts'
 import type { BoundQuery } from './sql.ts'
 
 type ChdbAsClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
@@ -9,6 +12,51 @@ export interface StoreOptions {
   url: string
   /** Folder of the embedded engine's data (one process at a time may open it). */
   path: string
+}
+
+/** Thrown when another process holds the embedded engine's folder; its message is one line for the operator. */
+export class StoreInUseError extends Error {
+  override name = 'StoreInUseError'
+}
+
+/**
+ * The process holding the embedded engine's folder, if another one does. ClickHouse's `status`
+ * file there names it and stays open (locked) while it runs; it is left behind after an exit, so
+ * where /proc tells, the holder must still have it open, not merely have an id someone reuses.
+ * Checked before opening: chdb would print its own native error and fail without saying who.
+ */
+function holderOf(path: string): ProcessInfo | undefined {
+  const status = join(path, 'status')
+  let pid: number
+  try {
+    pid = Number(/^PID: (\d+)$/m.exec(readFileSync(status, 'utf8'))?.[1])
+  } catch {
+    return undefined
+  }
+  const holder = pid === process.pid ? undefined : processInfo(pid)
+  if (!holder?.args) return undefined
+  try {
+    const fds = readdirSync(`/proc/${pid}/fd`)
+    return fds.some((fd) => readlinkOrEmpty(`/proc/${pid}/fd/${fd}`) === resolve(status)) ? holder : undefined
+  } catch {
+    return holder // no /proc, or another user's process: its id in the status file is all there is
+  }
+}
+
+function readlinkOrEmpty(link: string): string {
+  try {
+    return readlinkSync(link)
+  } catch {
+    return ''
+  }
+}
+
+function inUseError(path: string, holder: ProcessInfo): StoreInUseError {
+  return new StoreInUseError(
+    `the embedded ClickHouse data folder ${path} is in use by ${describeProcess(holder)}: ` +
+      'one process at a time may open it. Stop that process, or give this one its own data folder ' +
+      '(PEREGRINE_DATA); processes that share data need a ClickHouse server (CLICKHOUSE_URL).',
+  )
 }
 
 /**
@@ -25,6 +73,8 @@ export class Store {
     if (o.url) return new Store(createClient({ url: o.url, request_timeout: 60_000 }), 'server')
     // chdb implements the client's Connection interface against its own copy of
     // @clickhouse/client-common, so the two declarations differ only in identity.
+    const holder = holderOf(o.path)
+    if (holder) throw inUseError(o.path, holder)
     const connection = createChdbConnection({ path: o.path }) as unknown as ChdbAsClientConnection
     return new Store(createClient({ connection }), 'embedded')
   }

@@ -101,6 +101,15 @@ const MIGRATIONS: Migration[] = [
       'ALTER TABLE audit ADD COLUMN IF NOT EXISTS paths Array(String) AFTER id',
     ],
   },
+  {
+    version: 4,
+    name: 'audit actor id',
+    statements: [
+      // The token id apart from its name, so `actor` holds the name alone and a filter on it is
+      // an equality. Rows from before hold `name (id)` in actor and '' here; readers split them.
+      'ALTER TABLE audit ADD COLUMN IF NOT EXISTS actor_id LowCardinality(String) AFTER actor',
+    ],
+  },
 ]
 
 /**

@@ -8,10 +8,12 @@ export const AUDIT_SUBJECT = 'peregrine.audit'
 
 /** One change to the configuration: who, what, before, after, when. */
 export const AuditRecord = z.object({
-  /** Unix milliseconds. */
+  /** Unix milliseconds (on the stream; the API answers seconds). */
   at: z.number().int().nonnegative(),
-  /** Token name (and id) that made the change; 'system' for the server itself. */
+  /** Name of the token that made the change; `operator` for the command line on a NATS machine. */
   actor: z.string().max(256),
+  /** Id of that token (names may repeat); '' from publishers older than this field. */
+  actorId: z.string().max(256).default(''),
   action: z.enum(['create', 'update', 'delete', 'move']),
   /** What kind of object: tree, host, strategy, user, team, subscription, token. */
   kind: z.string().max(64),

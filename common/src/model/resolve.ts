@@ -10,6 +10,9 @@ export interface Effective {
 
 const keyOf = (metric: string, tags: string) => `${metric}\n${tags}`
 
+const byMetricThenName = (a: Strategy, b: Strategy) =>
+  a.metric === b.metric ? a.name.localeCompare(b.name) : a.metric < b.metric ? -1 : 1
+
 /**
  * Answers "which strategies apply to host H, and from which node": the one implementation the
  * API and the judge share. Strategies are inherited down the tree; a node that binds strategies
@@ -67,6 +70,23 @@ export class StrategyResolver {
     return result
   }
 
+  /**
+   * The expressions that select at least one of `series` (a host's): same metric, and the
+   * expression's tags a subset of the series' tags. Ordered by metric then name.
+   */
+  expressionsFor(series: readonly { metric: string; tags: string }[]): Strategy[] {
+    const tagSets = new Map<string, Set<string>[]>()
+    for (const s of series) {
+      const sets = tagSets.get(s.metric) ?? []
+      sets.push(new Set(s.tags === '' ? [] : s.tags.split(',')))
+      tagSets.set(s.metric, sets)
+    }
+    const wanted = (e: Strategy) => (e.tags === '' ? [] : e.tags.split(','))
+    return this.expressions
+      .filter((e) => tagSets.get(e.metric)?.some((have) => wanted(e).every((pair) => have.has(pair))))
+      .sort(byMetricThenName)
+  }
+
   /** Strategies for a host bound to `nodes`, enabled or not, ordered by metric then name. */
   forHost(nodes: readonly string[]): Effective[] {
     const memoKey = [...nodes].sort().join(',')
@@ -83,13 +103,7 @@ export class StrategyResolver {
           out.push(e)
         }
     }
-    out.sort((a, b) =>
-      a.strategy.metric === b.strategy.metric
-        ? a.strategy.name.localeCompare(b.strategy.name)
-        : a.strategy.metric < b.strategy.metric
-          ? -1
-          : 1,
-    )
+    out.sort((a, b) => byMetricThenName(a.strategy, b.strategy))
     this.#hostMemo.set(memoKey, out)
     return out
   }

@@ -49,5 +49,5 @@ export function audit(
   r: Pick<AuditRecord, 'action' | 'kind' | 'id' | 'before' | 'after' | 'paths'>,
 ): Promise<void> {
   const p = principalOf(req)
-  return ctx.audit.record({ ...r, actor: `${p.name} (${p.tokenId})` })
+  return ctx.audit.record({ ...r, actor: p.name, actorId: p.tokenId })
 }

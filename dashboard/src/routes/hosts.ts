@@ -12,6 +12,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { HttpError, requireRole, requireScope } from '../auth.ts'
 import { audit, type ConfigContext, principalOf, visibilityOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
+import { seriesOfEndpoint } from '../host-queries.ts'
 import { listEndpoints } from '../queries.ts'
 import { responses } from './responses.ts'
 
@@ -54,7 +55,7 @@ export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       schema: {
         tags,
         summary:
-          'Hosts whose agent reports but that no tree node holds (whole-tree tokens; empty for others)',
+          'Hosts that report (through an agent or by push) but that no tree node holds (whole-tree tokens; empty for others)',
         response: responses(200, UnassignedHostsResponse),
       },
     },
@@ -62,7 +63,7 @@ export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       if (!visibilityOf(req).wholeTree) return { hosts: [] }
       const [records, seen] = await Promise.all([ctx.config.hosts.list(), lastSeen(ctx)])
       const bound = new Set(records.filter((h) => h.value.nodes.length > 0).map((h) => h.value.host))
-      const hosts = [...seen.entries()].filter(([host, s]) => s.agentVersion && !bound.has(host))
+      const hosts = [...seen.entries()].filter(([host]) => !bound.has(host))
       return { hosts: hosts.map(([host, s]) => ({ host, ...s })) }
     },
   )
@@ -111,7 +112,8 @@ export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     {
       schema: {
         tags,
-        summary: 'The strategies that apply to a host, with the node each comes from',
+        summary:
+          'The strategies that apply to a host, with the node each comes from, then the expressions that select one of its series',
         params: HostParam,
         response: responses(200, HostStrategiesResponse, [400, 403, 404]),
       },
@@ -129,11 +131,17 @@ export function hostRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         tree,
         strategies.map((s) => s.value),
       )
+      const series = await seriesOfEndpoint(
+        ctx.store,
+        req.params.host,
+        resolver.expressions.map((e) => e.metric),
+      )
       return {
         host: req.params.host,
-        strategies: resolver
-          .forHost(record.value.nodes)
-          .map((e) => ({ ...e.strategy, from: tree.path(e.node) })),
+        strategies: [
+          ...resolver.forHost(record.value.nodes).map((e) => ({ ...e.strategy, from: tree.path(e.node) })),
+          ...resolver.expressionsFor(series),
+        ],
       }
     },
   )
