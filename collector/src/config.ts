@@ -3,7 +3,6 @@ import {
   clickhouseSettings,
   commonSettings,
   loadConfig,
-  MAX_MESSAGE_BYTES,
   num,
   posNum,
   setting,
@@ -23,14 +22,10 @@ export const collectorSettings = {
     posNum(1000),
     'Longest a point waits before its insert.',
   ),
-  pullBytes: setting(
-    'COLLECTOR_PULL_BYTES',
-    z.coerce
-      .number()
-      .int()
-      .min(MAX_MESSAGE_BYTES, 'at least the largest message, 8 MiB: a larger one would never be delivered')
-      .default(2 * MAX_MESSAGE_BYTES),
-    'Bytes of messages requested from JetStream at a time. A collector holds at most the batch it fills, one pull more, and the batch being written.',
+  pullMessages: setting(
+    'COLLECTOR_PULL_MESSAGES',
+    posNum(512),
+    'Messages requested from JetStream at a time. While storage fails, a collector holds at most the batch being written, the next one and one such pull.',
   ),
   maxAckPending: setting(
     'COLLECTOR_MAX_ACK_PENDING',

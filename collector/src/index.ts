@@ -30,8 +30,6 @@ export interface Collector {
   health(): { ok: boolean; failingForMs: number }
 }
 
-/** A pull ends after this long even if it brought fewer bytes than asked for. */
-const FETCH_EXPIRES_MS = 1000
 /** Longest stretch of message handling before the event loop gets a turn. */
 const YIELD_EVERY_MS = 5
 
@@ -39,7 +37,7 @@ type Settings = Pick<
   CollectorConfig,
   | 'batchMaxPoints'
   | 'batchMaxWaitMs'
-  | 'pullBytes'
+  | 'pullMessages'
   | 'maxAckPending'
   | 'ackWaitMs'
   | 'seriesRefreshSeconds'
@@ -100,39 +98,51 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
     Math.max(100, Math.floor(config.ackWaitMs / 3)),
   )
 
-  // Pulls only when there is room, and takes all it pulled into the pending batch, whose
-  // deadlines the keepalive extends: nothing waits unseen in a client buffer while storage is down.
-  let fetching: ConsumerMessages | undefined
+  let messages: ConsumerMessages | undefined
   const loop = (async () => {
     while (!stopping) {
-      if (pending.points >= config.batchMaxPoints) {
-        await writer.idle()
-        if (!stopping) rotate()
-        continue
-      }
       try {
-        fetching = await consumer.fetch({
-          max_bytes: config.pullBytes,
-          expires: FETCH_EXPIRES_MS,
-        })
-        let busySince = performance.now()
-        for await (const msg of fetching) {
-          handle(msg)
-          if (pending.points >= config.batchMaxPoints && !writer.busy) rotate()
-          // The iterator hands over buffered messages without a macrotask in between: give
-          // timers and I/O (acks, the API in all-in-one) a turn every few milliseconds.
-          if (performance.now() - busySince > YIELD_EVERY_MS) {
-            await setImmediatePromise()
-            busySince = performance.now()
-          }
-        }
+        messages = await consumer.consume({ max_messages: config.pullMessages })
+        await drain(messages)
       } catch (err) {
         if (stopping) break
-        log.warn({ err }, 'fetch from the metrics stream failed; retrying')
-        await sleep(FETCH_EXPIRES_MS)
+        log.warn({ err }, 'consuming the metrics stream failed; retrying')
+        await sleep(1000)
+      }
+      // The consume was stopped because storage fails: pull again once there is room.
+      if (!stopping && pending.points >= config.batchMaxPoints) {
+        await writer.idle()
+        if (!stopping) rotate()
       }
     }
   })()
+
+  /**
+   * Hands every message of `from` to the pending batch. Backpressure: a full batch waits for the
+   * writer. While writes fail that wait is long, and messages the client has already pulled would
+   * sit unseen past their ack deadline, so the consume is stopped instead and what it holds is
+   * taken into the pending batch, whose deadlines the keepalive extends.
+   */
+  async function drain(from: ConsumerMessages): Promise<void> {
+    let busySince = performance.now()
+    for await (const msg of from) {
+      handle(msg)
+      if (stopping) break
+      if (pending.points >= config.batchMaxPoints) {
+        if (writer.failingSince !== null) from.stop()
+        else {
+          await writer.idle()
+          rotate()
+        }
+      }
+      // The iterator hands over buffered messages without a macrotask in between: give timers
+      // and I/O (acks, the API in all-in-one) a turn every few milliseconds.
+      if (performance.now() - busySince > YIELD_EVERY_MS) {
+        await setImmediatePromise()
+        busySince = performance.now()
+      }
+    }
+  }
 
   function handle(msg: JsMsg): void {
     metrics.messages.inc()
@@ -164,7 +174,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
       const auditStopped = audit.stop()
       stopping = true
       clearInterval(timer)
-      fetching?.stop()
+      messages?.stop()
       await loop
       const flushed = flush()
       if (!(await settlesWithin(flushed, config.stopTimeoutMs))) {

@@ -1,5 +1,6 @@
 import { type ConfigStore, type Role, type Token, Tree, type Versioned } from '@peregrine/common'
 import {
+  equalHex,
   hashSecret,
   isLegacyHash,
   mintToken,
@@ -88,7 +89,7 @@ export class Authenticator {
 
   private remembered(given: TokenParts): Principal {
     const known = this.verified.get(given.id)
-    if (known?.digest === sha256(given.secret)) return known.principal
+    if (known && equalHex(known.digest, sha256(given.secret))) return known.principal
     throw new HttpError(503, 'tokens cannot be checked now: the configuration store does not answer')
   }
 
@@ -97,7 +98,7 @@ export class Authenticator {
     const known = this.verified.get(given.id)
     if (known?.stored !== token.hash) {
       if (!(await verifySecret(given.secret, token.hash))) return false
-    } else if (known.digest !== digest) return false
+    } else if (!equalHex(known.digest, digest)) return false
     // Refreshed on every success, so the answer used during an outage is the newest one.
     if (!known && this.verified.size >= VERIFIED_CACHE)
       this.verified.delete(this.verified.keys().next().value!)

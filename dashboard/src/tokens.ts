@@ -69,6 +69,6 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
-function equalHex(a: string, b: string): boolean {
+export function equalHex(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'))
 }
