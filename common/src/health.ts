@@ -20,7 +20,7 @@ export interface HealthParts {
 export function serviceHealth(p: HealthParts): HealthCheck {
   return async () => {
     const [nats, clickhouse] = await Promise.all([
-      !p.nc.isClosed() && settlesWithin(p.nc.flush(), NATS_PROBE_MS),
+      !p.nc.isClosed() && answersWithin(p.nc.flush(), NATS_PROBE_MS),
       p.store
         ? p.store.client.ping().then(
             (r) => r.success,
@@ -41,6 +41,15 @@ export function serviceHealth(p: HealthParts): HealthCheck {
       },
     }
   }
+}
+
+/** Whether `p` succeeds within `ms`: a flush refused at once (NATS stopped) is no answer. */
+async function answersWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  const ok = p.then(
+    () => true,
+    () => false,
+  )
+  return (await settlesWithin(ok, ms)) && (await ok)
 }
 
 /** Whether `p` settles (either way) within `ms`. */

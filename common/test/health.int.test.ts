@@ -45,6 +45,17 @@ describe('serviceHealth', () => {
     await waitFor(async () => (await health()).ok, 10_000, 'healthy again')
   })
 
+  it('turns unhealthy while NATS is stopped, and healthy again when it is back', async () => {
+    const health = serviceHealth({ nc })
+    await nats.stop()
+    try {
+      expect(await health()).toMatchObject({ ok: false })
+    } finally {
+      await nats.restart()
+    }
+    await waitFor(async () => (await health()).ok, 15_000, 'healthy again')
+  })
+
   it('reports failing inserts of a collector', async () => {
     const failing = { health: () => ({ ok: false, failingForMs: 21_000 }) }
     const h = await serviceHealth({ nc, collector: failing })()
