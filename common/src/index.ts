@@ -1,23 +1,16 @@
-export * from './api/audit.ts'
-export * from './api/config.ts'
-export * from './api/monitor.ts'
-export * from './batch.ts'
-export * from './clickhouse/client.ts'
-export * from './clickhouse/errors.ts'
-export * from './clickhouse/migrations.ts'
-export * from './clickhouse/sql.ts'
+/**
+ * Everything at once, for the services that use most of it. A process that runs on every host
+ * (the agent) imports the subpath entries it needs instead (package.json `exports`), so it never
+ * loads ClickHouse's engine or fastify.
+ */
+export * from './audit.ts'
+export * from './clickhouse/index.ts'
 export * from './config.ts'
 export * from './fingerprint.ts'
+export * from './lifecycle.ts'
 export * from './log.ts'
-export * from './model/index.ts'
-export * from './nats/auth.ts'
-export * from './nats/connect.ts'
-export * from './nats/kv.ts'
-export * from './nats/names.ts'
-export * from './nats/server.ts'
-export * from './nats/streams.ts'
+export * from './nats/index.ts'
 export * from './ops.ts'
 export * from './outbound.ts'
-export * from './points.ts'
-export * from './rates.ts'
+export * from './schema.ts'
 export * from './selfmetrics.ts'
