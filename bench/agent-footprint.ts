@@ -48,14 +48,17 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
 }
 
-function rssMiB(pid: number): number {
-  const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
-  return kib / 1024
+/** Resident memory in MiB: all of it (VmRSS), and the private part (RssAnon, without mapped files such as the binary). */
+function rssMiB(pid: number): { all: number; anon: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1])
+  return { all: kib('VmRSS') / 1024, anon: kib('RssAnon') / 1024 }
 }
 
 interface Footprint {
   rssAvg: number
   rssMax: number
+  anonAvg: number
   cpuPercent: number
 }
 
@@ -63,15 +66,17 @@ interface Footprint {
 async function measure(pids: number[], seconds: number): Promise<Footprint[]> {
   const cpu0 = pids.map(cpuSeconds)
   const t0 = performance.now()
-  const rss: number[][] = pids.map(() => [])
+  const rss: { all: number; anon: number }[][] = pids.map(() => [])
   for (let s = 0; s < seconds; s++) {
     await sleep(1000)
     for (const [i, pid] of pids.entries()) rss[i]!.push(rssMiB(pid))
   }
   const elapsed = (performance.now() - t0) / 1000
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
   return pids.map((pid, i) => ({
-    rssAvg: rss[i]!.reduce((a, b) => a + b, 0) / rss[i]!.length,
-    rssMax: Math.max(...rss[i]!),
+    rssAvg: avg(rss[i]!.map((r) => r.all)),
+    rssMax: Math.max(...rss[i]!.map((r) => r.all)),
+    anonAvg: avg(rss[i]!.map((r) => r.anon)),
     cpuPercent: ((cpuSeconds(pid) - cpu0[i]!) / elapsed) * 100,
   }))
 }
@@ -145,16 +150,16 @@ try {
   await sleep(5000)
   const [a, e] = (await measure([agent.proc.pid!, exporter.pid!], durationS)) as [Footprint, Footprint]
   const row = (name: string, f: Footprint) =>
-    `| ${name} | ${f.rssAvg.toFixed(1)} | ${f.rssMax.toFixed(1)} | ${f.cpuPercent.toFixed(3)} |`
+    `| ${name} | ${f.rssAvg.toFixed(1)} | ${f.rssMax.toFixed(1)} | ${f.anonAvg.toFixed(1)} | ${f.cpuPercent.toFixed(3)} |`
   console.log(
     `\nidle, ${args.step} s step, ${durationS} s (${process.version}, node flags ${AGENT_NODE_FLAGS.join(' ')})`,
   )
-  console.log('| process | RSS avg MiB | RSS max MiB | CPU % of a core |')
-  console.log('| --- | --- | --- | --- |')
+  console.log('| process | RSS avg MiB | RSS max MiB | private (RssAnon) avg MiB | CPU % of a core |')
+  console.log('| --- | --- | --- | --- | --- |')
   console.log(row('peregrine agent', a))
   console.log(row('prometheus-node-exporter', e))
   console.log(
-    `| ratio agent / node_exporter | ${(a.rssAvg / e.rssAvg).toFixed(2)} | ${(a.rssMax / e.rssMax).toFixed(2)} | ${e.cpuPercent > 0 ? (a.cpuPercent / e.cpuPercent).toFixed(2) : 'n/a (node_exporter used none)'} |`,
+    `| ratio agent / node_exporter | ${(a.rssAvg / e.rssAvg).toFixed(2)} | ${(a.rssMax / e.rssMax).toFixed(2)} | ${(a.anonAvg / e.anonAvg).toFixed(2)} | ${e.cpuPercent > 0 ? (a.cpuPercent / e.cpuPercent).toFixed(2) : 'n/a (node_exporter used none)'} |`,
   )
 
   const n = Number(args.pushes)
