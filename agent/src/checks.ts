@@ -1,4 +1,6 @@
-import { AgentChecks, type Feed, keepWatching, type Logger, openAgentChecks } from '@peregrine/common'
+import type { Logger } from '@peregrine/common/log'
+import { type Feed, keepWatching, openAgentChecks } from '@peregrine/common/nats'
+import { AgentChecks } from '@peregrine/common/schema'
 import type { KvEntry, NatsConnection } from 'nats'
 
 /** The checks of a host that has none (or whose document was deleted). */

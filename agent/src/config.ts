@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { type ConfigOf, commonSettings, loadConfig, num, posNum, setting } from '@peregrine/common'
+import { type ConfigOf, commonSettings, loadConfig, num, posNum, setting } from '@peregrine/common/config'
 import { z } from 'zod'
 
 export const agentSettings = {
@@ -15,11 +15,6 @@ export const agentSettings = {
     'AGENT_HTTP_PORT',
     num(1988),
     'Listen port of /v1/push (Open-Falcon compatible), /healthz, /metrics.',
-  ),
-  pushFlushMs: setting(
-    'AGENT_PUSH_FLUSH_MS',
-    posNum(1000),
-    'Longest a pushed point waits before it is sent.',
   ),
   maxPendingPush: setting(
     'AGENT_PUSH_MAX_PENDING',

@@ -1,20 +1,17 @@
+import type { Server } from 'node:http'
 import { join } from 'node:path'
-import {
-  BatchBuilder,
-  encodeBatch,
-  type Logger,
-  metricsSubject,
-  type Registry,
-  registerOpsRoutes,
-  tagsFromRecord,
-} from '@peregrine/common'
-import Fastify from 'fastify'
+import type { Logger } from '@peregrine/common/log'
+import type { Registry } from '@peregrine/common/metrics'
+import { metricsSubject } from '@peregrine/common/nats'
+import { BatchBuilder, tagsFromRecord } from '@peregrine/common/schema'
 import type { NatsConnection } from 'nats'
 import { Counter, Gauge } from 'prom-client'
 import { watchAgentChecks } from './checks.ts'
 import type { AgentConfig } from './config.ts'
-import { Publisher } from './publisher.ts'
+import { closeHttp, type Reply, startHttp } from './http.ts'
+import { NotStoredError, Publisher } from './publisher.ts'
 import { checkPush } from './push.ts'
+import { PushQueue } from './push-queue.ts'
 import { hostSources } from './sources/index.ts'
 import { PortSource } from './sources/ports.ts'
 import { ProcessCountSource } from './sources/processes.ts'
@@ -57,12 +54,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     new ProcessCountSource(paths, checks.current),
   ]
   const m = agentMetrics(deps.registry, spool, publisher)
-
-  const sendBatch = async (b: BatchBuilder) => {
-    if (b.size === 0) return
-    const points = b.size
-    await publisher.send(encodeBatch(b.take()), points)
-  }
+  /** Points of collection cycles that could be stored nowhere (nobody was told they were). */
+  let cycleLost = 0
 
   const collectCycle = async () => {
     const ts = Math.floor(Date.now() / 1000)
@@ -78,68 +71,101 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         .collect(emit)
         .catch((err: Error) => log.warn({ source: s.name, err: err.message }, 'source failed'))
     }
-    emit('agent.alive', 1, 'GAUGE')
-    emit('agent.spool.bytes', spool.bytes, 'GAUGE')
-    emit('agent.spool.dropped.points', spool.droppedPoints, 'COUNTER')
+    emitSelfMetrics(emit, spool, publisher, cycleLost)
     m.cycles.inc()
     m.points.inc(b.size)
-    await sendBatch(b)
+    const points = b.size
+    await publisher.store(b.take()).catch((err: NotStoredError) => {
+      cycleLost += points
+      log.error({ err: err.message, points }, 'cycle not stored; dropped')
+    })
   }
 
-  // Pushed points travel in their own batches, at most pushFlushMs after they arrived.
-  let pushed = new BatchBuilder(source)
-  const flushPushed = async () => {
-    const b = pushed
-    pushed = new BatchBuilder(source)
-    await sendBatch(b)
-  }
-
-  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 })
-  registerOpsRoutes(app, [deps.registry], async () => ({
-    ok: true,
-    detail: { spooledBatches: spool.size, spoolBytes: spool.bytes },
-  }))
-  // Open-Falcon scripts post JSON under any content type (curl -d sends a form type): read it all as JSON.
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string))
-    } catch {
-      done(Object.assign(new Error('body is not JSON'), { statusCode: 400 }))
-    }
-  })
-  app.post('/v1/push', async (req, reply) => {
-    const { accepted, errors } = checkPush(req.body, Math.floor(Date.now() / 1000))
-    if (pushed.size + accepted.length > config.maxPendingPush)
-      return reply.code(503).send({ error: 'agent busy: too many pushed points waiting' })
-    for (const p of accepted) pushed.add(p.series, p.ts, p.value)
-    m.pushAccepted.inc(accepted.length)
+  const pushes = new PushQueue(source, (b) => publisher.store(b))
+  const push = async (body: unknown): Promise<Reply> => {
+    const { accepted, errors } = checkPush(body, Math.floor(Date.now() / 1000))
     m.pushRejected.inc(errors.length)
-    const status = accepted.length === 0 && errors.length > 0 ? 400 : 200
-    return reply.code(status).send({ accepted: accepted.length, rejected: errors.length, errors })
-  })
+    if (accepted.length === 0)
+      return { status: errors.length > 0 ? 400 : 200, body: { accepted: 0, rejected: errors.length, errors } }
+    if (pushes.size + accepted.length > config.maxPendingPush)
+      return { status: 503, body: { error: 'agent busy: too many pushed points waiting to be stored' } }
+    try {
+      await pushes.add(accepted)
+    } catch (err) {
+      if (!(err instanceof NotStoredError)) throw err
+      return { status: 503, body: { error: `points not stored: ${err.message}` } }
+    }
+    m.pushAccepted.inc(accepted.length)
+    return { status: 200, body: { accepted: accepted.length, rejected: errors.length, errors } }
+  }
+
+  let server: Server
   try {
-    await app.listen({ host: config.httpHost, port: config.httpPort })
+    server = await startHttp(config.httpHost, config.httpPort, {
+      push,
+      health: async () => health(spool, publisher),
+      metrics: async () => ({
+        status: 200,
+        body: await deps.registry.metrics(),
+        contentType: 'text/plain; version=0.0.4',
+      }),
+    })
   } catch (err) {
     await checks.stop()
+    publisher.close()
     throw err
   }
-  const address = app.server.address()
+  const address = server.address()
   const port = typeof address === 'object' && address ? address.port : config.httpPort
 
-  const loops = [every(config.step * 1000, collectCycle, log), every(config.pushFlushMs, flushPushed, log)]
+  const cycles = every(config.step * 1000, collectCycle, log)
   log.info({ host: config.hostname, step: config.step, port }, 'agent started')
 
   return {
     port,
     async stop() {
-      await app.close()
-      for (const l of loops) await l.stop()
+      await closeHttp(server)
+      await cycles.stop()
       await checks.stop()
-      await flushPushed()
+      await pushes.settle()
       await publisher.settle()
       publisher.close()
     },
   }
+}
+
+/**
+ * Healthy while points can be made durable; NATS being unreachable is fine as long as the spool
+ * takes them. The reason says what to fix (a full disk, the spool's permissions, a refusal).
+ */
+function health(spool: Spool, publisher: Publisher): Reply {
+  const problem = publisher.problem
+  return {
+    status: problem ? 503 : 200,
+    body: {
+      status: problem ? 'unhealthy' : 'ok',
+      ...(problem ? { reason: problem.message } : {}),
+      nats: publisher.connected ? 'connected' : 'unreachable',
+      spooledBatches: spool.size,
+      spoolBytes: spool.bytes,
+    },
+  }
+}
+
+/** The agent's own state, in every cycle's batch: what /healthz says, for the central view. */
+function emitSelfMetrics(emit: Emit, spool: Spool, publisher: Publisher, cycleLost: number): void {
+  emit('agent.alive', 1, 'GAUGE')
+  const problem = publisher.problem
+  emit('agent.durable', problem ? 0 : 1, 'GAUGE', problem ? { reason: problem.code } : {})
+  // The process's footprint, so the fleet's agents can be watched like any other workload.
+  emit('agent.process.rss.bytes', process.memoryUsage.rss(), 'GAUGE')
+  const cpu = process.cpuUsage()
+  emit('agent.process.cpu.seconds', (cpu.user + cpu.system) / 1e6, 'COUNTER')
+  emit('agent.spool.bytes', spool.bytes, 'GAUGE')
+  emit('agent.spool.dropped.points', spool.droppedPoints, 'COUNTER')
+  emit('agent.dropped.points', publisher.dropped.refused, 'COUNTER', { reason: 'refused' })
+  emit('agent.dropped.points', publisher.dropped.unreadable, 'COUNTER', { reason: 'unreadable' })
+  emit('agent.dropped.points', cycleLost, 'COUNTER', { reason: 'not-stored' })
 }
 
 /** Runs `task` now and then every `ms`, never two at once; stop() waits for a run under way. */
@@ -181,6 +207,23 @@ function agentMetrics(registry: Registry, spool: Spool, publisher: Publisher) {
     help: 'Points dropped from a full spool',
     collect() {
       this.set(spool.droppedPoints)
+    },
+    ...r,
+  })
+  new Gauge({
+    name: 'peregrine_agent_dropped_points',
+    help: 'Points of spooled batches dropped for good: refused by JetStream or unreadable',
+    labelNames: ['reason'],
+    collect() {
+      for (const [reason, points] of Object.entries(publisher.dropped)) this.set({ reason }, points)
+    },
+    ...r,
+  })
+  new Gauge({
+    name: 'peregrine_agent_durable',
+    help: '1 while points can be stored (JetStream or the spool), 0 while pushes get 503',
+    collect() {
+      this.set(publisher.problem ? 0 : 1)
     },
     ...r,
   })

@@ -1,21 +1,57 @@
 import { randomUUID } from 'node:crypto'
-import type { Logger } from '@peregrine/common'
-import type { JetStreamClient, NatsConnection } from 'nats'
-import type { Spool } from './spool.ts'
+import type { Logger } from '@peregrine/common/log'
+import { type EncodedBatch, encodeBatches, MAX_BATCH_BYTES, type MetricBatch } from '@peregrine/common/schema'
+import { ErrorCode, type JetStreamClient, type NatsConnection, type NatsError } from 'nats'
+import { type Spool, type SpoolEntry, SpoolWriteError } from './spool.ts'
 
 const PUBLISH_TIMEOUT_MS = 5000
+/** Room left under the server's max_payload for the headers (Nats-Msg-Id) and framing. */
+const HEADER_ROOM = 64 * 1024
+
+/** The points could be made durable nowhere: neither JetStream nor the spool took them. */
+export class NotStoredError extends Error {
+  override name = 'NotStoredError'
+
+  constructor(
+    message: string,
+    /** Short machine-readable cause, also a tag of the agent.durable metric. */
+    readonly code: string,
+  ) {
+    super(message)
+  }
+}
+
+type Outcome = { ok: true } | { ok: false; permanent: boolean; error: string }
+
+/** Points dropped for good, by why: a reason an SRE can act on. */
+export interface Dropped {
+  /** JetStream refused a spooled batch for good (too large, not permitted). */
+  refused: number
+  /** A spool file could not be read back (deleted or unreadable underneath). */
+  unreadable: number
+}
 
 /**
- * Sends batches to the metrics stream, in order. While NATS (or the stream) cannot be reached,
- * batches go to the spool; once it answers again, the spool is resent oldest first, each batch
- * under the message id it was first given, so a batch the server did get is not stored twice.
+ * Stores batches: each message is acknowledged by JetStream or written to the spool with fsync
+ * before store() resolves, so a caller may acknowledge the points to whoever sent them. While
+ * NATS (or the stream) cannot be reached batches go to the spool; once it answers again the spool
+ * is resent oldest first, each batch under the message id it was first given, so a batch the
+ * server did get is not stored twice. A spooled batch the server refuses for good is dropped and
+ * counted, so it never blocks the ones behind it.
  */
 export class Publisher {
+  #nc: NatsConnection
   #js: JetStreamClient
   #connected = true
   #draining: Promise<void> | null = null
   #timer: NodeJS.Timeout
+  /** Messages are stored one at a time, so the spool keeps the order they were sent in. */
+  #queue: Promise<unknown> = Promise.resolve()
   publishFailures = 0
+  dropped: Dropped = { refused: 0, unreadable: 0 }
+  /** Why the last store failed; null once one succeeds again. */
+  problem: NotStoredError | null = null
+  #lastPublishError = ''
 
   constructor(
     nc: NatsConnection,
@@ -23,29 +59,75 @@ export class Publisher {
     private readonly spool: Spool,
     private readonly log: Logger,
   ) {
+    this.#nc = nc
     this.#js = nc.jetstream()
     void this.#watch(nc)
     this.#timer = setInterval(() => this.kick(), 1000)
     this.#timer.unref()
   }
 
-  async send(data: Uint8Array, points: number): Promise<void> {
+  get connected(): boolean {
+    return this.#connected
+  }
+
+  /**
+   * Cuts the batch into messages that fit (MAX_BATCH_POINTS, MAX_BATCH_SERIES and the server's
+   * max_payload) and stores each; throws NotStoredError when a message could be stored nowhere.
+   */
+  store(batch: MetricBatch): Promise<void> {
+    const task = this.#queue.then(async () => {
+      for (const m of encodeBatches(batch, this.#maxBytes())) await this.#storeOne(m)
+    })
+    this.#queue = task.catch(() => {})
+    return task.then(
+      () => {
+        this.problem = null
+      },
+      (err: Error) => {
+        this.problem = err instanceof NotStoredError ? err : new NotStoredError(err.message, 'error')
+        throw this.problem
+      },
+    )
+  }
+
+  #maxBytes(): number {
+    const serverMax = this.#nc.info?.max_payload
+    return serverMax ? Math.min(MAX_BATCH_BYTES, serverMax - HEADER_ROOM) : MAX_BATCH_BYTES
+  }
+
+  async #storeOne(m: EncodedBatch): Promise<void> {
     const msgId = randomUUID()
-    if (this.spool.size === 0 && this.#connected && (await this.#publish(data, msgId))) return
-    await this.spool.append(msgId, data, points)
+    const direct = this.#connected && this.spool.size === 0
+    if (direct) {
+      const r = await this.#publish(m.data, msgId)
+      if (r.ok) return
+      if (r.permanent) throw new NotStoredError(`NATS refused the batch: ${r.error}`, 'refused')
+    }
+    try {
+      await this.spool.append(msgId, m.data, m.points)
+    } catch (err) {
+      if (!(err instanceof SpoolWriteError)) throw err
+      // The spool is for keeping order; when the disk fails, being stored out of order is better.
+      if (!direct && this.#connected && (await this.#publish(m.data, msgId)).ok) return
+      const nats = this.#connected ? `NATS publish failed (${this.#lastPublishError})` : 'NATS is unreachable'
+      throw new NotStoredError(`${nats} and the spool cannot be written: ${err.message}`, err.code)
+    }
     this.kick()
   }
 
   /** Starts resending the spool unless that is already under way. */
   kick(): void {
     if (this.#draining || this.spool.size === 0 || !this.#connected) return
-    this.#draining = this.#drain().finally(() => {
-      this.#draining = null
-    })
+    this.#draining = this.#drain()
+      .catch((err: Error) => this.log.error({ err }, 'resending the spool failed; will retry'))
+      .finally(() => {
+        this.#draining = null
+      })
   }
 
   /** Waits for a resend under way to finish (used at shutdown). */
   async settle(): Promise<void> {
+    await this.#queue
     await this.#draining
   }
 
@@ -55,20 +137,45 @@ export class Publisher {
 
   async #drain(): Promise<void> {
     for (let entry = this.spool.oldest(); entry && this.#connected; entry = this.spool.oldest()) {
-      const data = await this.spool.read(entry)
-      if (!(await this.#publish(data, entry.msgId))) return
-      await this.spool.remove(entry)
+      if (!(await this.#resend(entry))) return
     }
   }
 
-  async #publish(data: Uint8Array, msgID: string): Promise<boolean> {
+  /** Sends one spooled batch; false when NATS did not take it and it must wait. */
+  async #resend(entry: SpoolEntry): Promise<boolean> {
+    let data: Buffer
+    try {
+      data = await this.spool.read(entry)
+    } catch (err) {
+      this.dropped.unreadable += entry.points
+      this.log.error({ file: entry.file, err: (err as Error).message }, 'spooled batch unreadable; dropped')
+      await this.spool.remove(entry)
+      return true
+    }
+    const r = await this.#publish(data, entry.msgId)
+    if (!r.ok && !r.permanent) return false
+    if (!r.ok) {
+      this.dropped.refused += entry.points
+      this.log.error(
+        { file: entry.file, err: r.error, points: entry.points },
+        'spooled batch refused; dropped',
+      )
+    }
+    await this.spool.remove(entry)
+    return true
+  }
+
+  async #publish(data: Uint8Array, msgID: string): Promise<Outcome> {
     try {
       await this.#js.publish(this.subject, data, { msgID, timeout: PUBLISH_TIMEOUT_MS })
-      return true
+      return { ok: true }
     } catch (err) {
       this.publishFailures++
-      this.log.warn({ err: (err as Error).message }, 'publish failed; spooling')
-      return false
+      const error = (err as Error).message
+      this.#lastPublishError = error
+      const permanent = isPermanent(err as NatsError)
+      this.log.warn({ err: error, permanent }, permanent ? 'publish refused' : 'publish failed; spooling')
+      return { ok: false, permanent, error }
     }
   }
 
@@ -81,4 +188,16 @@ export class Publisher {
       }
     }
   }
+}
+
+/**
+ * Errors no retry can fix: the message is over the server's max_payload, the credential may not
+ * publish there, or JetStream rejected the message itself (a 400 such as its max_msg_size).
+ */
+function isPermanent(err: NatsError): boolean {
+  return (
+    err.code === ErrorCode.MaxPayloadExceeded ||
+    err.code === ErrorCode.PermissionsViolation ||
+    err.api_error?.code === 400
+  )
 }

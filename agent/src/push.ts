@@ -6,7 +6,7 @@ import {
   seriesProblem,
   TIMESTAMP_RULE,
   toFiniteNumber,
-} from '@peregrine/common'
+} from '@peregrine/common/schema'
 
 export interface PointError {
   index: number

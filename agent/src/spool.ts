@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
 export interface SpoolEntry {
@@ -13,10 +13,25 @@ export interface SpoolEntry {
 
 const NAME = /^(\d{12})_(\d+)_([0-9a-f-]{36})\.batch$/
 
+/** Why a batch could not be written to the spool: what a push answered 503 and health report. */
+export class SpoolWriteError extends Error {
+  override name = 'SpoolWriteError'
+
+  constructor(
+    message: string,
+    /** errno code (ENOSPC, EACCES, EROFS, …) or SPOOL_FULL when the batch is larger than the spool. */
+    readonly code: string,
+  ) {
+    super(message)
+  }
+}
+
 /**
  * A bounded FIFO of batches on disk, for when NATS cannot be reached. Each batch is one file,
- * written under a temporary name and renamed, so a crash leaves whole batches only. When full,
- * the oldest batches go first, and their points are counted as dropped.
+ * written under a temporary name, fsynced, renamed and its directory fsynced: once append()
+ * resolves the batch survives a crash of the process or the machine, which is what lets a push
+ * be acknowledged. A crash mid-write leaves whole batches only. When full, the oldest batches go
+ * first, and their points are counted as dropped.
  */
 export class Spool {
   #entries: SpoolEntry[] = []
@@ -56,24 +71,58 @@ export class Spool {
     return this.#bytes
   }
 
+  /** Writes a batch durably; throws SpoolWriteError when it cannot (full disk, permissions). */
   async append(msgId: string, data: Uint8Array, points: number): Promise<void> {
+    if (data.byteLength > this.maxBytes)
+      throw new SpoolWriteError(
+        `a batch of ${data.byteLength} bytes is larger than the spool (AGENT_SPOOL_MAX_BYTES ${this.maxBytes})`,
+        'SPOOL_FULL',
+      )
     while (this.#entries.length && this.#bytes + data.byteLength > this.maxBytes) {
       const oldest = this.#entries[0]!
-      await this.remove(oldest)
       this.droppedPoints += oldest.points
       this.droppedBatches++
-    }
-    if (data.byteLength > this.maxBytes) {
-      this.droppedPoints += points
-      this.droppedBatches++
-      return
+      await this.remove(oldest)
     }
     const seq = this.#nextSeq++
     const file = join(this.dir, `${String(seq).padStart(12, '0')}_${points}_${msgId}.batch`)
-    await writeFile(`${file}.tmp`, data)
-    await rename(`${file}.tmp`, file)
+    try {
+      await this.#writeDurably(file, data)
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException
+      throw new SpoolWriteError(
+        `cannot write the spool in ${this.dir}: ${e.code ?? e.message}`,
+        e.code ?? 'EIO',
+      )
+    }
     this.#entries.push({ seq, msgId, points, file, bytes: data.byteLength })
     this.#bytes += data.byteLength
+  }
+
+  async #writeDurably(file: string, data: Uint8Array): Promise<void> {
+    // The folder may have been removed underneath (a cleanup, an operator): recreate it.
+    await mkdir(this.dir, { recursive: true })
+    const tmp = `${file}.tmp`
+    try {
+      const fh = await open(tmp, 'w')
+      try {
+        await fh.writeFile(data)
+        await fh.datasync()
+      } finally {
+        await fh.close()
+      }
+      await rename(tmp, file)
+    } catch (err) {
+      // A partial file on a full disk would hold the space that recovery needs.
+      await rm(tmp, { force: true }).catch(() => {})
+      throw err
+    }
+    const dir = await open(this.dir, 'r')
+    try {
+      await dir.sync()
+    } finally {
+      await dir.close()
+    }
   }
 
   oldest(): SpoolEntry | undefined {
@@ -84,6 +133,7 @@ export class Spool {
     return readFile(entry.file)
   }
 
+  /** Forgets an entry and deletes its file; throws only when the file exists and cannot be deleted. */
   async remove(entry: SpoolEntry): Promise<void> {
     const i = this.#entries.indexOf(entry)
     if (i < 0) return

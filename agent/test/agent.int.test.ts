@@ -36,7 +36,6 @@ const config = (spoolDir: string): AgentConfig =>
     AGENT_HOSTNAME: 'agent-test',
     AGENT_STEP: '1',
     AGENT_HTTP_PORT: '0',
-    AGENT_PUSH_FLUSH_MS: '100',
     AGENT_PUSH_MAX_PENDING: '1000',
     AGENT_SPOOL_DIR: spoolDir,
   })
@@ -97,7 +96,16 @@ describe('agent', () => {
     const cycle = batches.find((b) => b.series.some((s) => metricOf(s) === 'test.seq'))!
     expect(cycle.source).toEqual({ host: 'agent-test', agent: expect.any(String) })
     expect(cycle.series.map(metricOf).sort()).toEqual(
-      ['agent.alive', 'agent.spool.bytes', 'agent.spool.dropped.points', 'test.seq'].sort(),
+      [
+        'agent.alive',
+        ...Array(3).fill('agent.dropped.points'),
+        'agent.durable',
+        'agent.process.cpu.seconds',
+        'agent.process.rss.bytes',
+        'agent.spool.bytes',
+        'agent.spool.dropped.points',
+        'test.seq',
+      ].sort(),
     )
     expect(cycle.series.find((s) => metricOf(s) === 'test.seq')).toBe(
       'agent-test\ttest.seq\tsrc=seq\tGAUGE\t1',

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { loadAgentConfig } from '@peregrine/agent'
+import { runAgent } from '@peregrine/agent/run'
 import { loadCollectorConfig } from '@peregrine/collector'
 import { describeSettings, natsAuthMethod } from '@peregrine/common'
 import { loadDashboardConfig } from '@peregrine/dashboard'
@@ -8,7 +9,7 @@ import { z } from 'zod'
 import { registerCodeCommands } from './code/commands.ts'
 import { loadAllInOneConfig, settingsBySection } from './config.ts'
 import { registerNatsCommands } from './nats.ts'
-import { runAgent, runAllInOne, runCollector, runDashboard } from './run.ts'
+import { runAllInOne, runCollector, runDashboard } from './run.ts'
 import { registerTokenCommands } from './token.ts'
 
 const program = new Command('peregrine').description('Peregrine monitoring').showHelpAfterError()

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { type AgentConfig, startAgent } from '@peregrine/agent'
+import { startAgent } from '@peregrine/agent'
 import { type CollectorConfig, startCollector } from '@peregrine/collector'
 import {
   agentInboxPrefix,
@@ -20,10 +20,10 @@ import {
   startOpsServer,
   startSelfReport,
 } from '@peregrine/common'
+import { type Stoppable, stopOnSignals } from '@peregrine/common/lifecycle'
 import { type DashboardConfig, startDashboard } from '@peregrine/dashboard'
 import type { NatsConnection } from 'nats'
 import type { AllInOneConfig } from './config.ts'
-import { type Stoppable, stopOnSignals } from './lifecycle.ts'
 
 async function openStore(c: ClickHouseConfig & { dataDir: string }): Promise<Store> {
   const store = Store.open({ url: c.clickhouseUrl, path: join(c.dataDir, 'clickhouse') })
@@ -133,10 +133,4 @@ export async function runDashboard(c: DashboardConfig): Promise<void> {
   const registries = [createRegistry(true)]
   parts.push(await startDashboard(c, { nc, store, log, registries, health: serviceHealth({ nc, store }) }))
   parts.push(startSelfReport(nc, registries, { step: c.selfStep, log }))
-}
-
-/** The agent reports its own state in its batches (agent.*), so it needs no self-report. */
-export async function runAgent(c: AgentConfig): Promise<void> {
-  const { log, parts, nc } = await boot('agent', c, [], { inboxPrefix: agentInboxPrefix(c.hostname) })
-  parts.push(await startAgent(c, { nc, log, registry: createRegistry(true) }))
 }

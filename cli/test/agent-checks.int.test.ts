@@ -161,6 +161,12 @@ describe('checks asked for by strategies', () => {
     expect([...cycle.values.keys()].sort()).toEqual(
       [
         'agent.alive ',
+        'agent.dropped.points reason=not-stored',
+        'agent.dropped.points reason=refused',
+        'agent.dropped.points reason=unreadable',
+        'agent.durable ',
+        'agent.process.cpu.seconds ',
+        'agent.process.rss.bytes ',
         'agent.spool.bytes ',
         'agent.spool.dropped.points ',
         portKey(),

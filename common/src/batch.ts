@@ -7,6 +7,13 @@ import type { SeriesDef } from './points.ts'
  * the collector's to reject one by one, however long their keys.
  */
 export const MAX_BATCH_POINTS = 200_000
+/** Upper bound of the distinct series of one batch message (docs/architecture.md). */
+export const MAX_BATCH_SERIES = 50_000
+/**
+ * Most bytes a sender puts in one encoded batch: half of the 8 MiB `max_payload` Peregrine's
+ * nats-server is configured with, so headers and a server with a smaller limit leave room.
+ */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024
 /** Keys longer than any valid series (endpoint 255 + metric and tags 510 + the rest). */
 export const MAX_SERIES_KEY = 1024
 
@@ -57,7 +64,11 @@ export class BatchBuilder {
   }
 
   add(series: SeriesDef, ts: number, value: number): void {
-    const key = seriesKey(series)
+    this.addKey(seriesKey(series), ts, Number.isFinite(value) ? value : null)
+  }
+
+  /** Adds a point of a series given by its key (see seriesKey). */
+  addKey(key: string, ts: number, value: number | null): void {
     let ref = this.#index.get(key)
     if (ref === undefined) {
       ref = this.#series.length
@@ -66,7 +77,7 @@ export class BatchBuilder {
     }
     this.#refs.push(ref)
     this.#ts.push(ts)
-    this.#values.push(Number.isFinite(value) ? value : null)
+    this.#values.push(value)
   }
 
   /** Returns the batch and starts a new one. */
@@ -90,6 +101,36 @@ export class BatchBuilder {
 
 export function encodeBatch(batch: MetricBatch): Uint8Array {
   return Buffer.from(JSON.stringify(batch))
+}
+
+/** One encoded message of a batch that was cut to fit, and the points it carries. */
+export interface EncodedBatch {
+  data: Uint8Array
+  points: number
+}
+
+/**
+ * Encodes a batch as one message or, when it has more points or series than a message may carry
+ * or its encoding exceeds `maxBytes`, as several: it is halved until every part fits. The size
+ * is measured on the encoding itself, as series names of any length make estimates unreliable.
+ */
+export function encodeBatches(batch: MetricBatch, maxBytes = MAX_BATCH_BYTES): EncodedBatch[] {
+  const points = batch.refs.length
+  const overCount = points > MAX_BATCH_POINTS || batch.series.length > MAX_BATCH_SERIES
+  const data = overCount ? null : encodeBatch(batch)
+  if (data && (data.byteLength <= maxBytes || points <= 1)) return [{ data, points }]
+  const half = Math.ceil(points / 2)
+  return [slicePoints(batch, 0, half), slicePoints(batch, half, points)].flatMap((b) =>
+    encodeBatches(b, maxBytes),
+  )
+}
+
+/** Points [from, to) of a batch, with only the series they use. */
+function slicePoints(batch: MetricBatch, from: number, to: number): MetricBatch {
+  const b = new BatchBuilder(batch.source)
+  for (let i = from; i < to; i++)
+    b.addKey(batch.series[batch.refs[i]!]!, batch.ts[i]!, batch.values[i] ?? null)
+  return b.take()
 }
 
 export type DecodeResult = { ok: true; batch: MetricBatch } | { ok: false; error: string }

@@ -1,4 +1,4 @@
-import type { Tags } from '@peregrine/common'
+import type { Tags } from '@peregrine/common/schema'
 import type { Emit, HostPaths, MetricSource } from './source.ts'
 import { frozenTags, lineEnd, parseInteger, parseUints, type ReadText, readText, round2 } from './util.ts'
 

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises'
-import type { Tags } from '@peregrine/common'
+import type { Tags } from '@peregrine/common/schema'
 import type { Emit, HostPaths, MetricSource } from './source.ts'
 import {
   allFinite,

@@ -1,5 +1,5 @@
 import { statfs as nodeStatfs } from 'node:fs/promises'
-import type { Tags } from '@peregrine/common'
+import type { Tags } from '@peregrine/common/schema'
 import type { Emit, HostPaths, MetricSource } from './source.ts'
 import { lineEnd, percent, type ReadText, readText, round2, skipBlanks, skipToken } from './util.ts'
 

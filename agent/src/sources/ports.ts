@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises'
-import { type AgentChecks, PORT_LISTEN_METRIC, type Tags } from '@peregrine/common'
+import { type AgentChecks, PORT_LISTEN_METRIC, type Tags } from '@peregrine/common/schema'
 import type { Emit, HostPaths, MetricSource } from './source.ts'
 import { frozenTags, hexDigit } from './util.ts'
 

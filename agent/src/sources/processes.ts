@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises'
-import { type AgentChecks, PROC_NUM_METRIC, type Tags } from '@peregrine/common'
+import { type AgentChecks, PROC_NUM_METRIC, type Tags } from '@peregrine/common/schema'
 import type { Emit, HostPaths, MetricSource } from './source.ts'
 import { frozenTags, type ReadText, readText } from './util.ts'
 

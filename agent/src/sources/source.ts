@@ -1,4 +1,4 @@
-import type { CounterType, Tags } from '@peregrine/common'
+import type { CounterType, Tags } from '@peregrine/common/schema'
 
 /** Hands one sample of the current cycle to the agent; tags may be omitted for untagged metrics. */
 export type Emit = (metric: string, value: number, counterType: CounterType, tags?: Tags) => void

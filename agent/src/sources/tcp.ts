@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises'
-import type { CounterType } from '@peregrine/common'
+import type { CounterType } from '@peregrine/common/schema'
 import type { Emit, HostPaths, MetricSource } from './source.ts'
 import {
   forEachProcNetPair,

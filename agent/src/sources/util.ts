@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import type { Tags } from '@peregrine/common'
+import type { Tags } from '@peregrine/common/schema'
 
 /** Reads a text file; resolves null when it is missing or unreadable, so a source emits what it can. */
 export type ReadText = (path: string) => Promise<string | null>

@@ -1,4 +1,4 @@
-import type { Logger } from '@peregrine/common'
+import type { Logger } from './log.ts'
 
 export interface Stoppable {
   stop(): Promise<void> | void

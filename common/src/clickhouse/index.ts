@@ -1,0 +1,5 @@
+/** ClickHouse: the store (server or embedded chdb, which loads a native engine), SQL, migrations. */
+export * from './client.ts'
+export * from './errors.ts'
+export * from './migrations.ts'
+export * from './sql.ts'

@@ -1,7 +1,0 @@
-export * from './access.ts'
-export * from './agent-checks.ts'
-export * from './audit.ts'
-export * from './resolve.ts'
-export * from './store.ts'
-export * from './strategy.ts'
-export * from './tree.ts'

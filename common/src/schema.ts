@@ -1,0 +1,15 @@
+/**
+ * The pure part of common: point rules, the batch wire format, rates and the configuration
+ * model's zod schemas. It imports zod and nothing else (no Node built-in, no NATS), so a browser
+ * bundle and the lean agent can both take it; encodeBatch/decodeBatch use Node's Buffer when called.
+ */
+export * from './api/config.ts'
+export * from './api/monitor.ts'
+export * from './batch.ts'
+export * from './model/access.ts'
+export * from './model/agent-checks.ts'
+export * from './model/resolve.ts'
+export * from './model/strategy.ts'
+export * from './model/tree.ts'
+export * from './points.ts'
+export * from './rates.ts'
