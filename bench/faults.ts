@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import type { FalconPoint } from '@peregrine/common'
 import { type TempDir, tempDir } from '@peregrine/common/testing'
-import { emptyTally, LOAD_PREFIX, type PushTally, push, startLoad } from './faults/load.ts'
+import { emptyTally, LOAD_PREFIX, type Load, type PushTally, push, startLoad } from './faults/load.ts'
 import { AllInOne, Distributed, type Stack, waitHealthy } from './faults/stacks.ts'
 import {
   cleanUpAll,
@@ -17,6 +17,8 @@ import {
   freeVolume,
   killByPidFile,
   killService,
+  logMentions,
+  metricValue,
   mountTmpfs,
   timeToRecover,
   unmount,
@@ -70,10 +72,10 @@ setTimeout(() => {
 }, RUN_LIMIT_MS).unref()
 
 /** Load on `stack`, `fault` (which resolves when the fault ends), load again while recovery is timed. */
-async function underLoad(stack: Stack, fault: () => Promise<void>) {
+async function underLoad(stack: Stack, fault: (load: Load) => Promise<void>) {
   const load = startLoad({ url: () => stack.agentUrl, pushers: PUSHERS, intervalMs: INTERVAL_MS })
   await sleep(WARM_MS)
-  await fault()
+  await fault(load)
   const since = performance.now()
   const recovery = timeToRecover({
     since,
@@ -93,8 +95,11 @@ async function settle(stack: Stack, notes: string[]): Promise<Record<string, num
     nats: await stack.natsOptions(),
     agentHealth: stack.health[1]!,
     timeoutMs: DRAIN_TIMEOUT_MS,
-  }).catch((err: Error) => ({ ok: false, left: err.message }))
+  }).catch((err: Error) => ({ ok: false, left: err.message, redelivered: 0 }))
   if (!drained.ok) notes.push(`not drained after ${DRAIN_TIMEOUT_MS / 1000} s: ${drained.left}`)
+  if (drained.redelivered) notes.push(`${fmt(drained.redelivered)} messages redelivered`)
+  const rejected = await metricValue(stack.metrics, 'peregrine_collector_points_rejected_total')
+  if (rejected) notes.push(`collector rejected ${fmt(rejected)} points`)
   await stack.stop()
   return countStored(stack.clickhouseDir)
 }
@@ -154,16 +159,23 @@ function smallVolume(path: string, megabytes: number, cleanups: (() => Promise<v
   cleanups.push(() => unmount(path))
 }
 
+/** The agent's spool as its metrics tell. */
+async function spooled(stack: Stack): Promise<string> {
+  const metrics = `${stack.agentUrl}/metrics`
+  const bytes = (await metricValue(metrics, 'peregrine_agent_spool_bytes')) ?? 0
+  const dropped = (await metricValue(metrics, 'peregrine_agent_spool_dropped_points')) ?? 0
+  return `${(bytes / 1024 ** 2).toFixed(1)} MiB, ${fmt(dropped)} points dropped from it`
+}
+
 const killCollector = () =>
   inFolder('kill -9 collector', async (dir, cleanups) => {
     const stack = await distributed(dir, cleanups)
-    const notes: string[] = []
+    const notes = [`collector down ${COLLECTOR_DOWN_MS / 1000} s, restarted on the same data folder`]
     const run = await underLoad(stack, async () => {
       await killService(stack.collector)
       await sleep(COLLECTOR_DOWN_MS)
       stack.startCollector()
     })
-    notes.push(`collector down ${COLLECTOR_DOWN_MS / 1000} s, then restarted on the same data folder`)
     const stored = loadStored(await settle(stack, notes))
     return { ...run, stored, notes }
   })
@@ -174,12 +186,12 @@ const storageUnavailable = () =>
     const stack = await distributed(dir, cleanups, async (d) =>
       smallVolume(join(d, 'collector'), 512, cleanups),
     )
-    const notes = [
-      `ClickHouse's volume full for ${STORAGE_DOWN_MS / 1000} s (every write refused), then freed`,
-    ]
+    const notes = [`ClickHouse's volume full for ${STORAGE_DOWN_MS / 1000} s, then freed`]
     const run = await underLoad(stack, async () => {
       const filler = await fillVolume(stack.collectorData, 0)
       await sleep(STORAGE_DOWN_MS)
+      const failures = await metricValue(stack.metrics, 'peregrine_collector_insert_failures_total')
+      notes.push(`${failures ?? 'unknown'} failed inserts meanwhile`)
       await freeVolume(filler)
     })
     const stored = loadStored(await settle(stack, notes))
@@ -189,12 +201,13 @@ const storageUnavailable = () =>
 const natsStopped = () =>
   inFolder(`NATS stopped ${NATS_DOWN_MS / 1000} s`, async (dir, cleanups) => {
     const stack = await distributed(dir, cleanups)
+    const notes = ['nats-server stopped, restarted on the same port and store']
     const run = await underLoad(stack, async () => {
       await stack.nats.stop()
       await sleep(NATS_DOWN_MS)
+      notes.push(`agent spool at the end: ${await spooled(stack)}`)
       await stack.nats.restart()
     })
-    const notes = ['nats-server stopped, restarted on the same port and store']
     const stored = loadStored(await settle(stack, notes))
     return { ...run, stored, notes }
   })
@@ -207,8 +220,9 @@ const killAllInOne = () =>
       () => stack.stop(),
     )
     await waitHealthy(stack)
-    const notes = [`down ${ALLINONE_DOWN_MS / 1000} s, restarted on the same data folder`]
-    const run = await underLoad(stack, async () => {
+    const notes = [`killed as a push was acknowledged, down ${ALLINONE_DOWN_MS / 1000} s, restarted`]
+    const run = await underLoad(stack, async (load) => {
+      await load.acknowledged()
       await killService(stack.process)
       await sleep(ALLINONE_DOWN_MS)
       if (killByPidFile(stack.natsPidFile))
@@ -223,11 +237,15 @@ const fullDisk = () =>
   inFolder(`full disk, NATS down ${NATS_DOWN_MS / 1000} s`, async (dir, cleanups) => {
     if (!canMount) return skipped('needs root for a tmpfs')
     const stack = await distributed(dir, cleanups, async (d) => smallVolume(join(d, 'agent'), 64, cleanups))
-    const notes = [`agent's spool on a 64 MiB tmpfs with 4 MiB free; NATS down ${NATS_DOWN_MS / 1000} s`]
+    const notes = [
+      `agent's spool on a tmpfs with 1 MiB free, NATS down ${NATS_DOWN_MS / 1000} s, then both back`,
+    ]
     const run = await underLoad(stack, async () => {
-      const filler = await fillVolume(join(dir, 'agent'), 4 * 1024 ** 2)
+      const filler = await fillVolume(join(dir, 'agent'), 1024 ** 2)
       await stack.nats.stop()
       await sleep(NATS_DOWN_MS)
+      const enospc = logMentions(stack.agent.logFile, 'ENOSPC')
+      notes.push(`agent spool at the end: ${await spooled(stack)}; ${enospc} ENOSPC errors logged`)
       await freeVolume(filler)
       await stack.nats.restart()
     })

@@ -57,21 +57,28 @@ export async function push(url: string, points: FalconPoint[], tally: PushTally)
  * second at a time, so that what is stored can be counted exactly against what was acknowledged.
  * A push that is not acknowledged is sent again, as Open-Falcon scripts do, until `stop()`.
  */
+export type Load = ReturnType<typeof startLoad>
+
 export function startLoad(o: { url: () => string; pushers: number; intervalMs: number }) {
   const tally = emptyTally()
   const start = Math.floor(Date.now() / 1000)
   let running = true
+  const waiters: (() => void)[] = []
   const loop = async (pusher: number) => {
     for (let i = 0; running; i++) {
       const points = loadPoints(pusher, start - i * TIMESTAMPS_PER_PUSH)
       const begun = Date.now()
+      const before = tally.acked
       while (running && !(await push(`${o.url()}/v1/push`, points, tally))) await sleep(RETRY_MS)
+      if (tally.acked > before) for (const wake of waiters.splice(0)) wake()
       await sleep(Math.max(0, o.intervalMs - (Date.now() - begun)))
     }
   }
   const loops = Array.from({ length: o.pushers }, (_, p) => loop(p))
   return {
     tally,
+    /** Resolves as the next push is acknowledged: the moment a crash costs the most. */
+    acknowledged: () => new Promise<void>((resolve) => waiters.push(resolve)),
     async stop(): Promise<PushTally> {
       running = false
       await Promise.all(loops)

@@ -84,15 +84,25 @@ export async function httpOk(url: string): Promise<boolean> {
   }
 }
 
-/** The collector's count of inserted points, from Prometheus text; undefined while it does not answer. */
-export async function insertedTotal(metricsUrl: string): Promise<number | undefined> {
+/** A metric from Prometheus text, summed over its labels; undefined while the process does not answer. */
+export async function metricValue(metricsUrl: string, name: string): Promise<number | undefined> {
   try {
     const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(2000) })).text()
-    const m = /^peregrine_collector_points_inserted_total (\S+)$/m.exec(text)
-    return m ? Number(m[1]) : undefined
+    const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))]
+    return values.length ? values.reduce((n, m) => n + Number(m[1]), 0) : undefined
   } catch {
     return undefined
   }
+}
+
+const insertedTotal = (metricsUrl: string) =>
+  metricValue(metricsUrl, 'peregrine_collector_points_inserted_total')
+
+/** Lines of a log that mention `text`: evidence that a fault took effect. */
+export function logMentions(logFile: string, text: string): number {
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(text)).length
 }
 
 /**
@@ -126,14 +136,17 @@ export async function timeToRecover(o: {
 /**
  * Waits until nothing is left on the way to storage: the agent's spool is empty and the
  * collector's consumer has no message pending or unacknowledged (it acknowledges after the insert).
- * Returns false on timeout, with what was still pending in `left`.
+ * `ok` is false on timeout, with what was still pending in `left`; `redelivered` counts the
+ * messages JetStream had to deliver more than once (to a collector that did not acknowledge them).
  */
 export async function waitDrained(o: { nats: ConnectionOptions; agentHealth: string; timeoutMs: number }) {
   const nc = await connect({ ...o.nats, maxReconnectAttempts: -1 })
   const jsm = await nc.jetstreamManager()
   let left = ''
+  let redelivered = 0
   const check = async () => {
     const c = await jsm.consumers.info(METRICS_STREAM, COLLECTOR_CONSUMER)
+    redelivered = c.num_redelivered
     const agent = (await (await fetch(o.agentHealth)).json()) as { spooledBatches?: number }
     left = `stream pending ${c.num_pending}, unacked ${c.num_ack_pending}, agent spool ${agent.spooledBatches}`
     return c.num_pending === 0 && c.num_ack_pending === 0 && agent.spooledBatches === 0
@@ -143,7 +156,7 @@ export async function waitDrained(o: { nats: ConnectionOptions; agentHealth: str
     () => false,
   )
   await nc.close()
-  return { ok, left }
+  return { ok, left, redelivered }
 }
 
 /** Points stored in an embedded data folder, per endpoint (the folder must not be open elsewhere). */
