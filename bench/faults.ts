@@ -23,6 +23,7 @@ import {
   timeToRecover,
   unmount,
   waitDrained,
+  whenCollectorHolds,
 } from './faults/system.ts'
 
 const { values: args } = parseArgs({
@@ -117,6 +118,7 @@ async function inFolder(
   dirs.add(dir)
   const cleanups: (() => Promise<void> | void)[] = []
   console.error(`faults: ${name}…`)
+  const t0 = performance.now()
   try {
     return { name, ...(await run(dir.path, cleanups)) }
   } catch (err) {
@@ -132,6 +134,7 @@ async function inFolder(
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined)
     await dir.remove()
     dirs.delete(dir)
+    console.error(`faults: ${name} took ${((performance.now() - t0) / 1000).toFixed(0)} s`)
   }
 }
 
@@ -172,7 +175,9 @@ const killCollector = () =>
     const stack = await distributed(dir, cleanups)
     const notes = [`collector down ${COLLECTOR_DOWN_MS / 1000} s, restarted on the same data folder`]
     const run = await underLoad(stack, async () => {
+      const held = await whenCollectorHolds(await stack.natsOptions())
       await killService(stack.collector)
+      notes.push(`killed holding ${held} unacknowledged messages`)
       await sleep(COLLECTOR_DOWN_MS)
       stack.startCollector()
     })

@@ -146,7 +146,8 @@ export async function waitDrained(o: { nats: ConnectionOptions; agentHealth: str
   let redelivered = 0
   const check = async () => {
     const c = await jsm.consumers.info(METRICS_STREAM, COLLECTOR_CONSUMER)
-    redelivered = c.num_redelivered
+    // Each message is delivered once unless redelivered: deliveries beyond the last stream sequence.
+    redelivered = c.delivered.consumer_seq - c.delivered.stream_seq
     const agent = (await (await fetch(o.agentHealth)).json()) as { spooledBatches?: number }
     left = `stream pending ${c.num_pending}, unacked ${c.num_ack_pending}, agent spool ${agent.spooledBatches}`
     return c.num_pending === 0 && c.num_ack_pending === 0 && agent.spooledBatches === 0
@@ -157,6 +158,22 @@ export async function waitDrained(o: { nats: ConnectionOptions; agentHealth: str
   )
   await nc.close()
   return { ok, left, redelivered }
+}
+
+/**
+ * Resolves once the collector holds fetched, unacknowledged messages (it acknowledges each batch
+ * once stored, so it holds some only part of the time), with how many: the moment a crash of
+ * the collector costs the most.
+ */
+export async function whenCollectorHolds(nats: ConnectionOptions, timeoutMs = 20_000): Promise<number> {
+  const nc = await connect(nats)
+  try {
+    const jsm = await nc.jetstreamManager()
+    const held = async () => (await jsm.consumers.info(METRICS_STREAM, COLLECTOR_CONSUMER)).num_ack_pending
+    return await waitFor(held, timeoutMs, 'the collector to hold messages')
+  } finally {
+    await nc.close()
+  }
 }
 
 /** Points stored in an embedded data folder, per endpoint (the folder must not be open elsewhere). */
