@@ -15,6 +15,7 @@ import {
   countStored,
   fillVolume,
   freeVolume,
+  httpOk,
   killByPidFile,
   killService,
   logMentions,
@@ -162,6 +163,14 @@ function smallVolume(path: string, megabytes: number, cleanups: (() => Promise<v
   cleanups.push(() => unmount(path))
 }
 
+/** Which of a distributed stack's /healthz do not answer 200 right now: how the fault shows to a monitor. */
+async function healthNow(stack: Distributed): Promise<string> {
+  const names = ['collector', 'agent']
+  const ok = await Promise.all(stack.health.map(httpOk))
+  const bad = names.filter((_, i) => !ok[i])
+  return bad.length ? `/healthz not 200: ${bad.join(', ')}` : 'every /healthz 200'
+}
+
 /** The agent's spool as its metrics tell. */
 async function spooled(stack: Stack): Promise<string> {
   const metrics = `${stack.agentUrl}/metrics`
@@ -196,7 +205,7 @@ const storageUnavailable = () =>
       const filler = await fillVolume(stack.collectorData, 0)
       await sleep(STORAGE_DOWN_MS)
       const failures = await metricValue(stack.metrics, 'peregrine_collector_insert_failures_total')
-      notes.push(`${failures ?? 'unknown'} failed inserts meanwhile`)
+      notes.push(`${failures ?? 'unknown'} failed inserts meanwhile`, `at the end: ${await healthNow(stack)}`)
       await freeVolume(filler)
     })
     const stored = loadStored(await settle(stack, notes))
@@ -210,7 +219,7 @@ const natsStopped = () =>
     const run = await underLoad(stack, async () => {
       await stack.nats.stop()
       await sleep(NATS_DOWN_MS)
-      notes.push(`agent spool at the end: ${await spooled(stack)}`)
+      notes.push(`at the end: agent spool ${await spooled(stack)}, ${await healthNow(stack)}`)
       await stack.nats.restart()
     })
     const stored = loadStored(await settle(stack, notes))
@@ -250,7 +259,9 @@ const fullDisk = () =>
       await stack.nats.stop()
       await sleep(NATS_DOWN_MS)
       const enospc = logMentions(stack.agent.logFile, 'ENOSPC')
-      notes.push(`agent spool at the end: ${await spooled(stack)}; ${enospc} ENOSPC errors logged`)
+      notes.push(
+        `at the end: agent spool ${await spooled(stack)}, ${enospc} ENOSPC errors logged, ${await healthNow(stack)}`,
+      )
       await freeVolume(filler)
       await stack.nats.restart()
     })
@@ -310,9 +321,9 @@ const poison = () =>
     const counts = await settle(stack, [])
     const notes = poisons.map(
       (p, k) =>
-        `${p.label}: ${tallies[k]!.acked} acknowledged, ${tallies[k]!.refused} refused, ${counts[p.endpoint] ?? 0} stored`,
+        `${p.label}: ${fmt(tallies[k]!.acked)} acknowledged, ${fmt(tallies[k]!.refused)} refused, ${fmt(counts[p.endpoint] ?? 0)} stored`,
     )
-    notes.push(`load alone: ${run.tally.acked} acknowledged, ${loadStored(counts)} stored`)
+    notes.push(`load alone: ${fmt(run.tally.acked)} acknowledged, ${fmt(loadStored(counts))} stored`)
     const poisonStored = poisons.reduce((n, p) => n + (counts[p.endpoint] ?? 0), 0)
     const tally = tallies.reduce(addTally, { ...run.tally })
     return { tally, recoverMs: run.recoverMs, stored: loadStored(counts) + poisonStored, notes }
