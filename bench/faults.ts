@@ -1,13 +1,12 @@
 // The fault benchmark (docs/reliability.md): real Peregrine processes on loopback, under a steady
 // push load, each case injecting one fault and counting, at the end, every acknowledged point in
 // ClickHouse. Run: npm run bench:faults [-- --quick]
-import { rmSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import type { FalconPoint } from '@peregrine/common'
-import { type TempDir, tempDir } from '@peregrine/common/testing'
+import { tempDir } from '@peregrine/common/testing'
 import { emptyTally, LOAD_PREFIX, type Load, type PushTally, push, startLoad } from './faults/load.ts'
 import { AllInOne, Distributed, type Stack, waitHealthy } from './faults/stacks.ts'
 import {
@@ -21,6 +20,7 @@ import {
   logMentions,
   metricValue,
   mountTmpfs,
+  removeAtExit,
   timeToRecover,
   unmount,
   waitDrained,
@@ -60,12 +60,12 @@ interface Outcome {
   notes: string[]
 }
 
-const dirs = new Set<TempDir>()
 function abandon(code: number): never {
   cleanUpAll()
-  for (const d of dirs) rmSync(d.path, { recursive: true, force: true })
   process.exit(code)
 }
+// Also on a crash of this process (an uncaught error skips every `finally`): nothing may outlive it.
+process.once('exit', cleanUpAll)
 process.once('SIGINT', () => abandon(130))
 process.once('SIGTERM', () => abandon(143))
 setTimeout(() => {
@@ -116,7 +116,7 @@ async function inFolder(
   run: (dir: string, cleanups: (() => Promise<void> | void)[]) => Promise<Omit<Outcome, 'name'>>,
 ): Promise<Outcome> {
   const dir = await tempDir('peregrine-faults-')
-  dirs.add(dir)
+  removeAtExit(dir.path)
   const cleanups: (() => Promise<void> | void)[] = []
   console.error(`faults: ${name}…`)
   const t0 = performance.now()
@@ -134,7 +134,6 @@ async function inFolder(
   } finally {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined)
     await dir.remove()
-    dirs.delete(dir)
     console.error(`faults: ${name} took ${((performance.now() - t0) / 1000).toFixed(0)} s`)
   }
 }

@@ -4,7 +4,7 @@ import { allInOneNatsDir, allInOneServiceKey } from '@peregrine/common'
 import { startTestNats, type TestNats, waitFor } from '@peregrine/common/testing'
 import { type ConnectionOptions, nkeyAuthenticator } from 'nats'
 import { freePort } from '../../cli/test/allinone.ts'
-import { httpOk, killByPidFile, type Service, startService, stopService } from './system.ts'
+import { httpOk, killByPidFile, removeAtExit, type Service, startService, stopService } from './system.ts'
 
 /** What a case needs of a running Peregrine, whichever way it is deployed. */
 export interface Stack {
@@ -53,6 +53,7 @@ export class Distributed implements Stack {
   /** `dir/collector` and `dir/agent` must exist (a case may mount a small volume there first). */
   static async start(dir: string): Promise<Distributed> {
     const nats = await startTestNats({ agentHost: 'fault-agent' })
+    removeAtExit(nats.dataDir)
     const stack = new Distributed(dir, nats, { ops: await freePort(), agent: await freePort() })
     stack.startCollector()
     stack.startAgent()

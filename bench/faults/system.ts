@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
-import { closeSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { rm, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -17,9 +17,15 @@ export interface Service {
   logFile: string
 }
 
-/** Every process and mount this run made, so that any exit path can undo them. */
+/** Every process, mount and folder this run made, so that any exit path can undo them. */
 const started = new Set<ChildProcess>()
 const mounts = new Set<string>()
+const folders = new Set<string>()
+
+/** Has cleanUpAll remove `path` too (removing it earlier is fine). */
+export function removeAtExit(path: string): void {
+  folders.add(path)
+}
 
 export function startService(
   command: 'agent' | 'collector' | 'all',
@@ -57,10 +63,11 @@ export async function killService(s: Service): Promise<void> {
   await s.exited
 }
 
-/** Kills what is still running and unmounts what is still mounted: the last resort of any exit. */
+/** Kills what is still running, unmounts and removes what is left: the last resort of any exit. */
 export function cleanUpAll(): void {
   for (const child of started) child.kill('SIGKILL')
   for (const path of mounts) unmount(path)
+  for (const path of folders) rmSync(path, { recursive: true, force: true })
 }
 
 /** Kills the process whose id `pidFile` holds (JSON `{pid}`), if it still runs: a nats-server orphan. */
