@@ -25,6 +25,8 @@ export class BatchWriter {
   #current: Promise<void> | null = null
   #held: readonly JsMsg[] = []
   #failingSince: number | null = null
+  /** Told when a write starts failing: they need not wait for the retries to end. */
+  #onFailure: (() => void)[] = []
   readonly #abort = new AbortController()
 
   constructor(private readonly deps: BatchWriterDeps) {}
@@ -51,11 +53,22 @@ export class BatchWriter {
     this.#current = this.#write(batch).finally(() => {
       this.#current = null
       this.#held = []
+      this.#onFailure = []
     })
   }
 
   idle(): Promise<void> {
     return this.#current ?? Promise.resolve()
+  }
+
+  /** Resolves when the writer is idle, or as soon as its write fails (it retries meanwhile). */
+  idleOrFailing(): Promise<void> {
+    const current = this.#current
+    if (!current || this.#failingSince !== null) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.#onFailure.push(resolve)
+      void current.then(resolve)
+    })
   }
 
   /**
@@ -83,7 +96,10 @@ export class BatchWriter {
       } catch (err) {
         if (isDataError(err)) return this.#isolate(batch, err)
         metrics.insertFailures.inc()
-        this.#failingSince ??= Date.now()
+        if (this.#failingSince === null) {
+          this.#failingSince = Date.now()
+          for (const tell of this.#onFailure.splice(0)) tell()
+        }
         log.error({ err, attempt, points: batch.points }, 'batch write failed; retrying')
         batch.markAllSuspect()
         const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempt, 7))

@@ -49,8 +49,9 @@ type Settings = Pick<
 /**
  * Consumes the metrics stream and stores it: one batch fills while the previous one is written,
  * and messages are acknowledged only after their points are in ClickHouse. While a write is
- * retried (storage down) the next batch fills up to its size and consumption then waits, so what
- * a collector holds is bounded, and every held message's ack deadline is kept extended.
+ * retried (storage down) the next batch fills up to its size and consuming stops until the write
+ * succeeds, so what a collector holds is bounded, and every held message's ack deadline is kept
+ * extended.
  */
 export async function startCollector(config: Settings, deps: CollectorDeps): Promise<Collector> {
   const { log } = deps
@@ -129,11 +130,9 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
       handle(msg)
       if (stopping) break
       if (pending.points >= config.batchMaxPoints) {
-        if (writer.failingSince !== null) from.stop()
-        else {
-          await writer.idle()
-          rotate()
-        }
+        await writer.idleOrFailing()
+        if (writer.busy) from.stop()
+        else rotate()
       }
       // The iterator hands over buffered messages without a macrotask in between: give timers
       // and I/O (acks, the API in all-in-one) a turn every few milliseconds.
@@ -162,7 +161,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
     metrics.series.set(state.cache.size)
   }
 
-  /** Writes the last batch; false if storage did not take everything within the stop timeout. */
+  /** Writes what is in hand: the batch being written, then the pending one. */
   const flush = async () => {
     await writer.idle()
     rotate()
