@@ -22,7 +22,6 @@ import {
 } from '@peregrine/common'
 import { type Stoppable, stopOnSignals } from '@peregrine/common/lifecycle'
 import { type DashboardConfig, startDashboard } from '@peregrine/dashboard'
-import type { NatsConnection } from 'nats'
 import type { AllInOneConfig } from './config.ts'
 
 async function openStore(c: ClickHouseConfig & { dataDir: string }): Promise<Store> {

@@ -10,7 +10,9 @@ import {
   natsAuthMethod,
   nkeyClientConfig,
   Role,
+  TIMED_OUT,
   TokenCreate,
+  within,
 } from '@peregrine/common'
 import { issueToken } from '@peregrine/dashboard'
 import type { Command } from 'commander'
@@ -44,10 +46,8 @@ async function createToken(spec: z.infer<typeof TokenCreate>): Promise<string> {
   const local = allInOneServiceKey(c.dataDir)
   const settings = natsAuthMethod(c) === 'none' && existsSync(local) ? nkeyClientConfig(c.natsUrl, local) : c
   const log = createLogger('peregrine-token', 'warn')
-  const nc = await withTimeout(
-    connectNats(settings, 'peregrine-cli', log),
-    `cannot reach NATS at ${c.natsUrl}`,
-  )
+  const nc = await within(connectNats(settings, 'peregrine-cli', log), CONNECT_TIMEOUT_MS)
+  if (nc === TIMED_OUT) throw new Error(`cannot reach NATS at ${c.natsUrl}`)
   try {
     const config = await ConfigStore.open(nc)
     const { tree } = await config.tree()
@@ -68,17 +68,5 @@ async function createToken(spec: z.infer<typeof TokenCreate>): Promise<string> {
     return text
   } finally {
     await nc.close()
-  }
-}
-
-async function withTimeout<T>(p: Promise<T>, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), CONNECT_TIMEOUT_MS)
-  })
-  try {
-    return await Promise.race([p, timeout])
-  } finally {
-    clearTimeout(timer)
   }
 }

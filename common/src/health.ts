@@ -1,6 +1,7 @@
 import type { NatsConnection } from 'nats'
 import type { Store } from './clickhouse/client.ts'
 import type { HealthCheck } from './ops.ts'
+import { settlesWithin } from './timeout.ts'
 
 /** How long NATS may take to answer a health probe; a frozen or unreachable server takes longer. */
 export const NATS_PROBE_MS = 2000
@@ -50,21 +51,4 @@ async function answersWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
     () => false,
   )
   return (await settlesWithin(ok, ms)) && (await ok)
-}
-
-/** Whether `p` settles (either way) within `ms`. */
-export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms)
-  })
-  const done = await Promise.race([
-    p.then(
-      () => true,
-      () => true,
-    ),
-    timeout,
-  ])
-  clearTimeout(timer)
-  return done
 }

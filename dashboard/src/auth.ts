@@ -1,4 +1,12 @@
-import { type ConfigStore, type Role, type Token, Tree, type Versioned } from '@peregrine/common'
+import {
+  type ConfigStore,
+  type Role,
+  TIMED_OUT,
+  type Token,
+  Tree,
+  type Versioned,
+  within,
+} from '@peregrine/common'
 import {
   equalHex,
   hashSecret,
@@ -71,19 +79,11 @@ export class Authenticator {
   private async readRecord(
     given: TokenParts,
   ): Promise<{ unreachable: true } | { unreachable: false; record: Versioned<Token> | null }> {
-    const get = this.config.tokens.get(given.id)
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), RECORD_WAIT_MS)
-    })
     try {
-      const record = await Promise.race([get, late])
-      return record === 'late' ? { unreachable: true } : { unreachable: false, record }
+      const record = await within(this.config.tokens.get(given.id), RECORD_WAIT_MS)
+      return record === TIMED_OUT ? { unreachable: true } : { unreachable: false, record }
     } catch {
       return { unreachable: true }
-    } finally {
-      clearTimeout(timer)
-      get.catch(() => undefined)
     }
   }
 
