@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { type ConfigOf, commonSettings, loadConfig, num, posNum, setting } from '@peregrine/common/config'
+import { DEFAULT_MAX_POINT_AGE_DAYS } from '@peregrine/common/schema'
 import { z } from 'zod'
 
 export const agentSettings = {
@@ -30,6 +31,11 @@ export const agentSettings = {
     'AGENT_SPOOL_MAX_BYTES',
     posNum(256 * 1024 * 1024),
     'Spool size limit; oldest batches are dropped first.',
+  ),
+  maxPointAgeDays: setting(
+    'AGENT_MAX_POINT_AGE_DAYS',
+    posNum(DEFAULT_MAX_POINT_AGE_DAYS),
+    'Oldest point a push may carry, in days; older ones are refused (400). Storage keeps nothing older than its longest retention (RETENTION_1H_DAYS): keep the two equal.',
   ),
   procPath: setting('AGENT_PROC', z.string().default('/proc'), 'Mount point of procfs.'),
   sysPath: setting('AGENT_SYS', z.string().default('/sys'), 'Mount point of sysfs.'),

@@ -8,6 +8,7 @@ import type { NatsConnection } from 'nats'
 import { Counter, Gauge } from 'prom-client'
 import { watchAgentChecks } from './checks.ts'
 import type { AgentConfig } from './config.ts'
+import { SeriesDefinitions } from './definitions.ts'
 import { closeHttp, type Reply, startHttp } from './http.ts'
 import { NotStoredError, Publisher } from './publisher.ts'
 import { checkPush } from './push.ts'
@@ -82,8 +83,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   }
 
   const pushes = new PushQueue(source, (b) => publisher.store(b))
+  const definitions = new SeriesDefinitions()
   const push = async (body: unknown): Promise<Reply> => {
-    const { accepted, errors } = checkPush(body, Math.floor(Date.now() / 1000))
+    const now = Math.floor(Date.now() / 1000)
+    const { accepted, errors } = checkPush(body, now, definitions, now - config.maxPointAgeDays * 86_400)
     m.pushRejected.inc(errors.length)
     if (accepted.length === 0)
       return { status: errors.length > 0 ? 400 : 200, body: { accepted: 0, rejected: errors.length, errors } }

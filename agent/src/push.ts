@@ -7,6 +7,7 @@ import {
   TIMESTAMP_RULE,
   toFiniteNumber,
 } from '@peregrine/common/schema'
+import type { SeriesDefinitions } from './definitions.ts'
 
 export interface PointError {
   index: number
@@ -27,7 +28,13 @@ export const MAX_PUSH_POINTS = 10_000
  * Checks an Open-Falcon push body point by point: good points are returned for sending, bad
  * ones are described by index and field so the sender can fix them.
  */
-export function checkPush(body: unknown, now: number): { accepted: AcceptedPoint[]; errors: PointError[] } {
+export function checkPush(
+  body: unknown,
+  now: number,
+  definitions: SeriesDefinitions,
+  /** Unix seconds of the oldest point storage would keep. */
+  oldest = 0,
+): { accepted: AcceptedPoint[]; errors: PointError[] } {
   const accepted: AcceptedPoint[] = []
   const errors: PointError[] = []
   if (!Array.isArray(body)) {
@@ -38,15 +45,21 @@ export function checkPush(body: unknown, now: number): { accepted: AcceptedPoint
     errors.push({ index: -1, field: 'body', error: `at most ${MAX_PUSH_POINTS} points per request` })
     return { accepted, errors }
   }
-  body.forEach((item, index) => {
-    const r = checkPoint(item, now)
+  for (const [index, item] of body.entries()) {
+    const r = checkPoint(item, now, oldest)
+    const redefined = 'field' in r ? null : definitions.conflict(r.series)
     if ('field' in r) errors.push({ index, ...r })
+    else if (redefined) errors.push({ index, field: redefined, error: definitions.describe(r.series) })
     else accepted.push(r)
-  })
+  }
   return { accepted, errors }
 }
 
-function checkPoint(item: unknown, now: number): AcceptedPoint | { field: string; error: string } {
+function checkPoint(
+  item: unknown,
+  now: number,
+  oldest: number,
+): AcceptedPoint | { field: string; error: string } {
   const parsed = FalconPointSchema.safeParse(item)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
@@ -60,7 +73,7 @@ function checkPoint(item: unknown, now: number): AcceptedPoint | { field: string
   if (problem) return problem
   const value = toFiniteNumber(p.value)
   if (value === null) return { field: 'value', error: 'value must be a finite number' }
-  const ts = alignTimestamp(p.timestamp, p.step, now)
+  const ts = alignTimestamp(p.timestamp, p.step, now, oldest)
   if (ts < 0) return { field: 'timestamp', error: TIMESTAMP_RULE }
   return { series: series as SeriesDef, ts, value }
 }

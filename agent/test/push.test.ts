@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { checkPush, MAX_PUSH_POINTS } from '../src/push.ts'
+import { SeriesDefinitions } from '../src/definitions.ts'
+import { checkPush as check, MAX_PUSH_POINTS } from '../src/push.ts'
 
 const now = 1_700_000_123
 const good = {
@@ -12,9 +13,12 @@ const good = {
   tags: 'b=2,a=1',
 }
 
+/** Each push checked by a fresh agent, except where a test says otherwise. */
+const checkPush = (body: unknown, at: number) => check(body, at, new SeriesDefinitions())
+
 describe('Open-Falcon push body', () => {
   it('accepts good points, aligned and with canonical tags', () => {
-    const r = checkPush([good, { ...good, value: '7', tags: '', counterType: 'COUNTER' }], now)
+    const r = checkPush([good, { ...good, value: '7', tags: 'c=3', counterType: 'COUNTER' }], now)
     expect(r.errors).toEqual([])
     expect(r.accepted).toEqual([
       {
@@ -23,7 +27,7 @@ describe('Open-Falcon push body', () => {
         value: 12.5,
       },
       {
-        series: { endpoint: 'h', metric: 'app.qps', tags: '', counterType: 'COUNTER', step: 60 },
+        series: { endpoint: 'h', metric: 'app.qps', tags: 'c=3', counterType: 'COUNTER', step: 60 },
         ts: 1_699_999_980,
         value: 7,
       },
@@ -61,5 +65,41 @@ describe('Open-Falcon push body', () => {
   it('refuses a body that is not an array, or too large', () => {
     expect(checkPush({ a: 1 }, now).errors[0]?.field).toBe('body')
     expect(checkPush(new Array(MAX_PUSH_POINTS + 1).fill(good), now).errors[0]?.field).toBe('body')
+  })
+
+  it('refuses a point that would change the counterType or step of a series it sent before', () => {
+    const definitions = new SeriesDefinitions()
+    expect(check([good], now, definitions).errors).toEqual([])
+    const r = check(
+      [
+        { ...good, tags: 'a=1,b=2', timestamp: good.timestamp + 60 },
+        { ...good, counterType: 'COUNTER' },
+        { ...good, step: 10 },
+        { ...good, metric: 'app.qps2', step: 10 },
+      ],
+      now,
+      definitions,
+    )
+    expect(r.errors.map((e) => [e.index, e.field])).toEqual([
+      [1, 'counterType'],
+      [2, 'step'],
+    ])
+    expect(r.errors[0]?.error).toMatch(/sent as GAUGE with step 60/)
+    expect(r.accepted.map((p) => p.series.metric)).toEqual(['app.qps', 'app.qps2'])
+  })
+
+  it('refuses points older than storage keeps', () => {
+    const oldest = now - 730 * 86_400
+    const r = check(
+      [
+        { ...good, timestamp: oldest - 60 },
+        { ...good, timestamp: oldest + 60 },
+      ],
+      now,
+      new SeriesDefinitions(),
+      oldest,
+    )
+    expect(r.errors.map((e) => [e.index, e.field])).toEqual([[0, 'timestamp']])
+    expect(r.accepted).toHaveLength(1)
   })
 })

@@ -2,7 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isDataError, type Logger, type Store } from '@peregrine/common'
 import type { JsMsg } from 'nats'
 import type { CollectorMetrics } from './metrics.ts'
+import { settleNewSeries } from './new-series.ts'
 import type { PendingBatch } from './pending.ts'
+import type { SeriesCache } from './series-cache.ts'
 import { writeBatch } from './writer.ts'
 
 const MAX_BACKOFF_MS = 30_000
@@ -11,6 +13,7 @@ export interface BatchWriterDeps {
   store: Store
   metrics: CollectorMetrics
   log: Logger
+  cache: SeriesCache
   /** One message's points as a batch of their own (null if it holds none), to isolate it. */
   single(m: JsMsg): PendingBatch | null
 }
@@ -85,6 +88,7 @@ export class BatchWriter {
     for (let attempt = 1; !this.#abort.signal.aborted; attempt++) {
       const end = metrics.insertSeconds.startTimer()
       try {
+        await this.#settleNewSeries(batch)
         const repaired = await writeBatch(this.deps.store, batch)
         end()
         metrics.inserted.inc(batch.points)
@@ -106,6 +110,18 @@ export class BatchWriter {
         await sleep(backoff, undefined, { signal: this.#abort.signal }).catch(() => undefined)
       }
     }
+  }
+
+  async #settleNewSeries(batch: PendingBatch): Promise<void> {
+    const { metrics, log } = this.deps
+    const s = await settleNewSeries(this.deps.store, batch, this.deps.cache, Math.floor(Date.now() / 1000))
+    metrics.accepted.inc(s.accepted)
+    for (const [field, n] of Object.entries(s.rejected)) metrics.rejected.inc({ field }, n)
+    for (const e of s.refused)
+      log.warn(
+        { endpoint: e.endpoint, metric: e.metric, tags: e.tags, counterType: e.counterType, step: e.step },
+        `series refused: it is stored with another ${e.conflict}`,
+      )
   }
 
   /** ClickHouse refused the batch's data: find the message at fault by writing each alone. */

@@ -44,6 +44,9 @@ type Settings = Pick<
   | 'stopTimeoutMs'
   | 'unhealthyAfterMs'
   | 'streamMaxBytes'
+  | 'retentionDays'
+  | 'retention1mDays'
+  | 'retention1hDays'
 >
 
 /**
@@ -62,12 +65,14 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
     cache: new SeriesCache(),
     seriesRefreshSeconds: config.seriesRefreshSeconds,
     endpointsWritten: new Map(),
+    maxAgeSeconds: Math.max(config.retentionDays, config.retention1mDays, config.retention1hDays) * 86_400,
   }
   const now = () => Math.floor(Date.now() / 1000)
   const writer = new BatchWriter({
     store: deps.store,
     metrics,
     log,
+    cache: state.cache,
     single(m) {
       const batch = new PendingBatch()
       const r = ingestMessage(m.data, true, batch, state, now())

@@ -3,7 +3,8 @@ import type { PendingBatch } from './pending.ts'
 import { type SeriesCache, type SeriesEntry, seriesRow } from './series-cache.ts'
 
 export type IngestResult =
-  | { ok: true; accepted: number; rejected: Record<string, number> }
+  /** `held`: points of series not confirmed yet, accepted or refused when the batch is written. */
+  | { ok: true; accepted: number; held: number; rejected: Record<string, number> }
   | { ok: false; error: string }
 
 /** Seconds between rewrites of an endpoint's last-seen row. */
@@ -14,6 +15,8 @@ export interface IngestState {
   seriesRefreshSeconds: number
   /** Endpoint → when its last-seen row was last queued (unix seconds), and the agent it named. */
   endpointsWritten: Map<string, { at: number; agent: string }>
+  /** Seconds a point is kept at most (the longest retention): older ones are refused, counted. */
+  maxAgeSeconds: number
 }
 
 /**
@@ -38,36 +41,44 @@ export function ingestMessage(
   const rows = redelivered ? target.suspect : target.fresh
   const rejected: Record<string, number> = {}
   let accepted = 0
+  let held = 0
   // Points of one message mostly share timestamp and step: align and convert to text once.
   let lastTs = Number.NaN
   let lastStep = 0
   let aligned = -1
   let tsTab = ''
+  const oldest = now - state.maxAgeSeconds
   for (let i = 0; i < b.refs.length; i++) {
     const e = entries[b.refs[i]!]
     const value = b.values[i]
     let problem: string
     if (e === undefined) problem = 'refs'
     else if (e.fp === null) problem = e.problem ?? 'series'
+    else if (e.conflict !== null) problem = e.conflict
     else if (value === null || value === undefined) problem = 'value'
     else {
       const ts = b.ts[i]!
       if (ts !== lastTs || e.step !== lastStep) {
         lastTs = ts
         lastStep = e.step
-        aligned = alignTimestamp(ts, e.step, now)
+        aligned = alignTimestamp(ts, e.step, now, oldest)
         tsTab = `${aligned}\t`
       }
-      if (aligned >= 0) {
+      if (aligned >= 0 && e.confirmed) {
         rows.add(e.rowPrefix, tsTab, aligned, value)
         accepted++
+        continue
+      }
+      if (aligned >= 0) {
+        target.heldRows(e, redelivered).add(e.rowPrefix, tsTab, aligned, value)
+        held++
         continue
       }
       problem = 'timestamp'
     }
     rejected[problem] = (rejected[problem] ?? 0) + 1
   }
-  return { ok: true, accepted, rejected }
+  return { ok: true, accepted, held, rejected }
 }
 
 function queueSeriesRows(
@@ -79,8 +90,9 @@ function queueSeriesRows(
 ): void {
   let lastEndpoint = ''
   for (const e of entries) {
-    if (e.fp === null) continue
-    if (now - e.writtenAt >= state.seriesRefreshSeconds) {
+    if (e.fp === null || e.conflict !== null) continue
+    // An unconfirmed series gets its row once the write has confirmed it.
+    if (e.confirmed && now - e.writtenAt >= state.seriesRefreshSeconds) {
       e.writtenAt = now
       target.seriesRows.push(seriesRow(e, now))
     }

@@ -1,4 +1,5 @@
 import type { JsMsg } from 'nats'
+import type { SeriesEntry } from './series-cache.ts'
 
 /**
  * Point rows as the TabSeparated text they are inserted as (`fp\tts\tvalue\n`), built as points
@@ -45,26 +46,51 @@ export class PointRows {
   }
 }
 
+/** Points of a series not confirmed yet, fresh and suspect like the batch's own. */
+export interface HeldRows {
+  fresh: PointRows
+  suspect: PointRows
+}
+
 /**
  * Everything one ClickHouse write will carry, and the messages to acknowledge once it succeeded.
  * Points of re-delivered messages are kept apart: they may already be stored (or stored without
- * their rollups), so their rollup buckets are repaired after the insert.
+ * their rollups), so their rollup buckets are repaired after the insert. Points of series whose
+ * definition is not confirmed yet are held per series until the write looks the series up, so
+ * that refusing one definition never drops another's points.
  */
 export class PendingBatch {
   fresh = new PointRows()
   suspect = new PointRows()
+  readonly held = new Map<SeriesEntry, HeldRows>()
   seriesRows: string[] = []
   endpointRows: string[] = []
   messages: JsMsg[] = []
   readonly startedAt = Date.now()
 
   get points(): number {
-    return this.fresh.count + this.suspect.count
+    let n = this.fresh.count + this.suspect.count
+    for (const h of this.held.values()) n += h.fresh.count + h.suspect.count
+    return n
+  }
+
+  /** Where a point of the unconfirmed series `e` waits. */
+  heldRows(e: SeriesEntry, suspect: boolean): PointRows {
+    let h = this.held.get(e)
+    if (!h) {
+      h = { fresh: new PointRows(), suspect: new PointRows() }
+      this.held.set(e, h)
+    }
+    return suspect ? h.suspect : h.fresh
   }
 
   /** A batch whose write failed once may have been stored in part: every point becomes suspect. */
   markAllSuspect(): void {
     this.suspect.append(this.fresh)
     this.fresh = new PointRows()
+    for (const h of this.held.values()) {
+      h.suspect.append(h.fresh)
+      h.fresh = new PointRows()
+    }
   }
 }

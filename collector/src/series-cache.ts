@@ -11,6 +11,13 @@ import {
 export class SeriesEntry {
   /** Unix seconds the series row was last queued for writing; 0 = never. */
   writtenAt = 0
+  /**
+   * Whether this counterType and step are the series' definition: stored before, or first
+   * written by this collector. Until then the series' points wait beside their batch.
+   */
+  confirmed = false
+  /** `counterType` or `step` when the series is stored with another one: its points are refused. */
+  conflict: string | null = null
   /** `fp` and a tab: the start of each of the series' point rows. */
   readonly rowPrefix: string
 
@@ -31,11 +38,14 @@ export class SeriesEntry {
 
 /**
  * What the collector knows about each series key it has seen: fingerprint and validity,
- * computed once per series rather than once per point. Bounded: when full it is cleared, which
- * costs only recomputation and a rewrite of series rows.
+ * computed once per series rather than once per point, and the confirmed definition of each
+ * fingerprint. Bounded: when full it is cleared, which costs only recomputation, a rewrite of
+ * series rows and one more look at the definitions in storage.
  */
 export class SeriesCache {
   #entries = new Map<string, SeriesEntry>()
+  /** Fingerprint → the entry whose counterType and step are the series' definition. */
+  #definitions = new Map<string, SeriesEntry>()
 
   constructor(private readonly maxEntries = 1_000_000) {}
 
@@ -48,11 +58,45 @@ export class SeriesCache {
     if (key.length > MAX_SERIES_KEY) return evaluate(key)
     let e = this.#entries.get(key)
     if (e) return e
-    if (this.#entries.size >= this.maxEntries) this.#entries.clear()
+    if (this.#entries.size >= this.maxEntries) {
+      this.#entries.clear()
+      this.#definitions.clear()
+    }
     e = evaluate(key)
+    // Another key of a confirmed series (tags in another order, or another definition).
+    const known = e.fp === null ? undefined : this.#definitions.get(e.fp)
+    if (known) this.#compare(e, known)
     this.#entries.set(key, e)
     return e
   }
+
+  /**
+   * Decides an unconfirmed entry against `stored`, the definition storage holds for its
+   * fingerprint (undefined: none): the first definition of a series is kept, another is refused.
+   */
+  settle(e: SeriesEntry, stored: Definition | undefined): void {
+    if (e.fp === null || e.confirmed || e.conflict !== null) return
+    const known = this.#definitions.get(e.fp) ?? stored
+    if (known !== undefined) this.#compare(e, known)
+    else {
+      e.confirmed = true
+      this.#definitions.set(e.fp, e)
+    }
+  }
+
+  #compare(e: SeriesEntry, known: Definition): void {
+    if (known.counterType !== e.counterType) e.conflict = 'counterType'
+    else if (known.step !== e.step) e.conflict = 'step'
+    else {
+      e.confirmed = true
+      if (!this.#definitions.has(e.fp!)) this.#definitions.set(e.fp!, e)
+    }
+  }
+}
+
+export interface Definition {
+  counterType: string
+  step: number
 }
 
 function evaluate(key: string): SeriesEntry {

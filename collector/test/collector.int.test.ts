@@ -223,6 +223,25 @@ describe('batches that once stopped the line', () => {
     expect(endpointRejects(after) - endpointRejects(before)).toBe(2)
   })
 
+  it('refuses, and counts, points older than the longest retention instead of storing them to be dropped', async () => {
+    const timestampRejects = async () =>
+      (await registry.getSingleMetric('peregrine_collector_points_rejected_total')?.get())?.values
+        .filter((x) => x.labels.field === 'timestamp')
+        .reduce((a, x) => a + x.value, 0) ?? 0
+    const before = await timestampRejects()
+    const b = new BatchBuilder({ host: 'ancient', agent: 'test' })
+    b.add(series('ancient'), PAST - 731 * 86_400, 1)
+    b.add(series('ancient'), PAST, 2)
+    await js.publish(metricsSubject('ancient'), encodeBatch(b.take()))
+    await waitFor(async () => (await timestampRejects()) === before + 1, 10_000, 'the refusal')
+    await waitFor(
+      async () => (await count('SELECT count() AS n FROM points')) === 1,
+      10_000,
+      'the young point',
+    )
+    expect(await count('SELECT sum(count) AS n FROM points_1h')).toBe(1)
+  })
+
   it('stores a message of 60,000 series', async () => {
     const b = new BatchBuilder({ host: 'wide', agent: 'test' })
     for (let i = 0; i < 60_000; i++) b.add(series('wide', `m.${i}`), PAST, i)
@@ -233,5 +252,65 @@ describe('batches that once stopped the line', () => {
       'all points',
     )
     expect(await count('SELECT count() AS n FROM series FINAL')).toBe(60_000)
+  })
+})
+
+describe('a series keeps the counterType and step it was first stored with', () => {
+  const rejects = async (field: string) =>
+    (await registry.getSingleMetric('peregrine_collector_points_rejected_total')?.get())?.values
+      .filter((x) => x.labels.field === field)
+      .reduce((a, x) => a + x.value, 0) ?? 0
+  const definitions = (endpoint: string) =>
+    store.query<{ counter_type: string; step: number; n: string }>({
+      query: `SELECT counter_type, step, toString(count()) AS n FROM series FINAL
+              WHERE endpoint = {e:String} GROUP BY counter_type, step`,
+      params: { e: endpoint },
+    })
+  const points = (endpoint: string) =>
+    count(
+      `SELECT count() AS n FROM points WHERE fp IN (SELECT fp FROM series WHERE endpoint = '${endpoint}')`,
+    )
+
+  it('refuses other definitions in the first write, in later ones and after a restart; the first keeps all its points', async () => {
+    const [typeBefore, stepBefore] = [await rejects('counterType'), await rejects('step')]
+    // One message: the series as GAUGE/10 first, then as COUNTER and with step 60; tags in
+    // another order name the same series with the same definition and are welcome.
+    const first: MetricBatch = {
+      v: 1,
+      source: { host: 'redef', agent: 'test' },
+      series: [
+        'redef\tm\ta=1,b=2\tGAUGE\t10',
+        'redef\tm\ta=1,b=2\tCOUNTER\t10',
+        'redef\tm\tb=2,a=1\tGAUGE\t10',
+        'redef\tm\ta=1,b=2\tGAUGE\t60',
+      ],
+      refs: [0, 1, 2, 3, 0],
+      ts: [PAST, PAST + 10, PAST + 20, PAST + 60, PAST + 30],
+      values: [1, 2, 3, 4, 5],
+    }
+    await js.publish(metricsSubject('redef'), encodeBatch(first))
+    await waitFor(async () => (await points('redef')) === 3, 10_000, 'the GAUGE points')
+    await waitFor(async () => (await rejects('step')) === stepBefore + 1, 10_000, 'the step refusal')
+    expect(await rejects('counterType')).toBe(typeBefore + 1)
+
+    const later = (type: string, step: number, ts: number) => {
+      const b = new BatchBuilder({ host: 'redef', agent: 'test' })
+      b.add({ endpoint: 'redef', metric: 'm', tags: 'a=1,b=2', counterType: type as 'GAUGE', step }, ts, 9)
+      return encodeBatch(b.take())
+    }
+    await js.publish(metricsSubject('redef'), later('COUNTER', 10, PAST + 100))
+    await js.publish(metricsSubject('redef'), later('GAUGE', 10, PAST + 110))
+    await waitFor(async () => (await points('redef')) === 4, 10_000, 'the later GAUGE point')
+    await waitFor(async () => (await rejects('counterType')) === typeBefore + 2, 10_000, 'the later refusal')
+
+    // A restarted collector knows nothing: it asks storage.
+    await collector.stop()
+    registry = createRegistry()
+    collector = await startCollector(settings, { nc, store, log, registry })
+    await js.publish(metricsSubject('redef'), later('DERIVE', 10, PAST + 120))
+    await js.publish(metricsSubject('redef'), later('GAUGE', 10, PAST + 130))
+    await waitFor(async () => (await points('redef')) === 5, 10_000, 'the GAUGE point after the restart')
+    await waitFor(async () => (await rejects('counterType')) === 1, 10_000, 'refused after the restart')
+    expect(await definitions('redef')).toEqual([{ counter_type: 'GAUGE', step: 10, n: '1' }])
   })
 })

@@ -96,17 +96,21 @@ export function seriesProblem(s: {
 
 /**
  * The stored timestamp of a point: aligned down to its step. A missing (<= 0) timestamp means
- * "now", as in Open-Falcon. Returns -1 when the timestamp cannot be stored: not finite, or more
- * than MAX_FUTURE_SECONDS ahead of `now`.
+ * "now", as in Open-Falcon. Returns -1 when the timestamp cannot be stored: not finite, more
+ * than MAX_FUTURE_SECONDS ahead of `now`, or before `oldest` (what storage would not keep).
  */
-export function alignTimestamp(ts: number, step: number, now: number): number {
+export function alignTimestamp(ts: number, step: number, now: number, oldest = 0): number {
   if (!Number.isFinite(ts)) return -1
   const t = ts <= 0 ? now : Math.floor(ts)
   if (t > now + MAX_FUTURE_SECONDS) return -1
-  return t - (t % step)
+  const aligned = t - (t % step)
+  return aligned < oldest ? -1 : aligned
 }
 
-export const TIMESTAMP_RULE = `timestamp must be unix seconds at most ${MAX_FUTURE_SECONDS} s ahead of now (0 or less: now)`
+/** Days of the longest retention (hourly rollups) by default: older points would not be kept. */
+export const DEFAULT_MAX_POINT_AGE_DAYS = 730
+
+export const TIMESTAMP_RULE = `timestamp must be unix seconds at most ${MAX_FUTURE_SECONDS} s ahead of now (0 or less: now) and not older than storage keeps points`
 
 export function toFiniteNumber(value: number | string): number | null {
   const n = typeof value === 'number' ? value : value.trim() === '' ? Number.NaN : Number(value)

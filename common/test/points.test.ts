@@ -64,6 +64,9 @@ describe('point rules', () => {
     // Clock skew of up to ten minutes is accepted; further ahead is refused.
     expect(alignTimestamp(now + 600, 10, now)).toBe(1_700_000_720)
     expect(alignTimestamp(now + 601, 10, now)).toBe(-1)
+    expect(alignTimestamp(now - 100, 10, now, now - 100)).toBe(-1)
+    expect(alignTimestamp(now - 100, 10, now, now - 101)).toBe(-1)
+    expect(alignTimestamp(now - 100, 10, now, now - 110)).toBe(1_700_000_020)
   })
   it('reads numbers and numeric text, never NaN or infinities', () => {
     expect(toFiniteNumber('1.5')).toBe(1.5)
