@@ -12,9 +12,18 @@ export const allInOneSettings = {
 }
 
 export function loadAllInOneConfig(env = process.env) {
+  const collector = loadCollectorConfig(env)
+  const agent = loadAgentConfig(env)
+  // One process, one storage: its agent takes what storage keeps unless told otherwise.
+  if (env.AGENT_MAX_POINT_AGE_DAYS === undefined)
+    agent.maxPointAgeDays = Math.max(
+      collector.retentionDays,
+      collector.retention1mDays,
+      collector.retention1hDays,
+    )
   return {
-    agent: loadAgentConfig(env),
-    collector: loadCollectorConfig(env),
+    agent,
+    collector,
     dashboard: loadDashboardConfig(env),
     ...loadConfig(allInOneSettings, 'allinone', env),
   }
