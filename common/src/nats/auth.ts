@@ -2,7 +2,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { nkeys } from 'nats'
 import { AGENT_CHECKS_PREFIX, AGENTS_BUCKET, keyToken } from './kv.ts'
-import { METRICS_SUBJECT_PREFIX, subjectToken } from './names.ts'
+import { METRICS_SUBJECT_PREFIX, metricsSubject, subjectToken } from './names.ts'
 import { type NatsServer, type NatsServerOptions, startNatsServer } from './server.ts'
 
 /**
@@ -56,9 +56,7 @@ export function rolePermissions(role: NatsRole, host?: string): NatsPermissions 
     publish: {
       allow: [
         // Core publishes without an ack are allowed too: the stream stores them all the same.
-        host === undefined
-          ? `${METRICS_SUBJECT_PREFIX}.>`
-          : `${METRICS_SUBJECT_PREFIX}.${subjectToken(host)}`,
+        host === undefined ? `${METRICS_SUBJECT_PREFIX}.>` : metricsSubject(host),
         // kv.get of the checks key (direct get names the key in the subject, so it can be limited).
         `${api}.DIRECT.GET.${AGENTS_STREAM}.${checks}`,
       ],

@@ -9,6 +9,27 @@ export function subjectToken(name: string): string {
   return token === '' ? '_' : token
 }
 
+/**
+ * Partitions of the metrics subjects: fixed, so every sender and every judge agrees on them
+ * without coordination. Judges share partitions (a partition is evaluated by one judge at a
+ * time), so this bounds how many judges can share the work.
+ */
+export const METRICS_PARTITIONS = 64
+
+/** The partition of a sending host: FNV-1a of its subject token. */
+export function metricsPartition(host: string): number {
+  const token = subjectToken(host)
+  let h = 0x811c9dc5
+  for (let i = 0; i < token.length; i++) h = Math.imul(h ^ token.charCodeAt(i), 0x01000193)
+  return (h >>> 0) % METRICS_PARTITIONS
+}
+
+/** `peregrine.metrics.<partition>.<host>`: where a host's batches go. */
 export function metricsSubject(host: string): string {
-  return `${METRICS_SUBJECT_PREFIX}.${subjectToken(host)}`
+  return `${METRICS_SUBJECT_PREFIX}.${metricsPartition(host)}.${subjectToken(host)}`
+}
+
+/** Every host's batches of one partition. */
+export function partitionSubjects(partition: number): string {
+  return `${METRICS_SUBJECT_PREFIX}.${partition}.>`
 }
