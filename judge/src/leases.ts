@@ -1,0 +1,200 @@
+import type { Logger } from '@peregrine/common'
+import { fnv1a32 } from '@peregrine/common/nats'
+import type { KV, NatsConnection } from 'nats'
+
+/** Bucket of the judges' partition leases and membership heartbeats. */
+export const LEASES_BUCKET = 'peregrine-judge-leases'
+
+export interface LeaseOptions {
+  /** Partitions to share (METRICS_PARTITIONS in production). */
+  partitions: number
+  /** This instance's name, unique among the live judges. */
+  instance: string
+  /**
+   * How long a lease outlives its last renewal: the bucket's max age, so the server itself drops
+   * a dead judge's leases, with no clock shared between judges.
+   */
+  leaseMs: number
+  /** Between renewals: well under leaseMs, so one lost renewal costs nothing. */
+  renewMs: number
+}
+
+export interface PartitionHandlers {
+  /** The partition is this instance's: start evaluating it. */
+  acquired(partition: number): Promise<void>
+  /** Stop evaluating it; the lease is given up only once this has returned. */
+  released(partition: number): Promise<void>
+}
+
+interface Held {
+  revision: number
+  /** performance.now() when the renewal that the lease now rests on was sent. */
+  renewedAt: number
+  /** The partition's start, which runs beside the renewals (a replay may outlast a lease). */
+  started: Promise<void>
+}
+
+const partitionKey = (p: number) => `p.${p}`
+const memberKey = (instance: string) => `members.${instance}`
+
+/** Requests time out within a renewal period, so an unreachable server never stalls the fence. */
+export async function openLeasesBucket(
+  nc: NatsConnection,
+  o: Pick<LeaseOptions, 'leaseMs' | 'renewMs'>,
+): Promise<KV> {
+  return nc
+    .jetstream({ timeout: Math.max(500, o.renewMs) })
+    .views.kv(LEASES_BUCKET, { history: 1, ttl: o.leaseMs })
+}
+
+/**
+ * Shares the partitions among the live judges through leases in a KV bucket: a partition is
+ * taken by creating its key (only one creator wins), kept by compare-and-set renewals, and lost
+ * to the server's max age when its holder dies. Each judge aims at its fair share (partitions ÷
+ * live judges, rounded up): it takes free partitions below it and gives up extras above it, so a
+ * joining judge gets work and a dead one's partitions move within about one lease.
+ *
+ * Never two holders at once: a holder that cannot renew stops evaluating a margin before its
+ * lease can expire on the server, counting from when it sent the renewal the lease rests on.
+ */
+export class PartitionLeases {
+  readonly #held = new Map<number, Held>()
+  #timer: NodeJS.Timeout | null = null
+  #fence: NodeJS.Timeout | null = null
+  #tick: Promise<void> = Promise.resolve()
+  #stopped = false
+
+  constructor(
+    private readonly kv: KV,
+    private readonly o: LeaseOptions,
+    private readonly handlers: PartitionHandlers,
+    private readonly log: Logger,
+  ) {}
+
+  /** The partitions this instance evaluates now. */
+  get owned(): number[] {
+    return [...this.#held.keys()].sort((a, b) => a - b)
+  }
+
+  start(): void {
+    // Apart from the rounds, which may hang on an unreachable server for a while.
+    this.#fence = setInterval(() => this.#fenceExpired(), Math.max(50, this.o.renewMs / 2))
+    const loop = () => {
+      if (this.#stopped) return
+      this.#tick = this.#round()
+        .catch((err) => this.log.warn({ err }, 'judge lease round failed'))
+        .finally(() => {
+          if (!this.#stopped) this.#timer = setTimeout(loop, this.o.renewMs)
+        })
+    }
+    loop()
+  }
+
+  /** Stops evaluating everything and gives the leases up, so others take them at once. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#timer) clearTimeout(this.#timer)
+    if (this.#fence) clearInterval(this.#fence)
+    await this.#tick
+    for (const p of this.owned) await this.#release(p)
+    await this.kv.delete(memberKey(this.o.instance)).catch(() => undefined)
+  }
+
+  async #round(): Promise<void> {
+    const sentAt = performance.now()
+    await this.kv.put(memberKey(this.o.instance), this.o.instance)
+    await this.#renew()
+    const { members, taken } = await this.#survey()
+    const fair = Math.ceil(this.o.partitions / Math.max(1, members))
+    // Above the fair share (a judge joined): give extras up, one per round, to move gently.
+    if (this.#held.size > fair) {
+      const extra = this.owned.at(-1)
+      if (extra !== undefined) await this.#release(extra)
+      return
+    }
+    const free = [...Array(this.o.partitions).keys()].filter((p) => !taken.has(p) && !this.#held.has(p))
+    // Start at a different place on each judge, so joining judges do not all race for the same keys.
+    const offset = fnv1a32(this.o.instance) % Math.max(1, free.length)
+    const order = [...free.slice(offset), ...free.slice(0, offset)]
+    for (const p of order) {
+      if (this.#held.size >= fair || this.#stopped) break
+      await this.#take(p, sentAt)
+    }
+  }
+
+  async #renew(): Promise<void> {
+    for (const [p, h] of this.#held) {
+      const sentAt = performance.now()
+      try {
+        h.revision = await this.kv.update(partitionKey(p), this.o.instance, h.revision)
+        h.renewedAt = sentAt
+      } catch (err) {
+        if (!isWrongRevision(err)) throw err
+        this.log.warn({ partition: p }, 'judge lease lost to another instance')
+        await this.#drop(p)
+      }
+    }
+  }
+
+  /** Stops every partition whose lease may expire on the server before a renewal gets through. */
+  #fenceExpired(): void {
+    const now = performance.now()
+    for (const [p, h] of this.#held)
+      if (now - h.renewedAt > this.#safeMs()) {
+        this.log.warn({ partition: p }, 'judge lease could not be renewed in time; stopping it')
+        void this.#drop(p)
+      }
+  }
+
+  /** Live members and taken partitions, as the bucket holds them now. */
+  async #survey(): Promise<{ members: number; taken: Set<number> }> {
+    let members = 0
+    const taken = new Set<number>()
+    for await (const k of await this.kv.keys()) {
+      if (k.startsWith('members.')) members++
+      else if (k.startsWith('p.')) taken.add(Number(k.slice(2)))
+    }
+    return { members, taken }
+  }
+
+  async #take(p: number, sentAt: number): Promise<void> {
+    let revision: number
+    try {
+      revision = await this.kv.create(partitionKey(p), this.o.instance)
+    } catch (err) {
+      if (isWrongRevision(err)) return // another judge was quicker
+      throw err
+    }
+    const started = this.handlers.acquired(p).catch((err) => {
+      this.log.error({ err, partition: p }, 'starting a partition failed; giving it up')
+      void this.#release(p)
+    })
+    this.#held.set(p, { revision, renewedAt: sentAt, started })
+  }
+
+  /** Stops a partition and deletes its lease (only if still ours) so another judge can take it now. */
+  async #release(p: number): Promise<void> {
+    const h = this.#held.get(p)
+    await this.#drop(p)
+    if (h) await this.kv.delete(partitionKey(p), { previousSeq: h.revision }).catch(() => undefined)
+  }
+
+  async #drop(p: number): Promise<void> {
+    const h = this.#held.get(p)
+    if (!h || !this.#held.delete(p)) return
+    await h.started
+    try {
+      await this.handlers.released(p)
+    } catch (err) {
+      this.log.error({ err, partition: p }, 'stopping a partition failed')
+    }
+  }
+
+  /** How long a lease may go unrenewed before its holder stops: a second short of its expiry. */
+  #safeMs(): number {
+    return Math.max(this.o.renewMs, this.o.leaseMs - Math.max(1000, this.o.renewMs))
+  }
+}
+
+const isWrongRevision = (err: unknown) =>
+  /wrong last sequence|key exists/i.test(String((err as Error)?.message))
