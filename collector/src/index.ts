@@ -1,14 +1,16 @@
 import { setImmediate as setImmediatePromise, setTimeout as sleep } from 'node:timers/promises'
 import { type Logger, type Registry, type Store, settlesWithin } from '@peregrine/common'
 import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats'
-import { startAuditConsumer } from './audit.ts'
+import { auditTable } from './audit.ts'
 import { BatchWriter } from './batch-writer.ts'
 import type { CollectorConfig } from './config.ts'
 import { metricsConsumer } from './consumer.ts'
+import { eventsTable } from './events.ts'
 import { type IngestState, ingestMessage } from './ingest.ts'
 import { collectorMetrics } from './metrics.ts'
 import { PendingBatch } from './pending.ts'
 import { SeriesCache } from './series-cache.ts'
+import { startStreamTable } from './stream-table.ts'
 
 export { AUDIT_CONSUMER } from './audit.ts'
 export { type CollectorConfig, collectorSettings, loadCollectorConfig } from './config.ts'
@@ -60,7 +62,8 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
   const { log } = deps
   const metrics = collectorMetrics(deps.registry)
   const consumer = await metricsConsumer(deps.nc, config)
-  const audit = await startAuditConsumer(deps.nc, deps.store, log, deps.registry)
+  const audit = await startStreamTable(auditTable, deps.nc, deps.store, log, deps.registry)
+  const events = await startStreamTable(eventsTable, deps.nc, deps.store, log, deps.registry)
   const state: IngestState = {
     cache: new SeriesCache(),
     seriesRefreshSeconds: config.seriesRefreshSeconds,
@@ -175,7 +178,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
 
   return {
     async stop() {
-      const auditStopped = audit.stop()
+      const tablesStopped = Promise.all([audit.stop(), events.stop()])
       stopping = true
       clearInterval(timer)
       messages?.stop()
@@ -187,7 +190,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
         for (const m of pending.messages) m.nak()
       }
       clearInterval(keepalive)
-      await auditStopped
+      await tablesStopped
     },
     health() {
       const since = writer.failingSince

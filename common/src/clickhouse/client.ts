@@ -106,6 +106,12 @@ export class Store {
     })
   }
 
+  /** Inserts rows given as JSON texts, one object each: for rows with arrays and nullable fields. */
+  async insertJsonRows(table: string, rows: readonly string[]): Promise<void> {
+    if (rows.length === 0) return
+    await this.client.command({ query: `INSERT INTO ${table} FORMAT JSONEachRow\n${rows.join('\n')}` })
+  }
+
   close(): Promise<void> {
     return this.client.close()
   }

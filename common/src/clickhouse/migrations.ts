@@ -110,6 +110,51 @@ const MIGRATIONS: Migration[] = [
       'ALTER TABLE audit ADD COLUMN IF NOT EXISTS actor_id LowCardinality(String) AFTER actor',
     ],
   },
+  {
+    version: 5,
+    name: 'events',
+    statements: [
+      // The judges' events. An event published twice (a judge restarted or took over) has the
+      // same id and timestamp, so it lands in the same sorting key and is folded.
+      `CREATE TABLE IF NOT EXISTS events (
+        timestamp DateTime,
+        id String,
+        key String,
+        status LowCardinality(String),
+        kind LowCardinality(String),
+        step UInt32,
+        value Nullable(Float64),
+        flapping UInt8,
+        endpoint String,
+        metric LowCardinality(String),
+        tags String,
+        strategy_id String,
+        strategy_name String,
+        node String,
+        priority UInt8,
+        condition String,
+        operator LowCardinality(String),
+        threshold Float64,
+        note String CODEC(ZSTD(3)),
+        receivers Array(String),
+        callback_url String,
+        paths Array(String),
+        judged_at DateTime64(3),
+        INDEX endpoint_idx endpoint TYPE bloom_filter GRANULARITY 4,
+        INDEX strategy_idx strategy_id TYPE bloom_filter GRANULARITY 4
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(timestamp)
+      ORDER BY (toDate(timestamp), id)
+      TTL timestamp + INTERVAL 400 DAY
+      SETTINGS ttl_only_drop_parts = 1`,
+      // Each key's last event, i.e. what is firing now: one row per key once merged (FINAL).
+      `CREATE TABLE IF NOT EXISTS events_latest AS events
+      ENGINE = ReplacingMergeTree(judged_at)
+      ORDER BY key
+      TTL timestamp + INTERVAL 400 DAY`,
+      'CREATE MATERIALIZED VIEW IF NOT EXISTS events_latest_mv TO events_latest AS SELECT * FROM events',
+    ],
+  },
 ]
 
 /**

@@ -2,6 +2,8 @@
 export const METRICS_STREAM = 'PEREGRINE_METRICS'
 export const METRICS_SUBJECT_PREFIX = 'peregrine.metrics'
 export const COLLECTOR_CONSUMER = 'collector'
+export const EVENTS_STREAM = 'PEREGRINE_EVENTS'
+export const EVENTS_SUBJECT_PREFIX = 'peregrine.events'
 
 /** Endpoint names may hold dots and wildcards, which are subject separators in NATS. */
 export function subjectToken(name: string): string {
@@ -31,6 +33,11 @@ export function metricsPartition(host: string): number {
 /** `peregrine.metrics.<partition>.<host>`: where a host's batches go. */
 export function metricsSubject(host: string): string {
   return `${METRICS_SUBJECT_PREFIX}.${metricsPartition(host)}.${subjectToken(host)}`
+}
+
+/** Where the judge of `partition` publishes its events. */
+export function eventsSubject(partition: number): string {
+  return `${EVENTS_SUBJECT_PREFIX}.${partition}`
 }
 
 /** Every host's batches of one partition. */
