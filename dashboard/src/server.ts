@@ -27,6 +27,7 @@ import type { ConfigContext } from './config/context.ts'
 import type { Retention } from './resolution.ts'
 import { accessRoutes } from './routes/access.ts'
 import { auditRoutes } from './routes/audit.ts'
+import { eventRoutes } from './routes/events.ts'
 import { hostRoutes } from './routes/hosts.ts'
 import { monitorRoutes } from './routes/monitor.ts'
 import { strategyRoutes } from './routes/strategies.ts'
@@ -117,6 +118,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     strategyRoutes(api, ctx)
     accessRoutes(api, ctx)
     auditRoutes(api, ctx)
+    eventRoutes(api, ctx)
     monitorRoutes(api, deps.store, deps.retention)
   })
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())
