@@ -1,16 +1,14 @@
 import {
   type AgentChecks,
   type ConfigStore,
-  ConflictError,
   deriveAgentChecks,
   HostRecord,
-  keepWatching,
   type Logger,
   noAgentChecks,
   StrategyResolver,
-  type Watching,
+  startConfigPasses,
 } from '@peregrine/common'
-import { type KvEntry, KvWatchInclude, type NatsConnection } from 'nats'
+import type { KvEntry, NatsConnection } from 'nats'
 
 export interface AgentChecksSyncOptions {
   /** Changes closer together than this are applied together (default 300 ms). */
@@ -47,96 +45,28 @@ export async function startAgentChecksSync(
   log: Logger,
   options: AgentChecksSyncOptions = {},
 ): Promise<AgentChecksSync> {
-  const debounceMs = options.debounceMs ?? 300
-  let stopped = false
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> = Promise.resolve()
   /** The nodes of each host key, as the last pass read them, to tell a rebinding from a heartbeat. */
   let hostNodes = new Map<string, string>()
-
-  const runOnce = async () => {
-    if (stopped) return
+  const rebound = (e: KvEntry) => {
+    if (e.operation !== 'PUT' || e.length === 0) return hostNodes.has(e.key)
     try {
+      const h = HostRecord.safeParse(e.json())
+      return !h.success || hostNodes.get(e.key) !== nodesKey(h.data.nodes)
+    } catch {
+      return true
+    }
+  }
+  return startConfigPasses(
+    config,
+    log,
+    { what: 'agent checks', debounceMs: options.debounceMs, nc: options.nc, hostChanged: rebound },
+    async () => {
       const r = await syncAgentChecks(config)
       hostNodes = r.hostNodes
       if (r.written || r.deleted)
         log.info({ hosts: r.hosts, written: r.written, deleted: r.deleted }, 'agent checks')
-    } catch (err) {
-      if (err instanceof ConflictError)
-        log.info({ err: err.message }, 'agent checks: changed meanwhile; again')
-      else log.warn({ err: (err as Error).message }, 'agent checks: sync failed; again')
-      schedule(err instanceof ConflictError ? debounceMs : Math.max(debounceMs, 5000))
-    }
-  }
-  /** Runs a pass `ms` from the first request; requests until then join it. Passes never overlap. */
-  const schedule = (ms = debounceMs) => {
-    if (stopped || timer !== undefined) return
-    timer = setTimeout(() => {
-      timer = undefined
-      running = running.then(runOnce)
-    }, ms)
-  }
-
-  const onHostEntry = (e: KvEntry) => {
-    if (e.operation !== 'PUT' || e.length === 0) {
-      if (hostNodes.has(e.key)) schedule()
-      return
-    }
-    try {
-      const h = HostRecord.safeParse(e.json())
-      if (!h.success || hostNodes.get(e.key) !== nodesKey(h.data.nodes)) schedule()
-    } catch {
-      schedule()
-    }
-  }
-
-  // Watches first (only changes from now on), then the first pass: nothing falls in between. A
-  // watch that is reopened (after a failure or a reconnect) may have missed changes: a pass follows.
-  const watches: Watching[] = []
-  const watch = (collection: { watch: ConfigStore['hosts']['watch'] }, onEntry: (e: KvEntry) => void) =>
-    new Promise<void>((opened) => {
-      let first = true
-      watches.push(
-        keepWatching(
-          async () => {
-            const it = await collection.watch({ include: KvWatchInclude.UpdatesOnly })
-            if (first) {
-              first = false
-              opened()
-            } else schedule()
-            return it
-          },
-          onEntry,
-          {
-            nc: options.nc,
-            onError: (err) => {
-              log.warn({ err: err.message }, 'agent checks: config watch failed; retrying')
-              if (first) {
-                first = false
-                opened() // do not hold the start up: the retries go on
-              }
-            },
-          },
-        ),
-      )
-    })
-  await Promise.all([
-    watch(config.treeDoc, () => schedule()),
-    watch(config.strategies, () => schedule()),
-    watch(config.hosts, onHostEntry),
-  ])
-  running = running.then(runOnce)
-  await running
-
-  return {
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      timer = undefined
-      await Promise.all(watches.map((w) => w.stop()))
-      await running
     },
-  }
+  )
 }
 
 const nodesKey = (nodes: readonly string[]) => [...nodes].sort().join('\n')

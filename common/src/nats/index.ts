@@ -1,4 +1,5 @@
 /** NATS: connecting, names, streams, KV buckets and the configuration store kept in them. */
+export * from '../model/config-passes.ts'
 export * from '../model/store.ts'
 export * from './auth.ts'
 export * from './connect.ts'
