@@ -95,6 +95,8 @@ export class BatchWriter {
         if (repaired) metrics.repairs.inc()
         if (this.#abort.signal.aborted) return // handed back already; a redelivery is harmless
         for (const m of batch.messages) m.ack()
+        const oldest = batch.messages[0]
+        if (oldest) metrics.lag.set(Math.max(0, Date.now() - oldest.info.timestampNanos / 1e6) / 1000)
         this.#failingSince = null
         return
       } catch (err) {

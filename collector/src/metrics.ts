@@ -45,6 +45,11 @@ export function collectorMetrics(registry: Registry) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       ...r,
     }),
+    lag: new Gauge({
+      name: 'peregrine_collector_lag_seconds',
+      help: 'Seconds from the publication of the oldest message of the last batch written to its acknowledgement',
+      ...r,
+    }),
     series: new Gauge({
       name: 'peregrine_collector_series_cached',
       help: 'Series in the collector cache',

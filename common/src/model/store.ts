@@ -1,10 +1,13 @@
 import type { NatsConnection } from 'nats'
+import { z } from 'zod'
 import { AGENT_CHECKS_PREFIX, KvCollection, openConfigBuckets } from '../nats/kv.ts'
 import { AgentChecks, HostRecord, Subscription, Team, Token, User } from './access.ts'
 import { Strategy } from './strategy.ts'
 import { Tree, TreeDoc, type TreeDoc as TreeDocType } from './tree.ts'
 
 const TREE_ID = 'doc'
+
+export const Marker = z.object({ version: z.number().int().nonnegative() })
 
 /** Every configuration collection, each a typed family of keys in the NATS KV buckets. */
 export class ConfigStore {
@@ -17,6 +20,8 @@ export class ConfigStore {
     readonly subscriptions: KvCollection<typeof Subscription>,
     readonly tokens: KvCollection<typeof Token>,
     readonly agentChecks: KvCollection<typeof AgentChecks>,
+    /** What a service installed once and must not install again (e.g. the judge's default strategies). */
+    readonly markers: KvCollection<typeof Marker>,
   ) {}
 
   static async open(nc: NatsConnection): Promise<ConfigStore> {
@@ -30,6 +35,7 @@ export class ConfigStore {
       new KvCollection(config, 'subscription', Subscription),
       new KvCollection(config, 'token', Token),
       new KvCollection(agents, AGENT_CHECKS_PREFIX, AgentChecks),
+      new KvCollection(config, 'marker', Marker),
     )
   }
 

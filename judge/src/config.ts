@@ -1,0 +1,59 @@
+import { hostname } from 'node:os'
+import { type ConfigOf, commonSettings, loadConfig, num, posNum, setting } from '@peregrine/common'
+import { z } from 'zod'
+
+export const judgeSettings = {
+  ...commonSettings,
+  instance: setting(
+    'JUDGE_INSTANCE',
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -; up to 64')
+      .default(
+        `${hostname()
+          .replace(/[^A-Za-z0-9_-]/g, '_')
+          .slice(0, 48)}-${process.pid}`,
+      ),
+    'Name of this judge among the live ones (unique): <host>-<pid> unless given.',
+  ),
+  leaseMs: setting(
+    'JUDGE_LEASE_MS',
+    posNum(5000),
+    "How long a dead judge's partitions stay with it before the others take them over.",
+  ),
+  renewMs: setting('JUDGE_RENEW_MS', posNum(1000), 'Between renewals of the partition leases.'),
+  replaySeconds: setting(
+    'JUDGE_REPLAY_SECONDS',
+    posNum(3600),
+    'On taking a partition over, how far back the metrics stream is read to fill the windows (at most; strategies needing more see what there is).',
+  ),
+  nodataCheckMs: setting(
+    'JUDGE_NODATA_CHECK_MS',
+    posNum(1000),
+    'Between checks for series without data (nodata) in each partition.',
+  ),
+  timeZone: setting(
+    'JUDGE_TIME_ZONE',
+    z
+      .string()
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz })
+          return true
+        } catch {
+          return false
+        }
+      }, 'an IANA time zone, e.g. Europe/Berlin')
+      .default('UTC'),
+    "IANA time zone in which strategies' active windows are read.",
+  ),
+  opsHost: setting(
+    'JUDGE_OPS_HOST',
+    z.string().default('127.0.0.1'),
+    'Listen address of /healthz and /metrics.',
+  ),
+  opsPort: setting('JUDGE_OPS_PORT', num(8093), 'Port of /healthz and /metrics (0: none) when run alone.'),
+}
+export type JudgeConfig = ConfigOf<typeof judgeSettings>
+
+export const loadJudgeConfig = (env = process.env) => loadConfig(judgeSettings, 'judge', env)
