@@ -113,7 +113,6 @@ class Series implements SeriesHandle {
   nodata = false
 
   constructor(
-    readonly key: string,
     readonly endpoint: string,
     readonly metric: string,
     readonly tags: string,
@@ -172,7 +171,7 @@ export class Evaluator {
     const key = `${def.endpoint}\t${def.metric}\t${def.tags}`
     let s = this.#series.get(key)
     if (s === undefined) {
-      s = new Series(key, def.endpoint, def.metric, def.tags, def.counterType, def.step)
+      s = new Series(def.endpoint, def.metric, def.tags, def.counterType, def.step)
       this.#series.set(key, s)
     } else if (s.counterType !== def.counterType || s.step !== def.step) {
       s.history.reset(def.counterType, def.step)
@@ -447,7 +446,7 @@ export class Evaluator {
       if (b.group === null && b.strategy.also.length > 0) this.#joinGroup(b)
     }
     s.history.ensure(cap)
-    s.bindings = next
+    s.bindings = next.slice() // exactly as long: a pushed-to array keeps room for 16
     s.strategies = strategies
     this.#updateNodata(s)
   }
