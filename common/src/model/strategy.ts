@@ -23,26 +23,8 @@ export function durationSeconds(d: string): number {
 /** Most extra conditions a compound strategy may carry. */
 export const MAX_EXTRA_CONDITIONS = 4
 
-/**
- * One more condition of a compound strategy (`A and B`, `A or B`): a metric + tags of the same
- * endpoint and a function over it, with the fields and rules of the strategy's own condition.
- */
-export const ExtraCondition = z
-  .strictObject({
-    metric: z.string().min(1).max(255),
-    tags: TagText,
-    fn: z.enum(FUNCTIONS),
-    window: Window,
-    hits: z.number().int().positive().optional(),
-    operator: z.enum(OPERATORS).default('>'),
-    threshold: z.number().finite(),
-  })
-  .superRefine(checkHits)
-export type ExtraCondition = z.infer<typeof ExtraCondition>
-
-const StrategyFields = z.object({
-  /** Unique within its node (or among expressions); how strategies-as-code refers to it. */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, _ . -; up to 63 characters'),
+/** A condition: which series (metric + tags) and what is true of them (function, window, comparison). */
+const ConditionShape = {
   metric: z.string().min(1).max(255),
   tags: TagText,
   fn: z.enum(FUNCTIONS),
@@ -51,6 +33,19 @@ const StrategyFields = z.object({
   hits: z.number().int().positive().optional(),
   operator: z.enum(OPERATORS).default('>'),
   threshold: z.number().finite(),
+}
+
+/**
+ * One more condition of a compound strategy (`A and B`, `A or B`): a metric + tags of the same
+ * endpoint and a function over it, with the fields and rules of the strategy's own condition.
+ */
+export const ExtraCondition = z.strictObject(ConditionShape).superRefine(checkHits)
+export type ExtraCondition = z.infer<typeof ExtraCondition>
+
+const StrategyFields = z.object({
+  /** Unique within its node (or among expressions); how strategies-as-code refers to it. */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, _ . -; up to 63 characters'),
+  ...ConditionShape,
   /** The condition must hold this long before PROBLEM. */
   hold: Duration.optional(),
   /** No point for this long is itself a PROBLEM. */
