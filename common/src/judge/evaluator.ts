@@ -84,8 +84,8 @@ class Binding implements ValueState {
   truth = UNKNOWN
   value = Number.NaN
   oldest = Number.NaN
-  /** Timestamp of the point the verdict was taken at. */
-  evaluatedAt = Number.NaN
+  /** Which call of Evaluator.add took the verdict (its tick). */
+  evaluatedAt = 0
   group: CompoundGroup<Binding> | null = null
 
   constructor(
@@ -141,6 +141,8 @@ export class Evaluator {
   readonly #flap: FlappingRule | null
   readonly #onVerdict: ((v: VerdictRecord) => void) | undefined
   readonly #verdict = newVerdict()
+  /** Counts calls of add, to tell the verdicts taken by this one. */
+  #tick = 0
   readonly #nodataSeries = new Set<Series>()
   /** No no-data deadline falls before this: checkNodata does nothing until then. */
   #nodataDue = Number.NEGATIVE_INFINITY
@@ -204,6 +206,7 @@ export class Evaluator {
     if (added === IGNORED) return false
     if (s.nodata) this.#dataBack(s, ts, out)
     if (added === NO_VALUE) return true
+    const tick = ++this.#tick
     let minute = -1
     for (const b of s.bindings) {
       const c = b.strategy
@@ -220,12 +223,12 @@ export class Evaluator {
       b.truth = v.truth
       b.value = v.value
       b.oldest = v.oldest
-      b.evaluatedAt = ts
+      b.evaluatedAt = tick
     }
     // Verdicts first, events second: a strategy whose own and extra conditions both select this
     // series sees both verdicts of this point.
     for (const b of s.bindings) {
-      if (b.evaluatedAt !== ts) continue
+      if (b.evaluatedAt !== tick) continue
       if (b.role < 0) this.#judge(b, ts, out)
       else if (b.group !== null)
         for (const p of b.group.primaries) if (p.series !== s && p.strategy.enabled) this.#judge(p, ts, out)
