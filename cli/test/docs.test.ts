@@ -29,10 +29,11 @@ it('names no document outside the repository and promises no web UI', () => {
   }
 })
 
-it('defines every strategy function, the windows, hold and nodata', () => {
-  const text = read('docs/tree-and-strategies.md')
+it('defines every strategy function, the windows, hold, nodata and the rest of the language', () => {
+  const text = read('docs/strategy-language.md')
   for (const fn of FUNCTIONS) expect(text, fn).toMatch(new RegExp(`^\\| \`${fn}\\(#N\\)\`[^|]*\\| \\S`, 'm'))
-  for (const term of ['**`hold`**', '**`nodata`**', '`#N` (1–999)', 'a duration (`90s`'])
+  for (const term of ['## hold', '## No data', '## Active window', '## Compound conditions', '## Flapping'])
     expect(text, term).toContain(term)
-  expect(text).toContain('judge, which is not built yet')
+  for (const term of ['`#N` (1–999)', 'a duration, `90s`']) expect(text, term).toContain(term)
+  expect(read('docs/tree-and-strategies.md')).toContain('](strategy-language.md)')
 })

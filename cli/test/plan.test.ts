@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { ApplyError, applyPlan, type Writer } from '../src/code/apply.ts'
 import { ApiError } from '../src/code/client.ts'
-import { describeChange, renderPlan } from '../src/code/diff.ts'
+import { condition, describeChange, renderPlan } from '../src/code/diff.ts'
 import { exportFile, exportYaml } from '../src/code/export.ts'
-import { type CodeFileInput, FileError, parseCodeFile, validate } from '../src/code/format.ts'
+import { type CodeFileInput, FileError, parseCodeFile, StrategyValue, validate } from '../src/code/format.ts'
 import { type Change, PlanError, plan, type State } from '../src/code/plan.ts'
 
 const strategy = (node: string | null, name: string, extra: Record<string, unknown> = {}) => ({
@@ -351,5 +351,22 @@ describe('apply', () => {
       'createNode ["corp.web.new","…"]',
       'deleteStrategy ["s_corp_web_web-cpu",5]',
     ])
+  })
+})
+
+describe('condition text', () => {
+  it('names extra conditions with their combination', () => {
+    const s = StrategyValue.parse({
+      ...strategy('corp', 'busy'),
+      also: [
+        { metric: 'load.1min', fn: 'avg', window: '5m', threshold: 8 },
+        { metric: 'df', tags: 'mount=/', fn: 'lookup', window: '#3', hits: 2, threshold: 95 },
+      ],
+      combine: 'or',
+    })
+    expect(condition(s)).toBe(
+      'cpu.busy all(#3) > 90 or load.1min avg(5m) > 8 or df{mount=/} lookup(#3,2) > 95',
+    )
+    expect(condition(StrategyValue.parse(strategy('corp', 'plain')))).toBe('cpu.busy all(#3) > 90')
   })
 })

@@ -10,10 +10,18 @@ export function formatValue(v: unknown, max = 60): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
 }
 
-/** `cpu.busy{mount=/} all(#3) > 90` */
+type ConditionFields = Pick<
+  StrategyEntry,
+  'metric' | 'tags' | 'fn' | 'window' | 'hits' | 'operator' | 'threshold'
+>
+
+/** `cpu.busy{mount=/} all(#3) > 90`, and ` and load.1min avg(5m) > 8` per extra condition. */
 export function condition(s: StrategyEntry): string {
-  const args = s.hits === undefined ? s.window : `${s.window},${s.hits}`
-  return `${s.metric}${s.tags ? `{${s.tags}}` : ''} ${s.fn}(${args}) ${s.operator} ${s.threshold}`
+  const one = (c: ConditionFields) => {
+    const args = c.hits === undefined ? c.window : `${c.window},${c.hits}`
+    return `${c.metric}${c.tags ? `{${c.tags}}` : ''} ${c.fn}(${args}) ${c.operator} ${c.threshold}`
+  }
+  return [one(s), ...(s.also ?? []).map((c) => `${s.combine ?? 'and'} ${one(c)}`)].join(' ')
 }
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { HostRecord, Role, Subscription, Team, Token, User } from '../model/access.ts'
-import { Strategy, StrategySpec } from '../model/strategy.ts'
+import { ExtraCondition, Strategy, StrategySpec } from '../model/strategy.ts'
 import { Exclusion, NodePath, TreeNode } from '../model/tree.ts'
 
 /**
@@ -109,7 +109,8 @@ export const UnassignedHostsResponse = z.object({
   hosts: z.array(z.object({ host: z.string(), lastSeen: z.number(), agentVersion: z.string() })),
 })
 
-const StrategyShape = { ...Strategy.shape, tags: Tags }
+const ExtraConditionView = z.object({ ...ExtraCondition.shape, tags: Tags })
+const StrategyShape = { ...Strategy.shape, tags: Tags, also: z.array(ExtraConditionView).optional() }
 export const StrategyView = z.object({
   ...StrategyShape,
   node: z.string().nullable().describe('Tree path; null for an expression'),

@@ -20,9 +20,11 @@ export function durationSeconds(d: string): number {
   return n * (unit === 's' ? 1 : unit === 'm' ? 60 : unit === 'h' ? 3600 : 86_400)
 }
 
-const StrategyFields = z.object({
-  /** Unique within its node (or among expressions); how strategies-as-code refers to it. */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, _ . -; up to 63 characters'),
+/** Most extra conditions a compound strategy may carry. */
+export const MAX_EXTRA_CONDITIONS = 4
+
+/** A condition: which series (metric + tags) and what is true of them (function, window, comparison). */
+const ConditionShape = {
   metric: z.string().min(1).max(255),
   tags: TagText,
   fn: z.enum(FUNCTIONS),
@@ -31,6 +33,19 @@ const StrategyFields = z.object({
   hits: z.number().int().positive().optional(),
   operator: z.enum(OPERATORS).default('>'),
   threshold: z.number().finite(),
+}
+
+/**
+ * One more condition of a compound strategy (`A and B`, `A or B`): a metric + tags of the same
+ * endpoint and a function over it, with the fields and rules of the strategy's own condition.
+ */
+export const ExtraCondition = z.strictObject(ConditionShape).superRefine(checkHits)
+export type ExtraCondition = z.infer<typeof ExtraCondition>
+
+const StrategyFields = z.object({
+  /** Unique within its node (or among expressions); how strategies-as-code refers to it. */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'letters, digits, _ . -; up to 63 characters'),
+  ...ConditionShape,
   /** The condition must hold this long before PROBLEM. */
   hold: Duration.optional(),
   /** No point for this long is itself a PROBLEM. */
@@ -53,6 +68,13 @@ const StrategyFields = z.object({
     .max(2048)
     .optional(),
   enabled: z.boolean().default(true),
+  /**
+   * Compound strategies: conditions on other series of the same endpoint, combined with the
+   * strategy's own condition by `combine` (`and` when absent). Events stay keyed by the series
+   * the strategy's own metric + tags select (docs/strategy-language.md#compound-conditions).
+   */
+  also: z.array(ExtraCondition).min(1).max(MAX_EXTRA_CONDITIONS).optional(),
+  combine: z.enum(['and', 'or']).optional(),
 })
 
 function checkHits(s: { fn: string; window: string; hits?: number | undefined }, ctx: z.RefinementCtx): void {
@@ -67,8 +89,23 @@ function checkHits(s: { fn: string; window: string; hits?: number | undefined },
   }
 }
 
+function checkStrategy(
+  s: {
+    fn: string
+    window: string
+    hits?: number | undefined
+    also?: unknown[] | undefined
+    combine?: string | undefined
+  },
+  ctx: z.RefinementCtx,
+): void {
+  checkHits(s, ctx)
+  if (s.combine !== undefined && s.also === undefined)
+    ctx.addIssue({ code: 'custom', path: ['combine'], message: 'combine needs extra conditions (also)' })
+}
+
 /** What ops write: everything but the identity the server assigns. */
-export const StrategySpec = StrategyFields.superRefine(checkHits)
+export const StrategySpec = StrategyFields.superRefine(checkStrategy)
 export type StrategySpec = z.infer<typeof StrategySpec>
 
 /**
@@ -76,6 +113,6 @@ export type StrategySpec = z.infer<typeof StrategySpec>
  * expression (node null) that selects series by metric + tags across all endpoints.
  */
 export const Strategy = StrategyFields.extend({ id: z.string(), node: z.string().nullable() }).superRefine(
-  checkHits,
+  checkStrategy,
 )
 export type Strategy = z.infer<typeof Strategy>
