@@ -2,6 +2,7 @@ import { agentSettings, loadAgentConfig } from '@peregrine/agent'
 import { collectorSettings, loadCollectorConfig } from '@peregrine/collector'
 import { loadConfig, num, setting } from '@peregrine/common'
 import { dashboardSettings, loadDashboardConfig } from '@peregrine/dashboard'
+import { judgeSettings, loadJudgeConfig } from '@peregrine/judge'
 
 export const allInOneSettings = {
   natsPort: setting(
@@ -24,6 +25,7 @@ export function loadAllInOneConfig(env = process.env) {
   return {
     agent,
     collector,
+    judge: loadJudgeConfig(env),
     dashboard: loadDashboardConfig(env),
     ...loadConfig(allInOneSettings, 'allinone', env),
   }
@@ -34,5 +36,6 @@ export const settingsBySection = {
   allinone: allInOneSettings,
   agent: agentSettings,
   collector: collectorSettings,
+  judge: judgeSettings,
   dashboard: dashboardSettings,
 }

@@ -4,25 +4,29 @@ import { runAgent } from '@peregrine/agent/run'
 import { loadCollectorConfig } from '@peregrine/collector'
 import { describeSettings, natsAuthMethod } from '@peregrine/common'
 import { loadDashboardConfig } from '@peregrine/dashboard'
+import { loadJudgeConfig } from '@peregrine/judge'
 import { Command } from 'commander'
 import { z } from 'zod'
 import { registerCodeCommands } from './code/commands.ts'
 import { loadAllInOneConfig, settingsBySection } from './config.ts'
 import { registerNatsCommands } from './nats.ts'
-import { runAllInOne, runCollector, runDashboard } from './run.ts'
+import { runAllInOne, runCollector, runDashboard, runJudge } from './run.ts'
 import { registerTokenCommands } from './token.ts'
 
 const program = new Command('peregrine').description('Peregrine monitoring').showHelpAfterError()
 
 program
   .command('all', { isDefault: true })
-  .description('run everything in one process: nats-server, collector, dashboard and an agent for this host')
+  .description(
+    'run everything in one process: nats-server, collector, judge, dashboard and an agent for this host',
+  )
   .action(() => runAllInOne(loadAllInOneConfig()))
 
 const services = {
   agent: () => runAgent(loadAgentConfig()),
   collector: () => runCollector(loadCollectorConfig()),
   dashboard: () => runDashboard(loadDashboardConfig()),
+  judge: () => runJudge(loadJudgeConfig()),
 }
 for (const [name, run] of Object.entries(services)) {
   program
@@ -36,7 +40,7 @@ program
   .description('validate the configuration from env and PEREGRINE_CONFIG, print it (secrets hidden) and exit')
   .action(() => {
     const c = loadAllInOneConfig()
-    for (const section of [c.agent, c.collector, c.dashboard]) natsAuthMethod(section)
+    for (const section of [c.agent, c.collector, c.judge, c.dashboard]) natsAuthMethod(section)
     const hide = (k: string, v: unknown) => (/url|token|password/i.test(k) && v ? '[set]' : v)
     console.log(JSON.stringify(c, hide, 2))
   })

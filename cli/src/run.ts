@@ -22,6 +22,7 @@ import {
 } from '@peregrine/common'
 import { type Stoppable, stopOnSignals } from '@peregrine/common/lifecycle'
 import { type DashboardConfig, startDashboard } from '@peregrine/dashboard'
+import { type JudgeConfig, startJudge } from '@peregrine/judge'
 import type { AllInOneConfig } from './config.ts'
 
 async function openStore(c: ClickHouseConfig & { dataDir: string }): Promise<Store> {
@@ -73,13 +74,19 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
   log.info({ url: nats.url, agentCredential: agent.seedFile, ...space }, 'nats-server started')
   const store = await openStore(c.collector)
   parts.push({ stop: () => store.close() })
-  const registries = { process: createRegistry(true), collector: createRegistry(), agent: createRegistry() }
+  const registries = {
+    process: createRegistry(true),
+    collector: createRegistry(),
+    judge: createRegistry(),
+    agent: createRegistry(),
+  }
   const child = (service: string): Logger => log.child({ service })
   const collector = await startCollector(
     { ...c.collector, streamMaxBytes: space.streamMaxBytes },
     { nc, store, log: child('collector'), registry: registries.collector },
   )
   parts.push(collector)
+  parts.push(await startJudge(c.judge, { nc, log: child('judge'), registry: registries.judge }))
   parts.push(
     await startDashboard(c.dashboard, {
       nc,
@@ -101,7 +108,7 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
   parts.push(await startAgent(c.agent, { nc: agentNc, log: child('agent'), registry: registries.agent }))
   parts.push(
     // Under the agent's name for this host, so the two are one endpoint whatever the OS calls it.
-    startSelfReport(nc, [registries.process, registries.collector], {
+    startSelfReport(nc, [registries.process, registries.collector, registries.judge], {
       step: c.collector.selfStep,
       log,
       endpoint: c.agent.hostname,
@@ -120,6 +127,18 @@ export async function runCollector(c: CollectorConfig): Promise<void> {
   if (c.opsPort) {
     const health = serviceHealth({ nc, store, collector })
     const ops = await startOpsServer({ host: c.opsHost, port: c.opsPort }, registries, health)
+    parts.push({ stop: () => ops.close() })
+  }
+  parts.push(startSelfReport(nc, registries, { step: c.selfStep, log }))
+}
+
+export async function runJudge(c: JudgeConfig): Promise<void> {
+  const { log, parts, nc } = await boot('judge', c)
+  const registries = [createRegistry(true), createRegistry()]
+  const judge = await startJudge(c, { nc, log, registry: registries[1]! })
+  parts.push(judge)
+  if (c.opsPort) {
+    const ops = await startOpsServer({ host: c.opsHost, port: c.opsPort }, registries, serviceHealth({ nc }))
     parts.push({ stop: () => ops.close() })
   }
   parts.push(startSelfReport(nc, registries, { step: c.selfStep, log }))

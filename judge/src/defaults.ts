@@ -21,6 +21,9 @@ const spec = (s: Record<string, unknown>): Strategy =>
     id: `peregrine_${String(s.name).replace(/^peregrine-/, '')}`,
   }) as Strategy
 
+/** Its no-data events are a host's heartbeat loss (kind `heartbeat`, one per host). */
+export const HEARTBEAT_STRATEGY = 'peregrine_host-heartbeat'
+
 export const DEFAULT_STRATEGIES: Strategy[] = [
   spec({
     name: 'peregrine-host-heartbeat',

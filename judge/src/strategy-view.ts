@@ -10,7 +10,12 @@ export interface EndpointView {
   strategies: readonly Strategy[]
   /** Tree paths of the nodes the endpoint is bound to, carried by its events for scoped reads. */
   paths: readonly string[]
+  /** The metrics these strategies name (their own and extra conditions): other series are not held. */
+  metrics: ReadonlySet<string>
 }
+
+const metricsOf = (strategies: readonly Strategy[]) =>
+  new Set(strategies.flatMap((s) => [s.metric, ...(s.also ?? []).map((c) => c.metric)]))
 
 /**
  * The configuration as the judge reads it, rebuilt on every change (startConfigPasses) and
@@ -22,7 +27,8 @@ export class StrategyView {
   #byId = new Map<string, Strategy>()
   #expressions: readonly Strategy[] = []
   #cache = new Map<string, EndpointView>()
-  #unbound: EndpointView = { strategies: [], paths: [] }
+  #unbound: EndpointView = { strategies: [], paths: [], metrics: new Set() }
+  #enabled: Strategy[] = []
 
   /** Reads tree, hosts and strategies anew; the next lookups answer from them. */
   async load(config: ConfigStore): Promise<void> {
@@ -47,8 +53,14 @@ export class StrategyView {
     this.#nodes = new Map(hosts.map((h) => [h.host, h.nodes]))
     this.#byId = new Map(strategies.map((s) => [s.id, s]))
     this.#expressions = this.#resolver.expressions.filter((s) => s.enabled)
-    this.#unbound = { strategies: this.#expressions, paths: [] }
+    this.#unbound = { strategies: this.#expressions, paths: [], metrics: metricsOf(this.#expressions) }
+    this.#enabled = strategies.filter((s) => s.enabled)
     this.#cache = new Map()
+  }
+
+  /** Every enabled strategy, bound or expression. */
+  all(): readonly Strategy[] {
+    return this.#enabled
   }
 
   strategy(id: string): Strategy | undefined {
@@ -66,7 +78,8 @@ export class StrategyView {
         .map((e) => e.strategy)
         .filter((s) => s.enabled)
       const tree = this.#resolver.tree
-      view = { strategies: [...bound, ...this.#expressions], paths: nodes.flatMap((n) => tree.path(n) ?? []) }
+      const strategies = [...bound, ...this.#expressions]
+      view = { strategies, paths: nodes.flatMap((n) => tree.path(n) ?? []), metrics: metricsOf(strategies) }
     }
     this.#cache.set(endpoint, view)
     return view

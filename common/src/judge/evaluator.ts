@@ -237,6 +237,24 @@ export class Evaluator {
   }
 
   /**
+   * Takes a point into the series' history without evaluating it: for points a previous judge
+   * already evaluated (a takeover replays them to fill the windows). Event states are untouched,
+   * so a restored state is not overwritten by the past. Returns false when the point is ignored.
+   */
+  warm(
+    handle: SeriesHandle,
+    timestamp: number,
+    value: number,
+    strategies: readonly JudgedStrategy[],
+  ): boolean {
+    const s = handle as Series
+    if (!Number.isFinite(value) || !Number.isFinite(timestamp)) return false
+    const t = Math.floor(timestamp)
+    if (s.strategies !== strategies) this.#bind(s, strategies)
+    return s.history.push(t - (t % s.step), value) !== IGNORED
+  }
+
+  /**
    * Raises a no-data PROBLEM for each strategy with `nodata: Δ` whose series has had no point for
    * longer than Δ at `now` (unix seconds; compared with point timestamps), once: it is not
    * repeated, and a point arriving later raises the no-data OK. Stamped when the data was due

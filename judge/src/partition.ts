@@ -1,0 +1,246 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  decodeBatch,
+  eventsSubject,
+  type Logger,
+  METRICS_STREAM,
+  partitionSubjects,
+  type SeriesDef,
+  splitSeriesKey,
+} from '@peregrine/common'
+import { Evaluator, type EvaluatorOptions, type JudgeEvent, type SeriesHandle } from '@peregrine/common/judge'
+import {
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JsMsg,
+  type NatsConnection,
+} from 'nats'
+import { toAlertEvent } from './alert-event.ts'
+import type { JudgeMetrics } from './metrics.ts'
+import type { PartitionState, PartitionStateStore } from './state-store.ts'
+import type { StrategyView } from './strategy-view.ts'
+
+export interface PartitionDeps {
+  nc: NatsConnection
+  view: StrategyView
+  states: PartitionStateStore
+  log: Logger
+  metrics: JudgeMetrics
+  evaluator: EvaluatorOptions
+  /** How far back the stream is read to fill windows, in seconds. */
+  replaySeconds: number
+  nodataCheckMs: number
+}
+
+/** A live checkpoint is written at most this often: what a successor re-reads (harmlessly) on takeover. */
+const CHECKPOINT_EVERY_MS = 2000
+/** Event states are written this soon after they change. */
+const STATE_FLUSH_MS = 100
+
+/**
+ * One partition of the metrics stream, evaluated by this judge while it holds the partition's
+ * lease. On start it restores the partition's event states and checkpoint (the last message the
+ * previous holder had fully handled), then reads the stream from `replaySeconds` ago: messages up
+ * to the checkpoint only fill the windows, later ones are evaluated and may raise events. Events
+ * are published at once (their ids make a repeat harmless); states and the checkpoint follow
+ * together in one KV value, so a successor starts from a consistent pair.
+ */
+export class PartitionWorker {
+  readonly #evaluator: Evaluator
+  readonly #js: JetStreamClient
+  readonly #handles = new Map<string, SeriesHandle | null>()
+  readonly #events: JudgeEvent[] = []
+  #state: PartitionState = { checkpoint: 0, states: new Map() }
+  /** Messages at or below this stream sequence were handled by a previous holder. */
+  #liveAfter = 0
+  #lastSeq = 0
+  #messages: ConsumerMessages | null = null
+  #loop: Promise<void> = Promise.resolve()
+  #nodataTimer: NodeJS.Timeout | null = null
+  #flushTimer: NodeJS.Timeout | null = null
+  #flushing: Promise<void> = Promise.resolve()
+  #dirty = false
+  #lastCheckpointAt = 0
+  #published: Promise<unknown>[] = []
+  #stopped = false
+
+  constructor(
+    readonly partition: number,
+    private readonly deps: PartitionDeps,
+  ) {
+    this.#evaluator = new Evaluator(deps.evaluator)
+    this.#js = deps.nc.jetstream()
+  }
+
+  get seriesCount(): number {
+    return this.#evaluator.seriesCount
+  }
+
+  async start(): Promise<void> {
+    const { log, states } = this.deps
+    this.#state = await states.load(this.partition)
+    this.#evaluator.restore({ v: 1, states: [...this.#state.states.values()] })
+    // Without a checkpoint (nobody held the partition before) the past is only history: no
+    // events. The boundary is saved at once, so a successor evaluates what came after it even if
+    // this judge dies before its first checkpoint.
+    if (this.#state.checkpoint === 0) {
+      this.#state.checkpoint = await this.#streamLastSeq()
+      await states.save(this.partition, this.#state)
+    }
+    this.#liveAfter = this.#state.checkpoint
+    const since = new Date(Date.now() - this.deps.replaySeconds * 1000).toISOString()
+    const consumer = await this.#js.consumers.get(METRICS_STREAM, {
+      filterSubjects: partitionSubjects(this.partition),
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: since,
+    })
+    this.#messages = await consumer.consume({ max_messages: 256 })
+    this.#loop = this.#consume(this.#messages).catch((err) => {
+      if (!this.#stopped) log.error({ err, partition: this.partition }, 'judge partition stopped reading')
+    })
+    this.#nodataTimer = setInterval(() => this.#checkNodata(), this.deps.nodataCheckMs)
+    log.info(
+      { partition: this.partition, liveAfter: this.#liveAfter, states: this.#state.states.size },
+      'judging partition',
+    )
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#nodataTimer) clearInterval(this.#nodataTimer)
+    if (this.#flushTimer) clearTimeout(this.#flushTimer)
+    await this.#messages?.close()
+    await this.#loop
+    await this.#flush()
+  }
+
+  async #streamLastSeq(): Promise<number> {
+    const jsm = await this.deps.nc.jetstreamManager()
+    return (await jsm.streams.info(METRICS_STREAM)).state.last_seq
+  }
+
+  async #consume(messages: ConsumerMessages): Promise<void> {
+    for await (const m of messages) {
+      this.#handle(m)
+      if (this.#events.length) this.#publish()
+      this.#lastSeq = m.seq
+      if (m.seq > this.#liveAfter) this.#scheduleFlush(false)
+    }
+  }
+
+  #handle(m: JsMsg): void {
+    const decoded = decodeBatch(m.data)
+    if (!decoded.ok) return // the collector counts and terminates it
+    const b = decoded.batch
+    const live = m.seq > this.#liveAfter
+    const handles = b.series.map((key) => this.#handleOf(key))
+    const { view } = this.deps
+    for (let i = 0; i < b.refs.length; i++) {
+      const h = handles[b.refs[i]!]
+      const value = b.values[i]
+      if (h === undefined || h === null || value === null || value === undefined) continue
+      const strategies = view.forEndpoint(h.endpoint).strategies
+      if (live) this.#evaluator.add(h, b.ts[i]!, value, strategies, this.#events)
+      else this.#evaluator.warm(h, b.ts[i]!, value, strategies)
+    }
+    this.deps.metrics.points.inc(b.refs.length)
+  }
+
+  /** The evaluator's handle of a series key; null for series no strategy could select (not held). */
+  #handleOf(key: string): SeriesHandle | null {
+    let h = this.#handles.get(key)
+    if (h !== undefined) return h
+    const f = splitSeriesKey(key)
+    h = null
+    if (f && this.deps.view.forEndpoint(f.endpoint).metrics.has(f.metric))
+      h = this.#evaluator.series(f as SeriesDef)
+    this.#handles.set(key, h)
+    return h
+  }
+
+  #checkNodata(): void {
+    if (this.#lastSeq < this.#liveAfter) return // still replaying: the data may yet come
+    this.#evaluator.checkNodata(Math.floor(Date.now() / 1000), this.#events)
+    if (this.#events.length) {
+      this.#publish()
+      this.#scheduleFlush(true)
+    }
+  }
+
+  /** Publishes the events raised so far; the next flush waits for their acknowledgements. */
+  #publish(): void {
+    const { view, metrics } = this.deps
+    const subject = eventsSubject(this.partition)
+    for (const e of this.#events) {
+      const alert = toAlertEvent(e, view, Date.now())
+      if (!alert) continue
+      metrics.events.inc({ status: e.status, kind: e.kind })
+      this.#published.push(this.#publishOne(subject, alert.id, JSON.stringify(alert)))
+    }
+    this.#events.length = 0
+    this.#dirty = true
+  }
+
+  /**
+   * Publishes one event until JetStream acknowledges it (NATS may be away a while). Given up only
+   * when the partition stops: its checkpoint was not moved past the event, so the next holder
+   * raises it again.
+   */
+  async #publishOne(subject: string, id: string, body: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#js.publish(subject, body, { msgID: id })
+        return
+      } catch (err) {
+        if (this.#stopped) throw err
+        this.deps.metrics.publishFailures.inc()
+        this.deps.log.warn({ err, id, attempt }, 'publishing an event failed; retrying')
+        await sleep(Math.min(5000, 100 * 2 ** Math.min(attempt, 6)))
+      }
+    }
+  }
+
+  /** The configuration changed: series are matched against strategies anew. */
+  configChanged(): void {
+    this.#handles.clear()
+    this.#evaluator.syncStrategies(this.deps.view.all())
+  }
+
+  #scheduleFlush(soon: boolean): void {
+    if (this.#flushTimer) return
+    const due = this.#dirty || soon ? STATE_FLUSH_MS : CHECKPOINT_EVERY_MS
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = null
+      this.#flushing = this.#flushing.then(() => this.#flush())
+    }, due)
+  }
+
+  /**
+   * Writes the states and the checkpoint once the events raised before them are acknowledged:
+   * a successor never starts after an event that was not stored.
+   */
+  async #flush(): Promise<void> {
+    const seq = this.#lastSeq
+    const published = this.#published.splice(0)
+    const changes = this.#evaluator.takeChanges()
+    for (const s of changes.changed) this.#state.states.set(this.deps.states.keyOf(s), s)
+    for (const k of changes.removed) this.#state.states.delete(this.deps.states.keyOf(k))
+    const changed = changes.changed.length + changes.removed.length > 0 || this.#dirty
+    if (
+      !changed &&
+      (seq === this.#state.checkpoint || Date.now() - this.#lastCheckpointAt < CHECKPOINT_EVERY_MS)
+    )
+      return
+    try {
+      await Promise.all(published)
+    } catch {
+      return // not acknowledged: the checkpoint stays where it was, and a successor raises them again
+    }
+    this.#dirty = false
+    // While replaying, what is handled is the previous holder's: the live boundary stays.
+    this.#state.checkpoint = Math.max(this.#state.checkpoint, this.#liveAfter, seq)
+    await this.deps.states.save(this.partition, this.#state)
+    this.#lastCheckpointAt = Date.now()
+  }
+}
