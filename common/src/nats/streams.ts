@@ -53,7 +53,9 @@ export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
     max_age: nanos(7 * 86_400_000),
-    max_bytes: 1024 ** 3,
+    // A count, not bytes: a byte limit is reserved from JetStream's store up front, which the
+    // all-in-one sizes to its volume for the metrics stream.
+    max_msgs: 1_000_000,
     duplicate_window: nanos(3600_000),
     max_msg_size: 64 * 1024,
   })
