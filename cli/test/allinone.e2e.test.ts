@@ -115,6 +115,50 @@ it('runs all-in-one: a pushed point and this host’s cpu.idle come back from th
     after: { note: 'end to end' },
   })
 
+  // A strategy fires: created through the API, judged from the stream, stored and listed.
+  const strategy = await fetch(`${api}/api/v1/strategies`, {
+    method: 'POST',
+    headers: { ...auth.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      node: null,
+      name: 'e2e-requests-high',
+      metric: 'app.requests',
+      tags: 'svc=web',
+      fn: 'all',
+      window: '#1',
+      operator: '>',
+      threshold: 1000,
+    }),
+  })
+  expect(strategy.status, await strategy.clone().text()).toBe(201)
+  const firing = await waitFor(
+    async () => {
+      const again = await fetch(`http://127.0.0.1:${agentPort}/v1/push`, {
+        method: 'POST',
+        body: JSON.stringify([
+          {
+            endpoint: 'e2e-app',
+            metric: 'app.requests',
+            timestamp: 0,
+            step: 10,
+            value: 2000,
+            counterType: 'GAUGE',
+            tags: 'svc=web',
+          },
+        ]),
+      })
+      expect(again.status).toBe(200)
+      const r = await fetch(`${api}/api/v1/events/firing?host=e2e-app`, auth)
+      const body = (await r.json()) as {
+        events: { status: string; value: number; strategy: { name: string } }[]
+      }
+      return body.events[0]
+    },
+    60_000,
+    'the event',
+  )
+  expect(firing).toMatchObject({ status: 'PROBLEM', value: 2000, strategy: { name: 'e2e-requests-high' } })
+
   // `npx peregrine` from the checkout, redirected as the docs show it: nothing but the YAML on stdout.
   const cli = { PEREGRINE_API: api, PEREGRINE_TOKEN: token }
   const viaNpx = await runCommand('npx', ['peregrine', 'export'], cli)

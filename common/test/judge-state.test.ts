@@ -159,3 +159,41 @@ describe('strategy changes', () => {
     expect(brief(out)).toEqual(['60 PROBLEM 1 95'])
   })
 })
+
+describe('warm-up after a takeover', () => {
+  const avg = [strategy({ id: 'avg-high', fn: 'avg', window: '#3', threshold: 50 })]
+  const d = { ...def, metric: 'cpu.busy' }
+
+  it('fills the window from points another judge evaluated, without events and without touching state', () => {
+    const a = new Evaluator()
+    const out: JudgeEvent[] = []
+    const s = a.series(d)
+    for (const [t, v] of [
+      [0, 90],
+      [60, 90],
+      [120, 90],
+    ] as const)
+      a.add(s, t, v, avg, out)
+    expect(brief(out)).toEqual(['120 PROBLEM 1 90'])
+
+    // The successor restores the state, then replays: older points only fill the window, even
+    // those whose verdict would have been an OK at the time.
+    const b = new Evaluator()
+    b.restore(stored(a))
+    const h = b.series(d)
+    for (const [t, v] of [
+      [0, 0],
+      [60, 90],
+      [120, 90],
+    ] as const)
+      expect(b.warm(h, t, v, avg)).toBe(true)
+    expect(b.warm(h, 120, 1, avg)).toBe(false) // not newer: ignored like any stale point
+    expect(b.takeChanges()).toEqual({ changed: [], removed: [] })
+    // The window is full: the first live point is judged on it (avg(90, 90, 0) = 60 > 50).
+    const live: JudgeEvent[] = []
+    b.add(h, 180, 0, avg, live)
+    expect(brief(live)).toEqual([])
+    b.add(h, 240, 0, avg, live)
+    expect(brief(live)).toEqual(['240 OK 1 30'])
+  })
+})
