@@ -115,8 +115,8 @@ async function checkConfig(env: Record<string, string>) {
 }
 
 describe('docker-compose.yml', () => {
-  it('runs the collector, the dashboard and an agent from our image', () => {
-    expect(ours.map(([name]) => name).sort()).toEqual(['agent', 'collector', 'dashboard'])
+  it('runs the collector, the judge, the dashboard and an agent from our image', () => {
+    expect(ours.map(([name]) => name).sort()).toEqual(['agent', 'collector', 'dashboard', 'judge'])
   })
 
   it("starts each of our services with one of the CLI's service commands", async () => {
@@ -195,6 +195,7 @@ describe('docker-compose.yml', () => {
     const ports: Record<string, number> = {
       agent: defaultOf(settingsBySection.agent.httpPort),
       collector: defaultOf(settingsBySection.collector.opsPort),
+      judge: defaultOf(settingsBySection.judge.opsPort),
       dashboard: defaultOf(settingsBySection.dashboard.port),
     }
     for (const [name, s] of ours) {

@@ -8,13 +8,9 @@ export const judgeSettings = {
     'JUDGE_INSTANCE',
     z
       .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -; up to 64')
-      .default(
-        `${hostname()
-          .replace(/[^A-Za-z0-9_-]/g, '_')
-          .slice(0, 48)}-${process.pid}`,
-      ),
-    'Name of this judge among the live ones (unique): <host>-<pid> unless given.',
+      .regex(/^[A-Za-z0-9_-]{0,64}$/, 'letters, digits, _ and -; up to 64')
+      .default(''),
+    'Name of this judge among the live ones (unique); empty: <host>-<pid>.',
   ),
   leaseMs: setting(
     'JUDGE_LEASE_MS',
@@ -56,4 +52,14 @@ export const judgeSettings = {
 }
 export type JudgeConfig = ConfigOf<typeof judgeSettings>
 
-export const loadJudgeConfig = (env = process.env) => loadConfig(judgeSettings, 'judge', env)
+export function loadJudgeConfig(env = process.env): JudgeConfig {
+  const c = loadConfig(judgeSettings, 'judge', env)
+  return {
+    ...c,
+    instance:
+      c.instance ||
+      `${hostname()
+        .replace(/[^A-Za-z0-9_-]/g, '_')
+        .slice(0, 48)}-${process.pid}`,
+  }
+}
