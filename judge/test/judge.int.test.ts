@@ -12,6 +12,7 @@ import {
   ensureEventsStream,
   ensureMetricsStream,
   METRICS_PARTITIONS,
+  metricsPartition,
   metricsSubject,
   type Strategy,
   StrategySpec,
@@ -20,6 +21,7 @@ import { startTestNats, type TestNats, waitFor } from '@peregrine/common/testing
 import { connect, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Judge, loadJudgeConfig, startJudge } from '../src/index.ts'
+import { STATE_BUCKET } from '../src/state-store.ts'
 
 const log = createLogger('test', process.env.TEST_LOG ?? 'silent')
 const PARTITIONS = METRICS_PARTITIONS
@@ -191,6 +193,30 @@ describe('judge service', () => {
     await push('svc-1', 'app.beat', [[now() + 20, 1]])
     await waitFor(async () => (await eventsOf('svc-1')).length === 3, 10_000, 'PROBLEM after the edit')
     expect(brief(await eventsOf('svc-1')).at(-1)).toBe('value PROBLEM 1 1')
+    await a.judge.stop()
+  })
+
+  it('starts without a partition state that is not valid, and skips messages that are not batches', async () => {
+    await addStrategy({
+      name: 'qps-high',
+      metric: 'app.qps',
+      fn: 'all',
+      window: '#1',
+      operator: '>',
+      threshold: 100,
+    })
+    const host = 'hostile-1'
+    const kv = await nc.jetstream().views.kv(STATE_BUCKET)
+    await kv.put(`partition.${metricsPartition(host)}`, '{"v":1,"checkpoint":"soon","states":[{"kind":"x"}]}')
+    const a = await startOne('judge-6')
+    await waitFor(() => a.judge.partitions.length === PARTITIONS, 10_000, 'partitions taken')
+    await nc
+      .jetstream()
+      .publish(metricsSubject(host), new TextEncoder().encode('{"v":1,"series":"not arrays"}'))
+    await nc.jetstream().publish(metricsSubject(host), new TextEncoder().encode('\u0000garbage'))
+    await push(host, 'app.qps', [[now(), 500]])
+    await waitFor(async () => (await eventsOf(host)).length === 1, 10_000, 'the PROBLEM after the garbage')
+    expect(brief(await eventsOf(host))).toEqual(['value PROBLEM 1 500'])
     await a.judge.stop()
   })
 })
