@@ -1,6 +1,6 @@
 import type { Logger } from '@peregrine/common'
 import { fnv1a32 } from '@peregrine/common/nats'
-import type { KV, NatsConnection } from 'nats'
+import { type JetStreamManager, type KV, type NatsConnection, nanos } from 'nats'
 
 /** Bucket of the judges' partition leases and membership heartbeats. */
 export const LEASES_BUCKET = 'peregrine-judge-leases'
@@ -37,14 +37,30 @@ interface Held {
 const partitionKey = (p: number) => `p.${p}`
 const memberKey = (instance: string) => `members.${instance}`
 
-/** Requests time out within a renewal period, so an unreachable server never stalls the fence. */
+/** The leases bucket, with the max age a lease lives unrenewed. */
+export interface LeasesBucket {
+  kv: KV
+  jsm: JetStreamManager
+  stream: string
+}
+
+/**
+ * Opens (or creates) the leases bucket and makes sure its max age is the lease time: a bucket
+ * created by someone else without one would keep a dead judge's leases for ever. Requests time
+ * out within a renewal period, so an unreachable server never stalls the fence.
+ */
 export async function openLeasesBucket(
   nc: NatsConnection,
   o: Pick<LeaseOptions, 'leaseMs' | 'renewMs'>,
-): Promise<KV> {
-  return nc
-    .jetstream({ timeout: Math.max(500, o.renewMs) })
-    .views.kv(LEASES_BUCKET, { history: 1, ttl: o.leaseMs })
+): Promise<LeasesBucket> {
+  const timeout = Math.max(500, o.renewMs)
+  const kv = await nc.jetstream({ timeout }).views.kv(LEASES_BUCKET, { history: 1, ttl: o.leaseMs })
+  const jsm = await nc.jetstreamManager({ timeout })
+  const stream = `KV_${LEASES_BUCKET}`
+  const info = await jsm.streams.info(stream)
+  if (info.config.max_age !== nanos(o.leaseMs))
+    await jsm.streams.update(stream, { ...info.config, max_age: nanos(o.leaseMs) })
+  return { kv, jsm, stream }
 }
 
 /**
@@ -64,12 +80,16 @@ export class PartitionLeases {
   #tick: Promise<void> = Promise.resolve()
   #stopped = false
 
+  private readonly kv: KV
+
   constructor(
-    private readonly kv: KV,
+    private readonly bucket: LeasesBucket,
     private readonly o: LeaseOptions,
     private readonly handlers: PartitionHandlers,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.kv = bucket.kv
+  }
 
   /** The partitions this instance evaluates now. */
   get owned(): number[] {
@@ -104,19 +124,19 @@ export class PartitionLeases {
     const sentAt = performance.now()
     await this.kv.put(memberKey(this.o.instance), this.o.instance)
     await this.#renew()
-    const { members, taken } = await this.#survey()
-    const fair = Math.ceil(this.o.partitions / Math.max(1, members))
+    const fair = Math.ceil(this.o.partitions / Math.max(1, await this.#members()))
     // Above the fair share (a judge joined): give extras up, one per round, to move gently.
     if (this.#held.size > fair) {
       const extra = this.owned.at(-1)
       if (extra !== undefined) await this.#release(extra)
       return
     }
-    const free = [...Array(this.o.partitions).keys()].filter((p) => !taken.has(p) && !this.#held.has(p))
-    // Start at a different place on each judge, so joining judges do not all race for the same keys.
-    const offset = fnv1a32(this.o.instance) % Math.max(1, free.length)
-    const order = [...free.slice(offset), ...free.slice(0, offset)]
-    for (const p of order) {
+    if (this.#held.size >= fair) return
+    // Below it: try the partitions not ours, from a different place on each judge so that
+    // joining judges do not all race for the same keys. Taken ones refuse the creation.
+    const others = [...Array(this.o.partitions).keys()].filter((p) => !this.#held.has(p))
+    const offset = fnv1a32(this.o.instance) % Math.max(1, others.length)
+    for (const p of [...others.slice(offset), ...others.slice(0, offset)]) {
       if (this.#held.size >= fair || this.#stopped) break
       await this.#take(p, sentAt)
     }
@@ -146,15 +166,21 @@ export class PartitionLeases {
       }
   }
 
-  /** Live members and taken partitions, as the bucket holds them now. */
-  async #survey(): Promise<{ members: number; taken: Set<number> }> {
-    let members = 0
-    const taken = new Set<number>()
-    for await (const k of await this.kv.keys()) {
-      if (k.startsWith('members.')) members++
-      else if (k.startsWith('p.')) taken.add(Number(k.slice(2)))
+  /**
+   * Live judges: membership keys the server still holds (max age) and not deleted. Read from the
+   * stream's subject list, one consistent answer, rather than a key listing, which can come back
+   * short while keys are being rewritten.
+   */
+  async #members(): Promise<number> {
+    const info = await this.bucket.jsm.streams.info(this.bucket.stream, {
+      subjects_filter: `$KV.${LEASES_BUCKET}.members.>`,
+    })
+    let live = 0
+    for (const subject of Object.keys(info.state.subjects ?? {})) {
+      const e = await this.kv.get(subject.slice(`$KV.${LEASES_BUCKET}.`.length))
+      if (e?.operation === 'PUT') live++
     }
-    return { members, taken }
+    return live
   }
 
   async #take(p: number, sentAt: number): Promise<void> {

@@ -51,7 +51,7 @@ export class PartitionWorker {
   readonly #js: JetStreamClient
   readonly #handles = new Map<string, SeriesHandle | null>()
   readonly #events: JudgeEvent[] = []
-  #state: PartitionState = { checkpoint: 0, states: new Map() }
+  #state: PartitionState = { checkpoint: null, states: new Map() }
   /** Messages at or below this stream sequence were handled by a previous holder. */
   #liveAfter = 0
   #lastSeq = 0
@@ -84,7 +84,7 @@ export class PartitionWorker {
     // Without a checkpoint (nobody held the partition before) the past is only history: no
     // events. The boundary is saved at once, so a successor evaluates what came after it even if
     // this judge dies before its first checkpoint.
-    if (this.#state.checkpoint === 0) {
+    if (this.#state.checkpoint === null) {
       this.#state.checkpoint = await this.#streamLastSeq()
       await states.save(this.partition, this.#state)
     }
@@ -227,11 +227,8 @@ export class PartitionWorker {
     for (const s of changes.changed) this.#state.states.set(this.deps.states.keyOf(s), s)
     for (const k of changes.removed) this.#state.states.delete(this.deps.states.keyOf(k))
     const changed = changes.changed.length + changes.removed.length > 0 || this.#dirty
-    if (
-      !changed &&
-      (seq === this.#state.checkpoint || Date.now() - this.#lastCheckpointAt < CHECKPOINT_EVERY_MS)
-    )
-      return
+    const checkpoint = this.#state.checkpoint ?? 0
+    if (!changed && (seq === checkpoint || Date.now() - this.#lastCheckpointAt < CHECKPOINT_EVERY_MS)) return
     try {
       await Promise.all(published)
     } catch {
@@ -239,7 +236,7 @@ export class PartitionWorker {
     }
     this.#dirty = false
     // While replaying, what is handled is the previous holder's: the live boundary stays.
-    this.#state.checkpoint = Math.max(this.#state.checkpoint, this.#liveAfter, seq)
+    this.#state.checkpoint = Math.max(checkpoint, this.#liveAfter, seq)
     await this.deps.states.save(this.partition, this.#state)
     this.#lastCheckpointAt = Date.now()
   }

@@ -12,8 +12,11 @@ export const STATE_BUCKET = 'peregrine-judge-state'
 
 /** What a partition's holder leaves for the next: event states and the last message it handled. */
 export interface PartitionState {
-  /** Stream sequence of the last metrics message whose events are stored; 0: none yet. */
-  checkpoint: number
+  /**
+   * Stream sequence of the last metrics message whose events are stored (0: before the first
+   * message); null when no judge held the partition yet.
+   */
+  checkpoint: number | null
   /** Event key text → state (only keys with a state: firing, recovering, holding, flapping). */
   states: Map<string, StoredEventState>
 }
@@ -44,19 +47,19 @@ export class PartitionStateStore {
 
   async load(partition: number): Promise<PartitionState> {
     const e = await this.kv.get(`partition.${partition}`)
-    if (e?.operation !== 'PUT' || e.length === 0) return { checkpoint: 0, states: new Map() }
+    if (e?.operation !== 'PUT' || e.length === 0) return { checkpoint: null, states: new Map() }
     let parsed: z.infer<typeof StoredPartition>
     try {
       parsed = StoredPartition.parse(e.json())
     } catch (err) {
       this.log.error({ err, partition }, 'judge state of the partition is not valid; starting without it')
-      return { checkpoint: 0, states: new Map() }
+      return { checkpoint: null, states: new Map() }
     }
     return { checkpoint: parsed.checkpoint, states: new Map(parsed.states.map((s) => [this.keyOf(s), s])) }
   }
 
   async save(partition: number, s: PartitionState): Promise<void> {
-    const value = { v: 1, checkpoint: s.checkpoint, states: [...s.states.values()] }
+    const value = { v: 1, checkpoint: s.checkpoint ?? 0, states: [...s.states.values()] }
     await this.kv.put(`partition.${partition}`, JSON.stringify(value))
   }
 }
