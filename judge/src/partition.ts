@@ -112,7 +112,18 @@ export class PartitionWorker {
     if (this.#flushTimer) clearTimeout(this.#flushTimer)
     await this.#messages?.close()
     await this.#loop
-    await this.#flush()
+    await this.#queueFlush()
+  }
+
+  /** Flushes after the flush under way, never beside it; a failed one is logged and retried by the next. */
+  #queueFlush(): Promise<void> {
+    this.#flushing = this.#flushing
+      .then(() => this.#flush())
+      .catch((err) => {
+        this.#dirty = true
+        this.deps.log.warn({ err, partition: this.partition }, 'saving the partition state failed')
+      })
+    return this.#flushing
   }
 
   async #streamLastSeq(): Promise<number> {
@@ -212,7 +223,7 @@ export class PartitionWorker {
     const due = this.#dirty || soon ? STATE_FLUSH_MS : CHECKPOINT_EVERY_MS
     this.#flushTimer = setTimeout(() => {
       this.#flushTimer = null
-      this.#flushing = this.#flushing.then(() => this.#flush())
+      void this.#queueFlush()
     }, due)
   }
 
