@@ -13,7 +13,7 @@ export interface EvaluatedSeries {
   step: number
 }
 
-export interface EvaluatePointsOptions extends Pick<EvaluatorOptions, 'timeZone' | 'flapping'> {
+export interface EvaluatePointsOptions extends Pick<EvaluatorOptions, 'timeZone' | 'flapping' | 'onVerdict'> {
   /** Endpoint the series belong to, as events name it; `evaluate` by default. */
   endpoint?: string
   /** Tags of the series (must include the strategy's); the strategy's tags by default. */
@@ -31,7 +31,7 @@ export interface EvaluatePointsOptions extends Pick<EvaluatorOptions, 'timeZone'
   from?: number
   /** After the last point, raise what `nodata` would have raised by this time (unix seconds). */
   until?: number
-  /** Also return every verdict taken (the values compared). */
+  /** Also return every verdict taken (the values compared); `onVerdict` sees them one by one. */
   verdicts?: boolean
 }
 
@@ -59,10 +59,18 @@ export function evaluatePoints(
   options: EvaluatePointsOptions = {},
 ): EvaluatePointsResult {
   const verdicts: VerdictRecord[] | undefined = options.verdicts ? [] : undefined
+  const given = options.onVerdict
+  const onVerdict =
+    verdicts === undefined
+      ? given
+      : (v: VerdictRecord) => {
+          verdicts.push(v)
+          given?.(v)
+        }
   const evaluator = new Evaluator({
     ...(options.timeZone !== undefined && { timeZone: options.timeZone }),
     ...(options.flapping !== undefined && { flapping: options.flapping }),
-    ...(verdicts && { onVerdict: (v: VerdictRecord) => verdicts.push(v) }),
+    ...(onVerdict !== undefined && { onVerdict }),
   })
   const judged: JudgedStrategy = { ...strategy, id: strategy.id ?? 'evaluate' }
   const strategies = [judged]
