@@ -3,7 +3,7 @@
 // events; which endpoints a backtest covers (tree, overrides, scope); limits; and its speed.
 import { fingerprint, type Store } from '@peregrine/common'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestApi, type TestApi } from '../src/testing.ts'
+import { seedTree, startTestApi, type TestApi } from '../src/testing.ts'
 
 let api: TestApi
 let admin: string
@@ -146,19 +146,11 @@ beforeAll(async () => {
   }))
   await seed(api.store, bench)
 
-  for (const path of ['corp', 'corp.shop', 'corp.shop.web', 'corp.db'])
-    expect((await call(admin, 'POST', '/api/v1/tree', { path })).status).toBe(201)
-  for (const [host, node] of [
-    ['web-1', 'corp.shop.web'],
-    ['web-2', 'corp.shop.web'],
-    ['db-1', 'corp.db'],
-  ])
-    await api.app.inject({
-      method: 'PUT',
-      url: `/api/v1/hosts/${host}/nodes`,
-      headers: { authorization: `Bearer ${admin}` },
-      payload: { nodes: [node], revision: 0 },
-    })
+  await seedTree(api.app, admin, ['corp', 'corp.shop', 'corp.shop.web', 'corp.db'], {
+    'web-1': ['corp.shop.web'],
+    'web-2': ['corp.shop.web'],
+    'db-1': ['corp.db'],
+  })
   const res = await call(admin, 'POST', '/api/v1/tokens', {
     name: 'shop-viewer',
     role: 'viewer',
