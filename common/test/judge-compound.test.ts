@@ -100,3 +100,29 @@ describe('compound conditions', () => {
     expect(brief(r.events)).toEqual(['60 PROBLEM 1 95', '120 OK 1 95'])
   })
 })
+
+describe('evaluatePoints with several series per extra condition', () => {
+  it('entries name their condition; any selected series satisfying it counts', () => {
+    const full = { metric: 'df.used', fn: 'all', window: '#1', threshold: 90 }
+    const r = evaluatePoints(
+      strategy({ also: [load, full] }),
+      { counterType: 'GAUGE', step: 60 },
+      points([0, 95], [60, 95], [120, 95], [180, 95]),
+      {
+        also: [
+          { condition: 0, counterType: 'GAUGE', step: 60, points: points([0, 5], [180, 5]) },
+          { condition: 1, counterType: 'GAUGE', step: 60, tags: 'mount=/', points: points([0, 10]) },
+          {
+            condition: 1,
+            counterType: 'GAUGE',
+            step: 60,
+            tags: 'mount=/data',
+            points: points([60, 95], [120, 10]),
+          },
+        ],
+      },
+    )
+    // 0: /data unknown, / false → false. 60: /data full → PROBLEM. 120: no disk full → OK.
+    expect(brief(r.events)).toEqual(['60 PROBLEM 1 95', '120 OK 1 95'])
+  })
+})

@@ -175,3 +175,27 @@ describe('active windows', () => {
     expect(() => new ZoneClock('Mars/Olympus')).toThrow(RangeError)
   })
 })
+
+describe('evaluatePoints from', () => {
+  it('points before `from` only fill the window: the first verdict comes at `from`', () => {
+    const pts = every(0, 300, 95)
+    // all(#3) > 90 from 0: PROBLEM at 120, the third point.
+    expect(run({ window: '#3' }, pts)).toEqual(['120 PROBLEM 1 95'])
+    // From 180, the window is already full of the earlier points: PROBLEM at 180, not 300.
+    expect(run({ window: '#3' }, pts, { from: 180 })).toEqual(['180 PROBLEM 1 95'])
+    // A duration window needs the whole window seen: 2m at 60 s from 120 on, with points from 0.
+    expect(run({ fn: 'avg', window: '2m' }, pts, { from: 150 })).toEqual(['180 PROBLEM 1 95'])
+  })
+  it('raises no no-data event for a gap before `from`, only for one reaching past it', () => {
+    const pts: [number, number][] = [
+      [0, 1],
+      [600, 1],
+      [660, 1],
+      [1200, 1],
+    ]
+    expect(run({ nodata: '3m', threshold: 1000 }, pts, { from: 660 })).toEqual([
+      '840 PROBLEM 1 null nodata',
+      '1200 OK 1 null nodata',
+    ])
+  })
+})

@@ -32,6 +32,7 @@ import { hostRoutes } from './routes/hosts.ts'
 import { monitorRoutes } from './routes/monitor.ts'
 import { strategyRoutes } from './routes/strategies.ts'
 import { treeRoutes } from './routes/tree.ts'
+import { trialRoutes } from './routes/trials.ts'
 import { Visibility } from './visibility.ts'
 
 export interface ServerDeps {
@@ -116,6 +117,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     treeRoutes(api, ctx)
     hostRoutes(api, ctx)
     strategyRoutes(api, ctx)
+    trialRoutes(api, ctx)
     accessRoutes(api, ctx)
     auditRoutes(api, ctx)
     eventRoutes(api, ctx)

@@ -63,3 +63,23 @@ export async function startTestApi(o: TestApiOptions = {}): Promise<TestApi> {
     },
   }
 }
+
+/**
+ * Creates tree nodes (list parents first) and binds hosts to them through the API, as `token`;
+ * throws unless every call succeeds. For test files that need a tree with hosts on it.
+ */
+export async function seedTree(
+  app: FastifyInstance,
+  token: string,
+  paths: readonly string[],
+  hosts: Record<string, string[]>,
+): Promise<void> {
+  const call = async (method: 'POST' | 'PUT', url: string, payload: object, expected: number) => {
+    const headers = { authorization: `Bearer ${token}` }
+    const res = await app.inject({ method, url, headers, payload })
+    if (res.statusCode !== expected) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`)
+  }
+  for (const path of paths) await call('POST', '/api/v1/tree', { path }, 201)
+  for (const [host, nodes] of Object.entries(hosts))
+    await call('PUT', `/api/v1/hosts/${host}/nodes`, { nodes, revision: 0 }, 200)
+}

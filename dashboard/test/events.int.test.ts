@@ -1,7 +1,7 @@
 // The events API against the real engine: history with filters, what is firing now, and scoped
 // reads (a token sees the events of hosts bound within its scope, by the paths events carry).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestApi, type TestApi } from '../src/testing.ts'
+import { seedTree, startTestApi, type TestApi } from '../src/testing.ts'
 
 let api: TestApi
 let admin: string
@@ -55,25 +55,10 @@ beforeAll(async () => {
     row('c', 'db-1', 'PROBLEM', T + 90, ['corp.db']),
     row('d', 'loose', 'PROBLEM', T + 120, []),
   ])
-  for (const path of ['corp', 'corp.shop', 'corp.shop.web', 'corp.db']) {
-    const res = await api.app.inject({
-      method: 'POST',
-      url: '/api/v1/tree',
-      headers: { authorization: `Bearer ${admin}` },
-      payload: { path },
-    })
-    expect(res.statusCode).toBe(201)
-  }
-  for (const [host, node] of [
-    ['web-1', 'corp.shop.web'],
-    ['db-1', 'corp.db'],
-  ])
-    await api.app.inject({
-      method: 'PUT',
-      url: `/api/v1/hosts/${host}/nodes`,
-      headers: { authorization: `Bearer ${admin}` },
-      payload: { nodes: [node], revision: 0 },
-    })
+  await seedTree(api.app, admin, ['corp', 'corp.shop', 'corp.shop.web', 'corp.db'], {
+    'web-1': ['corp.shop.web'],
+    'db-1': ['corp.db'],
+  })
 })
 
 afterAll(() => api?.dispose())

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { type ConfigOf, commonSettings, loadConfig, num, posNum, setting } from '@peregrine/common'
+import { type ConfigOf, commonSettings, loadConfig, num, posNum, setting, TimeZone } from '@peregrine/common'
 import { z } from 'zod'
 
 export const judgeSettings = {
@@ -30,17 +30,7 @@ export const judgeSettings = {
   ),
   timeZone: setting(
     'JUDGE_TIME_ZONE',
-    z
-      .string()
-      .refine((tz) => {
-        try {
-          new Intl.DateTimeFormat('en', { timeZone: tz })
-          return true
-        } catch {
-          return false
-        }
-      }, 'an IANA time zone, e.g. Europe/Berlin')
-      .default('UTC'),
+    TimeZone.default('UTC'),
     "IANA time zone in which strategies' active windows are read.",
   ),
   opsHost: setting(

@@ -14,6 +14,16 @@ export const Duration = z.string().regex(/^[1-9]\d{0,6}[smhd]$/, 'a duration lik
 /** `HH:MM`, 24-hour clock. */
 const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM')
 
+/** An IANA time zone (`Europe/Berlin`), as Intl knows it: where active windows are read. */
+export const TimeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}, 'an IANA time zone, e.g. Europe/Berlin')
+
 export function durationSeconds(d: string): number {
   const n = Number(d.slice(0, -1))
   const unit = d.at(-1)
@@ -107,6 +117,11 @@ function checkStrategy(
 /** What ops write: everything but the identity the server assigns. */
 export const StrategySpec = StrategyFields.superRefine(checkStrategy)
 export type StrategySpec = z.infer<typeof StrategySpec>
+
+/** A strategy to try (evaluate, backtest): a StrategySpec whose name may be left out. */
+export const TrialStrategySpec = StrategyFields.extend({
+  name: StrategyFields.shape.name.default('trial'),
+}).superRefine(checkStrategy)
 
 /**
  * A stored strategy: bound to a tree node (applies to the node's hosts and below), or an

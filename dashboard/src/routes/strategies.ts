@@ -50,14 +50,7 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     await requireTeams(ctx.config, s.receivers)
   }
 
-  const load = async (p: Principal, id: string) => {
-    const s = await ctx.config.strategies.get(id)
-    if (!s) throw new HttpError(404, `no strategy ${id}`)
-    const { tree } = await ctx.config.tree()
-    const path = s.value.node === null ? '' : (tree.path(s.value.node) ?? '')
-    if (!canRead(p, path)) throw new HttpError(403, `strategy ${id} is outside the token's scope ${p.scope}`)
-    return { s, tree, path }
-  }
+  const load = (p: Principal, id: string) => loadStrategy(ctx, p, id)
 
   const listStrategies = {
     tags,
@@ -171,4 +164,17 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       return reply.code(204).send()
     },
   )
+}
+
+/**
+ * A stored strategy the caller may read (404 when there is none, 403 outside the token's view),
+ * the tree it was read with and the path of its node ('' for an expression).
+ */
+export async function loadStrategy(ctx: ConfigContext, p: Principal, id: string) {
+  const s = await ctx.config.strategies.get(id)
+  if (!s) throw new HttpError(404, `no strategy ${id}`)
+  const { tree } = await ctx.config.tree()
+  const path = s.value.node === null ? '' : (tree.path(s.value.node) ?? '')
+  if (!canRead(p, path)) throw new HttpError(403, `strategy ${id} is outside the token's scope ${p.scope}`)
+  return { s, tree, path }
 }
