@@ -1,14 +1,14 @@
 import type { Server } from 'node:http'
 import { join } from 'node:path'
+import { METRICS_CONTENT_TYPE, metricsText, type ReadMetric } from '@peregrine/common/exposition'
 import type { Logger } from '@peregrine/common/log'
-import type { Registry } from '@peregrine/common/metrics'
 import { metricsSubject } from '@peregrine/common/nats'
 import { BatchBuilder, tagsFromRecord } from '@peregrine/common/schema'
 import type { NatsConnection } from 'nats'
-import { Counter, Gauge } from 'prom-client'
 import { watchAgentChecks } from './checks.ts'
 import type { AgentConfig } from './config.ts'
 import { closeHttp, type Reply, startHttp } from './http.ts'
+import { type AgentCounts, agentMetrics } from './metrics.ts'
 import { NotStoredError, Publisher } from './publisher.ts'
 import { checkPush } from './push.ts'
 import { PushQueue } from './push-queue.ts'
@@ -25,7 +25,6 @@ export const AGENT_VERSION = '0.1.0'
 export interface AgentDeps {
   nc: NatsConnection
   log: Logger
-  registry: Registry
   /**
    * Host metric sources; defaults to /proc and /sys. The checks that strategies ask for
    * (net.port.listen, proc.num) are not among them: they always run, besides these.
@@ -36,6 +35,8 @@ export interface AgentDeps {
 export interface Agent {
   /** The port /v1/push listens on (useful when configured as 0). */
   port: number
+  /** What `/metrics` shows; a process with a prom-client registry adds them to it (registerReadMetrics). */
+  metrics: readonly ReadMetric[]
   stop(): Promise<void>
 }
 
@@ -53,7 +54,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     new PortSource(paths, checks.current),
     new ProcessCountSource(paths, checks.current),
   ]
-  const m = agentMetrics(deps.registry, spool, publisher)
+  const counts: AgentCounts = { cycles: 0, points: 0, pushAccepted: 0, pushRejected: 0 }
+  const metrics = agentMetrics(spool, publisher, counts)
   /** Points of collection cycles that could be stored nowhere (nobody was told they were). */
   let cycleLost = 0
 
@@ -72,9 +74,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         .catch((err: Error) => log.warn({ source: s.name, err: err.message }, 'source failed'))
     }
     emitSelfMetrics(emit, spool, publisher, cycleLost)
-    m.cycles.inc()
-    m.points.inc(b.size)
     const points = b.size
+    counts.cycles++
+    counts.points += points
     await publisher.store(b.take()).catch((err: NotStoredError) => {
       cycleLost += points
       log.error({ err: err.message, points }, 'cycle not stored; dropped')
@@ -84,7 +86,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const pushes = new PushQueue(source, (b) => publisher.store(b))
   const push = async (body: unknown): Promise<Reply> => {
     const { accepted, errors } = checkPush(body, Math.floor(Date.now() / 1000))
-    m.pushRejected.inc(errors.length)
+    counts.pushRejected += errors.length
     if (accepted.length === 0)
       return { status: errors.length > 0 ? 400 : 200, body: { accepted: 0, rejected: errors.length, errors } }
     if (pushes.size + accepted.length > config.maxPendingPush)
@@ -95,7 +97,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       if (!(err instanceof NotStoredError)) throw err
       return { status: 503, body: { error: `points not stored: ${err.message}` } }
     }
-    m.pushAccepted.inc(accepted.length)
+    counts.pushAccepted += accepted.length
     return { status: 200, body: { accepted: accepted.length, rejected: errors.length, errors } }
   }
 
@@ -104,11 +106,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     server = await startHttp(config.httpHost, config.httpPort, {
       push,
       health: async () => health(spool, publisher),
-      metrics: async () => ({
-        status: 200,
-        body: await deps.registry.metrics(),
-        contentType: 'text/plain; version=0.0.4',
-      }),
+      metrics: async () => ({ status: 200, body: metricsText(metrics), contentType: METRICS_CONTENT_TYPE }),
     })
   } catch (err) {
     await checks.stop()
@@ -123,6 +121,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 
   return {
     port,
+    metrics,
     async stop() {
       await closeHttp(server)
       await cycles.stop()
@@ -181,72 +180,5 @@ function every(ms: number, task: () => Promise<void>, log: Logger) {
       clearInterval(timer)
       await running
     },
-  }
-}
-
-function agentMetrics(registry: Registry, spool: Spool, publisher: Publisher) {
-  const r = { registers: [registry] }
-  new Gauge({
-    name: 'peregrine_agent_spool_bytes',
-    help: 'Bytes waiting in the spool',
-    collect() {
-      this.set(spool.bytes)
-    },
-    ...r,
-  })
-  new Gauge({
-    name: 'peregrine_agent_spool_batches',
-    help: 'Batches waiting in the spool',
-    collect() {
-      this.set(spool.size)
-    },
-    ...r,
-  })
-  new Gauge({
-    name: 'peregrine_agent_spool_dropped_points',
-    help: 'Points dropped from a full spool',
-    collect() {
-      this.set(spool.droppedPoints)
-    },
-    ...r,
-  })
-  new Gauge({
-    name: 'peregrine_agent_dropped_points',
-    help: 'Points of spooled batches dropped for good: refused by JetStream or unreadable',
-    labelNames: ['reason'],
-    collect() {
-      for (const [reason, points] of Object.entries(publisher.dropped)) this.set({ reason }, points)
-    },
-    ...r,
-  })
-  new Gauge({
-    name: 'peregrine_agent_durable',
-    help: '1 while points can be stored (JetStream or the spool), 0 while pushes get 503',
-    collect() {
-      this.set(publisher.problem ? 0 : 1)
-    },
-    ...r,
-  })
-  new Gauge({
-    name: 'peregrine_agent_publish_failures',
-    help: 'Failed publishes',
-    collect() {
-      this.set(publisher.publishFailures)
-    },
-    ...r,
-  })
-  return {
-    cycles: new Counter({ name: 'peregrine_agent_cycles_total', help: 'Collection cycles', ...r }),
-    points: new Counter({ name: 'peregrine_agent_points_total', help: 'Points collected', ...r }),
-    pushAccepted: new Counter({
-      name: 'peregrine_agent_push_accepted_total',
-      help: 'Pushed points accepted',
-      ...r,
-    }),
-    pushRejected: new Counter({
-      name: 'peregrine_agent_push_rejected_total',
-      help: 'Pushed points rejected',
-      ...r,
-    }),
   }
 }

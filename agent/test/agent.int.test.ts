@@ -1,7 +1,6 @@
 import { join } from 'node:path'
 import {
   createLogger,
-  createRegistry,
   decodeBatch,
   ensureMetricsStream,
   METRICS_STREAM,
@@ -76,7 +75,6 @@ beforeAll(async () => {
   agent = await startAgent(config(join(dir.path, 'spool')), {
     nc: agentNc,
     log: createLogger('agent', 'silent'),
-    registry: createRegistry(),
     sources: [source],
   })
 })
@@ -159,6 +157,23 @@ describe('agent', () => {
       headers: { 'content-type': 'application/json' },
     })
     expect(bad.status).toBe(400)
+  })
+
+  it('serves its own metrics on /metrics, without prom-client', async () => {
+    const res = await fetch(`http://127.0.0.1:${agent.port}/metrics`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+    const text = await res.text()
+    const value = (series: string) => Number(new RegExp(`^${series} (\\S+)$`, 'm').exec(text)?.[1])
+    // The push test sent 2 good points, 1 bad one and a body that is no array; two cycles ran.
+    expect(value('peregrine_agent_push_accepted_total')).toBe(2)
+    expect(value('peregrine_agent_push_rejected_total')).toBe(2)
+    expect(value('peregrine_agent_cycles_total')).toBeGreaterThanOrEqual(2)
+    expect(value('peregrine_agent_points_total')).toBeGreaterThanOrEqual(2 * 10)
+    expect(value('peregrine_agent_durable')).toBe(1)
+    expect(value('peregrine_agent_spool_batches')).toBe(0)
+    expect(value('peregrine_agent_dropped_points{reason="refused"}')).toBe(0)
+    expect(text).toContain('# TYPE peregrine_agent_cycles_total counter\n')
   })
 
   it('spools while NATS is down and resends in order, losing nothing, once it is back', async () => {

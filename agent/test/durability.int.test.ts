@@ -3,7 +3,6 @@ import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises
 import { join } from 'node:path'
 import {
   createLogger,
-  createRegistry,
   decodeBatch,
   ensureMetricsStream,
   MAX_BATCH_BYTES,
@@ -117,7 +116,6 @@ beforeAll(async () => {
   agent = await startAgent(config, {
     nc: agentNc,
     log: createLogger('agent', 'silent'),
-    registry: createRegistry(),
     sources: [],
   })
 })
