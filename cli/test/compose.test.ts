@@ -76,7 +76,7 @@ function parsePort(entry: unknown): { host: number; container: number } | undefi
 }
 
 /** A setting's default value. */
-const defaultOf = <S extends z.ZodType>(s: { schema: S }): z.output<S> => s.schema.parse(undefined)
+const defaultOf = <S extends z.core.$ZodType>(s: { schema: S }): z.output<S> => z.parse(s.schema, undefined)
 
 const compose = Compose.parse(parseYaml(read('docker-compose.yml'), { merge: true }))
 const services = Object.entries(compose.services)
