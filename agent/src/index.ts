@@ -2,7 +2,7 @@ import type { Server } from 'node:http'
 import { join } from 'node:path'
 import { METRICS_CONTENT_TYPE, metricsText, type ReadMetric } from '@peregrine/common/exposition'
 import type { Logger } from '@peregrine/common/log'
-import { metricsSubject } from '@peregrine/common/nats'
+import { type LateNats, metricsSubject } from '@peregrine/common/nats'
 import { BatchBuilder, tagsFromRecord } from '@peregrine/common/schema'
 import type { NatsConnection } from 'nats'
 import { watchAgentChecks } from './checks.ts'
@@ -22,15 +22,21 @@ export { type AgentConfig, agentSettings, loadAgentConfig } from './config.ts'
 
 export const AGENT_VERSION = '0.1.0'
 
-export interface AgentDeps {
-  nc: NatsConnection
+export type AgentDeps = {
   log: Logger
   /**
    * Host metric sources; defaults to /proc and /sys. The checks that strategies ask for
    * (net.port.listen, proc.num) are not among them: they always run, besides these.
    */
   sources?: MetricSource[]
-}
+} & (
+  | { nc: NatsConnection }
+  /**
+   * A connection still being made (connectNatsLater): the agent starts without NATS, collects and
+   * takes pushes into its spool, and once NATS is reached resends the spool and follows its checks.
+   */
+  | { nats: LateNats }
+)
 
 export interface Agent {
   /** The port /v1/push listens on (useful when configured as 0). */
@@ -44,11 +50,23 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const { log } = deps
   const source = { host: config.hostname, agent: AGENT_VERSION }
   const spool = await Spool.open(config.spoolDir || join(config.dataDir, 'agent-spool'), config.spoolMaxBytes)
-  const publisher = new Publisher(deps.nc, metricsSubject(config.hostname), spool, log)
+  const publisher = new Publisher(metricsSubject(config.hostname), spool, log)
+  let connection: NatsConnection | Promise<NatsConnection>
+  if ('nc' in deps) {
+    connection = deps.nc
+    publisher.attach(deps.nc)
+  } else {
+    connection = deps.nats.connection
+    void connection.then((nc) => {
+      log.info('NATS reached; resending the spool')
+      publisher.attach(nc)
+    })
+  }
+  const natsProblem = () => ('nats' in deps ? deps.nats.problem : undefined)
   const paths = { proc: config.procPath, sys: config.sysPath }
   // The checks strategies ask of this host follow its document in the agents bucket; the two
   // sources read the newest checks at every cycle, so a change shows up at the next step.
-  const checks = watchAgentChecks(deps.nc, config.hostname, log)
+  const checks = watchAgentChecks(connection, config.hostname, log)
   const sources = [
     ...(deps.sources ?? hostSources(paths)),
     new PortSource(paths, checks.current),
@@ -105,7 +123,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   try {
     server = await startHttp(config.httpHost, config.httpPort, {
       push,
-      health: async () => health(spool, publisher),
+      health: async () => health(spool, publisher, natsProblem()),
       metrics: async () => ({ status: 200, body: metricsText(metrics), contentType: METRICS_CONTENT_TYPE }),
     })
   } catch (err) {
@@ -135,15 +153,21 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 
 /**
  * Healthy while points can be made durable; NATS being unreachable is fine as long as the spool
- * takes them. The reason says what to fix (a full disk, the spool's permissions, a refusal).
+ * takes them, and is answered 200 "degraded" with the reason. An unhealthy reason says what to
+ * fix (a full disk, the spool's permissions, a refusal).
  */
-function health(spool: Spool, publisher: Publisher): Reply {
+function health(spool: Spool, publisher: Publisher, natsProblem: string | undefined): Reply {
   const problem = publisher.problem
+  const degraded = publisher.connected
+    ? undefined
+    : natsProblem
+      ? `NATS not reached since the agent started (${natsProblem}); points wait in the spool`
+      : 'NATS unreachable; points wait in the spool and are resent once it answers'
   return {
     status: problem ? 503 : 200,
     body: {
-      status: problem ? 'unhealthy' : 'ok',
-      ...(problem ? { reason: problem.message } : {}),
+      status: problem ? 'unhealthy' : degraded ? 'degraded' : 'ok',
+      ...(problem || degraded ? { reason: problem?.message ?? degraded } : {}),
       nats: publisher.connected ? 'connected' : 'unreachable',
       spooledBatches: spool.size,
       spoolBytes: spool.bytes,

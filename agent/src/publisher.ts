@@ -7,6 +7,11 @@ import { type Spool, type SpoolEntry, SpoolWriteError } from './spool.ts'
 const PUBLISH_TIMEOUT_MS = 5000
 /** Room left under the server's max_payload for the headers (Nats-Msg-Id) and framing. */
 const HEADER_ROOM = 64 * 1024
+/**
+ * nats-server's default max_payload: what batches are cut to fit before the agent has ever
+ * reached its server (and learnt its limit), so that no spooled batch is too large for it.
+ */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024
 
 /** The points could be made durable nowhere: neither JetStream nor the spool took them. */
 export class NotStoredError extends Error {
@@ -37,12 +42,13 @@ export interface Dropped {
  * NATS (or the stream) cannot be reached batches go to the spool; once it answers again the spool
  * is resent oldest first, each batch under the message id it was first given, so a batch the
  * server did get is not stored twice. A spooled batch the server refuses for good is dropped and
- * counted, so it never blocks the ones behind it.
+ * counted, so it never blocks the ones behind it. Until it is given a connection (attach), every
+ * batch goes to the spool: the agent starts while NATS cannot be reached.
  */
 export class Publisher {
-  #nc: NatsConnection
-  #js: JetStreamClient
-  #connected = true
+  #nc: NatsConnection | undefined
+  #js: JetStreamClient | undefined
+  #connected = false
   #draining: Promise<void> | null = null
   #timer: NodeJS.Timeout
   /** Messages are stored one at a time, so the spool keeps the order they were sent in. */
@@ -54,16 +60,21 @@ export class Publisher {
   #lastPublishError = ''
 
   constructor(
-    nc: NatsConnection,
     private readonly subject: string,
     private readonly spool: Spool,
     private readonly log: Logger,
   ) {
-    this.#nc = nc
-    this.#js = nc.jetstream()
-    void this.#watch(nc)
     this.#timer = setInterval(() => this.kick(), 1000)
     this.#timer.unref()
+  }
+
+  /** Publishes through `nc` from now on, starting with what waits in the spool. */
+  attach(nc: NatsConnection): void {
+    this.#nc = nc
+    this.#js = nc.jetstream()
+    this.#connected = !nc.isClosed()
+    void this.#watch(nc)
+    this.kick()
   }
 
   get connected(): boolean {
@@ -91,8 +102,8 @@ export class Publisher {
   }
 
   #maxBytes(): number {
-    const serverMax = this.#nc.info?.max_payload
-    return serverMax ? Math.min(MAX_BATCH_BYTES, serverMax - HEADER_ROOM) : MAX_BATCH_BYTES
+    const serverMax = this.#nc?.info?.max_payload ?? DEFAULT_MAX_PAYLOAD
+    return Math.min(MAX_BATCH_BYTES, serverMax - HEADER_ROOM)
   }
 
   async #storeOne(m: EncodedBatch): Promise<void> {
@@ -166,6 +177,7 @@ export class Publisher {
   }
 
   async #publish(data: Uint8Array, msgID: string): Promise<Outcome> {
+    if (!this.#js) return { ok: false, permanent: false, error: 'not connected to NATS yet' }
     try {
       await this.#js.publish(this.subject, data, { msgID, timeout: PUBLISH_TIMEOUT_MS })
       return { ok: true }

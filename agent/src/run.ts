@@ -1,6 +1,6 @@
 import { stopOnSignals } from '@peregrine/common/lifecycle'
 import { createLogger } from '@peregrine/common/log'
-import { agentInboxPrefix, connectNats } from '@peregrine/common/nats'
+import { agentInboxPrefix, connectNatsLater } from '@peregrine/common/nats'
 import type { AgentConfig } from './config.ts'
 import { startAgent } from './index.ts'
 
@@ -14,7 +14,10 @@ export async function runAgent(c: AgentConfig): Promise<void> {
   const log = createLogger('agent', c.logLevel)
   const parts: { stop(): Promise<void> | void }[] = []
   stopOnSignals(log, parts)
-  const nc = await connectNats(c, 'peregrine-agent', log, { inboxPrefix: agentInboxPrefix(c.hostname) })
-  parts.push({ stop: () => nc.drain() })
-  parts.push(await startAgent(c, { nc, log }))
+  // Not waited for: the agent starts while NATS is unreachable and works from its spool meanwhile.
+  const nats = await connectNatsLater(c, 'peregrine-agent', log, {
+    inboxPrefix: agentInboxPrefix(c.hostname),
+  })
+  parts.push(nats)
+  parts.push(await startAgent(c, { nats, log }))
 }
