@@ -8,6 +8,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
+import { AGENT_NODE_FLAGS } from '@peregrine/agent/node-flags'
 import { ensureMetricsStream, openConfigBuckets } from '@peregrine/common'
 import { startTestNats, tempDir, waitFor } from '@peregrine/common/testing'
 import { connect } from 'nats'
@@ -21,8 +22,6 @@ const { values: args } = parseArgs({
 })
 const durationS = Number(args.duration)
 const HOST = 'footprint-host'
-/** How docs/operations.md runs the agent: a small young generation suits its few allocations. */
-const AGENT_NODE_FLAGS = ['--max-semi-space-size=1']
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }))
 const root = new URL('..', import.meta.url).pathname
 
