@@ -1,4 +1,4 @@
-import type { ReadMetric, Sample } from '@peregrine/common/exposition'
+import type { ReadMetric } from '@peregrine/common/exposition'
 import type { Publisher } from './publisher.ts'
 import type { Spool } from './spool.ts'
 
@@ -10,7 +10,13 @@ export interface AgentCounts {
   pushRejected: number
 }
 
-const one = (value: number): Sample[] => [{ value }]
+/** A metric of one unlabelled sample, `value()` when read. */
+const single = (type: ReadMetric['type'], name: string, help: string, value: () => number): ReadMetric => ({
+  name,
+  help,
+  type,
+  read: () => [{ value: value() }],
+})
 
 /**
  * The agent's `/metrics` (peregrine_agent_*): plain numbers read when asked for, so the agent's
@@ -19,24 +25,14 @@ const one = (value: number): Sample[] => [{ value }]
  */
 export function agentMetrics(spool: Spool, publisher: Publisher, counts: AgentCounts): ReadMetric[] {
   return [
-    {
-      name: 'peregrine_agent_spool_bytes',
-      help: 'Bytes waiting in the spool',
-      type: 'gauge',
-      read: () => one(spool.bytes),
-    },
-    {
-      name: 'peregrine_agent_spool_batches',
-      help: 'Batches waiting in the spool',
-      type: 'gauge',
-      read: () => one(spool.size),
-    },
-    {
-      name: 'peregrine_agent_spool_dropped_points',
-      help: 'Points dropped from a full spool',
-      type: 'gauge',
-      read: () => one(spool.droppedPoints),
-    },
+    single('gauge', 'peregrine_agent_spool_bytes', 'Bytes waiting in the spool', () => spool.bytes),
+    single('gauge', 'peregrine_agent_spool_batches', 'Batches waiting in the spool', () => spool.size),
+    single(
+      'gauge',
+      'peregrine_agent_spool_dropped_points',
+      'Points dropped from a full spool',
+      () => spool.droppedPoints,
+    ),
     {
       name: 'peregrine_agent_dropped_points',
       help: 'Points of spooled batches dropped for good: refused by JetStream or unreadable',
@@ -44,41 +40,26 @@ export function agentMetrics(spool: Spool, publisher: Publisher, counts: AgentCo
       labelNames: ['reason'],
       read: () => Object.entries(publisher.dropped).map(([reason, value]) => ({ labels: { reason }, value })),
     },
-    {
-      name: 'peregrine_agent_durable',
-      help: '1 while points can be stored (JetStream or the spool), 0 while pushes get 503',
-      type: 'gauge',
-      read: () => one(publisher.problem ? 0 : 1),
-    },
-    {
-      name: 'peregrine_agent_publish_failures',
-      help: 'Failed publishes',
-      type: 'gauge',
-      read: () => one(publisher.publishFailures),
-    },
-    {
-      name: 'peregrine_agent_cycles_total',
-      help: 'Collection cycles',
-      type: 'counter',
-      read: () => one(counts.cycles),
-    },
-    {
-      name: 'peregrine_agent_points_total',
-      help: 'Points collected',
-      type: 'counter',
-      read: () => one(counts.points),
-    },
-    {
-      name: 'peregrine_agent_push_accepted_total',
-      help: 'Pushed points accepted',
-      type: 'counter',
-      read: () => one(counts.pushAccepted),
-    },
-    {
-      name: 'peregrine_agent_push_rejected_total',
-      help: 'Pushed points rejected',
-      type: 'counter',
-      read: () => one(counts.pushRejected),
-    },
+    single(
+      'gauge',
+      'peregrine_agent_durable',
+      '1 while points can be stored (JetStream or the spool), 0 while pushes get 503',
+      () => (publisher.problem ? 0 : 1),
+    ),
+    single('gauge', 'peregrine_agent_publish_failures', 'Failed publishes', () => publisher.publishFailures),
+    single('counter', 'peregrine_agent_cycles_total', 'Collection cycles', () => counts.cycles),
+    single('counter', 'peregrine_agent_points_total', 'Points collected', () => counts.points),
+    single(
+      'counter',
+      'peregrine_agent_push_accepted_total',
+      'Pushed points accepted',
+      () => counts.pushAccepted,
+    ),
+    single(
+      'counter',
+      'peregrine_agent_push_rejected_total',
+      'Pushed points rejected',
+      () => counts.pushRejected,
+    ),
   ]
 }

@@ -1,14 +1,19 @@
 import { join } from 'node:path'
 import {
   createLogger,
-  decodeBatch,
   ensureMetricsStream,
-  METRICS_STREAM,
   type MetricBatch,
   splitSeriesKey,
   tagsFromRecord,
 } from '@peregrine/common'
-import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
+import {
+  metricsStreamBatches,
+  startTestNats,
+  type TempDir,
+  type TestNats,
+  tempDir,
+  waitFor,
+} from '@peregrine/common/testing'
 import { connect, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Agent, type AgentConfig, loadAgentConfig, startAgent } from '../src/index.ts'
@@ -38,20 +43,6 @@ const config = (spoolDir: string): AgentConfig =>
     AGENT_PUSH_MAX_PENDING: '1000',
     AGENT_SPOOL_DIR: spoolDir,
   })
-
-/** Every batch in the stream, in stream order. */
-async function streamBatches(): Promise<MetricBatch[]> {
-  const jsm = await nc.jetstreamManager()
-  const info = await jsm.streams.info(METRICS_STREAM)
-  const out: MetricBatch[] = []
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-    const m = await jsm.streams.getMessage(METRICS_STREAM, { seq }).catch(() => null)
-    if (!m) continue
-    const d = decodeBatch(m.data)
-    if (d.ok) out.push(d.batch)
-  }
-  return out
-}
 
 function values(batches: MetricBatch[], metric: string): number[] {
   const out: number[] = []
@@ -88,8 +79,8 @@ afterAll(async () => {
 
 describe('agent', () => {
   it('publishes one batch per cycle with its own metrics', async () => {
-    await waitFor(async () => values(await streamBatches(), 'test.seq').length >= 2)
-    const batches = await streamBatches()
+    await waitFor(async () => values(await metricsStreamBatches(nc), 'test.seq').length >= 2)
+    const batches = await metricsStreamBatches(nc)
     const metricOf = (key: string) => splitSeriesKey(key)?.metric
     const cycle = batches.find((b) => b.series.some((s) => metricOf(s) === 'test.seq'))!
     expect(cycle.source).toEqual({ host: 'agent-test', agent: expect.any(String) })
@@ -135,8 +126,8 @@ describe('agent', () => {
       rejected: 1,
       errors: [{ index: 1, field: 'metric', error: 'metric is empty' }],
     })
-    await waitFor(async () => values(await streamBatches(), 'app.qps').length === 1)
-    const pushed = (await streamBatches()).find((b) =>
+    await waitFor(async () => values(await metricsStreamBatches(nc), 'app.qps').length === 1)
+    const pushed = (await metricsStreamBatches(nc)).find((b) =>
       b.series.some((s) => splitSeriesKey(s)?.metric === 'app.qps'),
     )!
     expect(pushed.series).toEqual([`app-1\tapp.qps\t${tagsFromRecord({ svc: 'api' })}\tGAUGE\t60`])
@@ -185,11 +176,11 @@ describe('agent', () => {
     await nats.restart()
     await waitFor(async () => (await health()).spooledBatches === 0, 30_000, 'the spool to drain')
     await waitFor(
-      async () => values(await streamBatches(), 'test.seq').includes(seqAtRestart),
+      async () => values(await metricsStreamBatches(nc), 'test.seq').includes(seqAtRestart),
       30_000,
       'new cycles',
     )
-    const seqs = values(await streamBatches(), 'test.seq')
+    const seqs = values(await metricsStreamBatches(nc), 'test.seq')
     const expected = Array.from({ length: seqs.length }, (_, i) => i + 1)
     expect(seqs).toEqual(expected)
   }, 90_000)

@@ -6,15 +6,19 @@ import {
   agentInboxPrefix,
   connectNatsLater,
   createLogger,
-  decodeBatch,
   ensureMetricsStream,
   type LateNats,
-  METRICS_STREAM,
-  type MetricBatch,
   openConfigBuckets,
   splitSeriesKey,
 } from '@peregrine/common'
-import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
+import {
+  metricsStreamBatches,
+  startTestNats,
+  type TempDir,
+  type TestNats,
+  tempDir,
+  waitFor,
+} from '@peregrine/common/testing'
 import { connect, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Agent, loadAgentConfig, startAgent } from '../src/index.ts'
@@ -54,14 +58,7 @@ async function startLateAgent(env: Record<string, string>, sources: MetricSource
 
 /** Every value of `metric` in the stream, in stream order, with the tags it had. */
 async function streamValues(metric: string): Promise<{ tags: string; value: number }[]> {
-  const jsm = await service.jetstreamManager()
-  const { state } = await jsm.streams.info(METRICS_STREAM)
-  const batches: MetricBatch[] = []
-  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-    const d = decodeBatch((await jsm.streams.getMessage(METRICS_STREAM, { seq })).data)
-    if (d.ok) batches.push(d.batch)
-  }
-  return batches.flatMap((b) =>
+  return (await metricsStreamBatches(service)).flatMap((b) =>
     b.refs.flatMap((ref, i) => {
       const s = splitSeriesKey(b.series[ref] ?? '')
       return s?.metric === metric ? [{ tags: s.tags, value: b.values[i] as number }] : []
