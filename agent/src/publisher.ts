@@ -51,6 +51,7 @@ export class Publisher {
   #connected = false
   #draining: Promise<void> | null = null
   #timer: NodeJS.Timeout
+  #closed = false
   /** Messages are stored one at a time, so the spool keeps the order they were sent in. */
   #queue: Promise<unknown> = Promise.resolve()
   publishFailures = 0
@@ -68,8 +69,9 @@ export class Publisher {
     this.#timer.unref()
   }
 
-  /** Publishes through `nc` from now on, starting with what waits in the spool. */
+  /** Publishes through `nc` from now on, starting with what waits in the spool (not once closed). */
   attach(nc: NatsConnection): void {
+    if (this.#closed) return
     this.#nc = nc
     this.#js = nc.jetstream()
     this.#connected = !nc.isClosed()
@@ -143,6 +145,7 @@ export class Publisher {
   }
 
   close(): void {
+    this.#closed = true
     clearInterval(this.#timer)
   }
 
