@@ -58,7 +58,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   } else {
     connection = deps.nats.connection
     void connection.then((nc) => {
-      log.info('NATS reached; resending the spool')
+      log.info({ spooledBatches: spool.size }, 'NATS reached')
       publisher.attach(nc)
     })
   }
