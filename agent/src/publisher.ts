@@ -50,7 +50,8 @@ export class Publisher {
   #js: JetStreamClient | undefined
   #connected = false
   #draining: Promise<void> | null = null
-  #timer: NodeJS.Timeout
+  /** Set while batches wait in the spool: a resend is tried every second. */
+  #retry: NodeJS.Timeout | undefined
   #closed = false
   /** Messages are stored one at a time, so the spool keeps the order they were sent in. */
   #queue: Promise<unknown> = Promise.resolve()
@@ -65,8 +66,7 @@ export class Publisher {
     private readonly spool: Spool,
     private readonly log: Logger,
   ) {
-    this.#timer = setInterval(() => this.kick(), 1000)
-    this.#timer.unref()
+    this.#retryWhileSpooled()
   }
 
   /** Publishes through `nc` from now on, starting with what waits in the spool (not once closed). */
@@ -130,6 +130,7 @@ export class Publisher {
 
   /** Starts resending the spool unless that is already under way. */
   kick(): void {
+    this.#retryWhileSpooled()
     if (this.#draining || this.spool.size === 0 || !this.#connected) return
     this.#draining = this.#drain()
       .catch((err: Error) => this.log.error({ err }, 'resending the spool failed; will retry'))
@@ -146,7 +147,21 @@ export class Publisher {
 
   close(): void {
     this.#closed = true
-    clearInterval(this.#timer)
+    clearInterval(this.#retry)
+  }
+
+  /**
+   * Tries a resend every second while the spool holds batches (a resend that failed is tried
+   * again), and not at all otherwise: an idle timer is work an agent on every host need not do.
+   */
+  #retryWhileSpooled(): void {
+    if (this.#retry || this.#closed || this.spool.size === 0) return
+    this.#retry = setInterval(() => {
+      if (this.spool.size > 0) return this.kick()
+      clearInterval(this.#retry)
+      this.#retry = undefined
+    }, 1000)
+    this.#retry.unref()
   }
 
   async #drain(): Promise<void> {
