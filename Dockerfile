@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every Peregrine service. The command names the service:
 #   docker run --rm peregrine:local collector    (agent | collector | dashboard | check-config)
+# docker-compose.yml runs its agent from the bundle instead (node … agent/dist/peregrine-agent.mjs).
 # docker-compose.yml runs the distributed mode from it; see docs/deployment.md.
 FROM node:20-bookworm-slim
 
@@ -10,7 +11,7 @@ WORKDIR /app
 # Dependencies first, so that a change to the sources reuses this layer. Every workspace's
 # package.json is needed for `npm ci` to link the workspaces (cli/test/compose.test.ts checks the
 # list against package.json). tsx is a runtime dependency: the services run from their TypeScript
-# sources, there is no build step.
+# sources; only the agent is bundled.
 COPY package.json package-lock.json ./
 COPY common/package.json common/
 COPY agent/package.json agent/
@@ -22,6 +23,9 @@ COPY cli/package.json cli/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY . .
+# The agent's bundle (agent/build.mjs, esbuild from tsx's dependencies), which docker-compose.yml's
+# agent runs with plain node.
+RUN node agent/build.mjs
 
 # The code stays owned by root; the unprivileged `node` user of the base image (uid 1000) may
 # write only data/ (the agent's spool, data/agent-spool, is a volume in docker-compose.yml).

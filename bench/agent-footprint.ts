@@ -1,13 +1,16 @@
 // Agent footprint: the agent as hosts run it (its bundle on plain node, a 10 s step, its own
 // process) next to Debian's prometheus-node-exporter, both idle for --duration seconds, RSS and
 // CPU of each read from /proc the same way; then push latency, with NATS up and with it down.
-// Usage: npm run bench:agent [-- --duration 300 --pushes 500]
+// With --jit, the same bundle also runs without --jitless in the same window: what the flag
+// saves, and a CPU comparison that holds on a machine busy with other work.
+// Usage: npm run bench:agent [-- --duration 300 --pushes 500 --jit]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
+import { AGENT_NODE_FLAGS } from '@peregrine/agent/node-flags'
 import { ensureMetricsStream, openConfigBuckets } from '@peregrine/common'
 import { startTestNats, tempDir, waitFor } from '@peregrine/common/testing'
 import { connect } from 'nats'
@@ -17,12 +20,11 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '60' },
     step: { type: 'string', default: '10' },
     pushes: { type: 'string', default: '300' },
+    jit: { type: 'boolean', default: false },
   },
 })
 const durationS = Number(args.duration)
 const HOST = 'footprint-host'
-/** How docs/operations.md runs the agent: a small young generation suits its few allocations. */
-const AGENT_NODE_FLAGS = ['--max-semi-space-size=1']
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }))
 const root = new URL('..', import.meta.url).pathname
 
@@ -107,8 +109,11 @@ async function pushLatency(port: number, n: number) {
   return { p50: at(0.5), p99: at(0.99) }
 }
 
-function startAgent(env: Record<string, string>): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, [...AGENT_NODE_FLAGS, join(root, 'agent/dist/peregrine-agent.mjs')], {
+function startAgent(
+  env: Record<string, string>,
+  flags: readonly string[] = AGENT_NODE_FLAGS,
+): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = spawn(process.execPath, [...flags, join(root, 'agent/dist/peregrine-agent.mjs')], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -131,14 +136,17 @@ const service = await connect(nats.connectOptions('service'))
 await ensureMetricsStream(await service.jetstreamManager())
 await openConfigBuckets(service)
 
-const agent = await startAgent({
+const agentEnv = (spool: string) => ({
   ...nats.env('agent'),
   AGENT_HOSTNAME: HOST,
   AGENT_HTTP_PORT: '0',
   AGENT_STEP: args.step,
-  AGENT_SPOOL_DIR: join(dir.path, 'spool'),
+  AGENT_SPOOL_DIR: join(dir.path, spool),
   LOG_LEVEL: 'info',
 })
+const agent = await startAgent(agentEnv('spool'))
+const JIT_FLAGS = AGENT_NODE_FLAGS.filter((f) => f !== '--jitless' && f !== '--no-expose-wasm')
+const jitAgent = args.jit ? await startAgent(agentEnv('spool-jit'), JIT_FLAGS) : undefined
 const exporter = spawn(exporterBin, [`--web.listen-address=127.0.0.1:${await freePort()}`], {
   stdio: ['ignore', 'ignore', 'ignore'],
 })
@@ -148,7 +156,8 @@ try {
     `agent (pid ${agent.proc.pid}) and node_exporter (pid ${exporter.pid}) idle for ${durationS} s…`,
   )
   await sleep(5000)
-  const [a, e] = (await measure([agent.proc.pid!, exporter.pid!], durationS)) as [Footprint, Footprint]
+  const pids = [agent.proc.pid!, exporter.pid!, ...(jitAgent ? [jitAgent.proc.pid!] : [])]
+  const [a, e, j] = (await measure(pids, durationS)) as [Footprint, Footprint, Footprint?]
   const row = (name: string, f: Footprint) =>
     `| ${name} | ${f.rssAvg.toFixed(1)} | ${f.rssMax.toFixed(1)} | ${f.anonAvg.toFixed(1)} | ${f.cpuPercent.toFixed(3)} |`
   console.log(
@@ -158,6 +167,7 @@ try {
   console.log('| --- | --- | --- | --- | --- |')
   console.log(row('peregrine agent', a))
   console.log(row('prometheus-node-exporter', e))
+  if (j) console.log(row(`the same without --jitless (${JIT_FLAGS.join(' ')})`, j))
   console.log(
     `| ratio agent / node_exporter | ${(a.rssAvg / e.rssAvg).toFixed(2)} | ${(a.rssMax / e.rssMax).toFixed(2)} | ${(a.anonAvg / e.anonAvg).toFixed(2)} | ${e.cpuPercent > 0 ? (a.cpuPercent / e.cpuPercent).toFixed(2) : 'n/a (node_exporter used none)'} |`,
   )
@@ -183,6 +193,7 @@ try {
   console.log(`| down (spool, fsync) | ${down.p50.toFixed(2)} | ${down.p99.toFixed(2)} |`)
 } finally {
   agent.proc.kill('SIGKILL')
+  jitAgent?.proc.kill('SIGKILL')
   exporter.kill('SIGTERM')
   await service.close().catch(() => {})
   await nats.dispose()

@@ -1,5 +1,5 @@
 import type { Logger } from '@peregrine/common/log'
-import { type Feed, keepWatching, openAgentChecks } from '@peregrine/common/nats'
+import { type Feed, keepWatching, openAgentChecks, type Watching } from '@peregrine/common/nats'
 import { AgentChecks } from '@peregrine/common/schema'
 import type { KvEntry, NatsConnection } from 'nats'
 
@@ -26,11 +26,12 @@ type ChecksValue = Uint8Array | null
  * subscription to the key's subject: an agent may not create JetStream consumers. Never fails:
  * while NATS is unreachable or the bucket does not exist yet it keeps the checks it has and tries
  * again, and on a reconnect it reads the document anew (changes made meanwhile were not
- * delivered). A value that is not valid JSON or not AgentChecks is logged and ignored (the
- * previous checks stay); a deleted key means no checks.
+ * delivered). Given the promise of a connection, it starts once NATS has been reached, until
+ * then there are no checks. A value that is not valid JSON or not AgentChecks is logged and
+ * ignored (the previous checks stay); a deleted key means no checks.
  */
 export function watchAgentChecks(
-  nc: NatsConnection,
+  connection: NatsConnection | Promise<NatsConnection>,
   host: string,
   log: Logger,
   options: ChecksWatcherOptions = {},
@@ -61,15 +62,23 @@ export function watchAgentChecks(
     else set(parsed.data)
   }
 
-  const watching = keepWatching(() => openChecksFeed(nc, host), onValue, {
-    nc,
-    retryMs: options.retryMs ?? 1000,
-    onError: (err) => log.warn({ err: err.message }, 'agent checks: watch failed; retrying'),
+  let watching: Watching | undefined
+  let stopped = false
+  void Promise.resolve(connection).then((nc) => {
+    if (stopped) return
+    watching = keepWatching(() => openChecksFeed(nc, host), onValue, {
+      nc,
+      retryMs: options.retryMs ?? 1000,
+      onError: (err) => log.warn({ err: err.message }, 'agent checks: watch failed; retrying'),
+    })
   })
 
   return {
     current: () => checks,
-    stop: () => watching.stop(),
+    async stop() {
+      stopped = true
+      await watching?.stop()
+    },
   }
 }
 

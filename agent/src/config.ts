@@ -1,17 +1,25 @@
 import { hostname } from 'node:os'
-import { type ConfigOf, commonSettings, loadConfig, num, posNum, setting } from '@peregrine/common/config'
+import {
+  type ConfigOf,
+  commonSettings,
+  loadConfig,
+  num,
+  posNum,
+  setting,
+  text,
+} from '@peregrine/common/config'
 import { DEFAULT_MAX_POINT_AGE_DAYS } from '@peregrine/common/schema'
-import { z } from 'zod'
+import * as z from '@peregrine/common/zod'
 
 export const agentSettings = {
   ...commonSettings,
-  hostname: setting('AGENT_HOSTNAME', z.string().min(1).default(hostname()), 'Endpoint name of this host.'),
-  step: setting('AGENT_STEP', posNum(10), 'Seconds between collections.'),
-  httpHost: setting(
-    'AGENT_HTTP_HOST',
-    z.string().default('127.0.0.1'),
-    'Listen address of /v1/push, /healthz, /metrics.',
+  hostname: setting(
+    'AGENT_HOSTNAME',
+    z._default(z.string().check(z.minLength(1)), hostname()),
+    'Endpoint name of this host.',
   ),
+  step: setting('AGENT_STEP', posNum(10), 'Seconds between collections.'),
+  httpHost: setting('AGENT_HTTP_HOST', text('127.0.0.1'), 'Listen address of /v1/push, /healthz, /metrics.'),
   httpPort: setting(
     'AGENT_HTTP_PORT',
     num(1988),
@@ -24,7 +32,7 @@ export const agentSettings = {
   ),
   spoolDir: setting(
     'AGENT_SPOOL_DIR',
-    z.string().default(''),
+    text(''),
     'Where batches wait while NATS is unreachable; empty: <PEREGRINE_DATA>/agent-spool.',
   ),
   spoolMaxBytes: setting(
@@ -37,8 +45,8 @@ export const agentSettings = {
     posNum(DEFAULT_MAX_POINT_AGE_DAYS),
     'Oldest point a push may carry, in days; older ones are refused (400). Storage keeps nothing older than its longest retention (RETENTION_1H_DAYS): keep the two equal.',
   ),
-  procPath: setting('AGENT_PROC', z.string().default('/proc'), 'Mount point of procfs.'),
-  sysPath: setting('AGENT_SYS', z.string().default('/sys'), 'Mount point of sysfs.'),
+  procPath: setting('AGENT_PROC', text('/proc'), 'Mount point of procfs.'),
+  sysPath: setting('AGENT_SYS', text('/sys'), 'Mount point of sysfs.'),
 }
 export type AgentConfig = ConfigOf<typeof agentSettings>
 

@@ -1,15 +1,15 @@
 import type { Server } from 'node:http'
 import { join } from 'node:path'
+import { METRICS_CONTENT_TYPE, metricsText, type ReadMetric } from '@peregrine/common/exposition'
 import type { Logger } from '@peregrine/common/log'
-import type { Registry } from '@peregrine/common/metrics'
-import { metricsSubject } from '@peregrine/common/nats'
+import { type LateNats, metricsSubject } from '@peregrine/common/nats'
 import { BatchBuilder, tagsFromRecord } from '@peregrine/common/schema'
 import type { NatsConnection } from 'nats'
-import { Counter, Gauge } from 'prom-client'
 import { watchAgentChecks } from './checks.ts'
 import type { AgentConfig } from './config.ts'
 import { SeriesDefinitions } from './definitions.ts'
 import { closeHttp, type Reply, startHttp } from './http.ts'
+import { type AgentCounts, agentMetrics } from './metrics.ts'
 import { NotStoredError, Publisher } from './publisher.ts'
 import { checkPush } from './push.ts'
 import { PushQueue } from './push-queue.ts'
@@ -23,20 +23,27 @@ export { type AgentConfig, agentSettings, loadAgentConfig } from './config.ts'
 
 export const AGENT_VERSION = '0.1.0'
 
-export interface AgentDeps {
-  nc: NatsConnection
+export type AgentDeps = {
   log: Logger
-  registry: Registry
   /**
    * Host metric sources; defaults to /proc and /sys. The checks that strategies ask for
    * (net.port.listen, proc.num) are not among them: they always run, besides these.
    */
   sources?: MetricSource[]
-}
+} & (
+  | { nc: NatsConnection }
+  /**
+   * A connection still being made (connectNatsLater): the agent starts without NATS, collects and
+   * takes pushes into its spool, and once NATS is reached resends the spool and follows its checks.
+   */
+  | { nats: LateNats }
+)
 
 export interface Agent {
   /** The port /v1/push listens on (useful when configured as 0). */
   port: number
+  /** What `/metrics` shows; a process with a prom-client registry adds them to it (registerReadMetrics). */
+  metrics: readonly ReadMetric[]
   stop(): Promise<void>
 }
 
@@ -44,17 +51,30 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const { log } = deps
   const source = { host: config.hostname, agent: AGENT_VERSION }
   const spool = await Spool.open(config.spoolDir || join(config.dataDir, 'agent-spool'), config.spoolMaxBytes)
-  const publisher = new Publisher(deps.nc, metricsSubject(config.hostname), spool, log)
+  const publisher = new Publisher(metricsSubject(config.hostname), spool, log)
+  let connection: NatsConnection | Promise<NatsConnection>
+  if ('nc' in deps) {
+    connection = deps.nc
+    publisher.attach(deps.nc)
+  } else {
+    connection = deps.nats.connection
+    void connection.then((nc) => {
+      log.info({ spooledBatches: spool.size }, 'NATS reached')
+      publisher.attach(nc)
+    })
+  }
+  const natsProblem = () => ('nats' in deps ? deps.nats.problem : undefined)
   const paths = { proc: config.procPath, sys: config.sysPath }
   // The checks strategies ask of this host follow its document in the agents bucket; the two
   // sources read the newest checks at every cycle, so a change shows up at the next step.
-  const checks = watchAgentChecks(deps.nc, config.hostname, log)
+  const checks = watchAgentChecks(connection, config.hostname, log)
   const sources = [
     ...(deps.sources ?? hostSources(paths)),
     new PortSource(paths, checks.current),
     new ProcessCountSource(paths, checks.current),
   ]
-  const m = agentMetrics(deps.registry, spool, publisher)
+  const counts: AgentCounts = { cycles: 0, points: 0, pushAccepted: 0, pushRejected: 0 }
+  const metrics = agentMetrics(spool, publisher, counts)
   /** Points of collection cycles that could be stored nowhere (nobody was told they were). */
   let cycleLost = 0
 
@@ -73,9 +93,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         .catch((err: Error) => log.warn({ source: s.name, err: err.message }, 'source failed'))
     }
     emitSelfMetrics(emit, spool, publisher, cycleLost)
-    m.cycles.inc()
-    m.points.inc(b.size)
     const points = b.size
+    counts.cycles++
+    counts.points += points
     await publisher.store(b.take()).catch((err: NotStoredError) => {
       cycleLost += points
       log.error({ err: err.message, points }, 'cycle not stored; dropped')
@@ -87,7 +107,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const push = async (body: unknown): Promise<Reply> => {
     const now = Math.floor(Date.now() / 1000)
     const { accepted, errors } = checkPush(body, now, definitions, now - config.maxPointAgeDays * 86_400)
-    m.pushRejected.inc(errors.length)
+    counts.pushRejected += errors.length
     if (accepted.length === 0)
       return { status: errors.length > 0 ? 400 : 200, body: { accepted: 0, rejected: errors.length, errors } }
     if (pushes.size + accepted.length > config.maxPendingPush)
@@ -98,7 +118,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       if (!(err instanceof NotStoredError)) throw err
       return { status: 503, body: { error: `points not stored: ${err.message}` } }
     }
-    m.pushAccepted.inc(accepted.length)
+    counts.pushAccepted += accepted.length
     return { status: 200, body: { accepted: accepted.length, rejected: errors.length, errors } }
   }
 
@@ -106,12 +126,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   try {
     server = await startHttp(config.httpHost, config.httpPort, {
       push,
-      health: async () => health(spool, publisher),
-      metrics: async () => ({
-        status: 200,
-        body: await deps.registry.metrics(),
-        contentType: 'text/plain; version=0.0.4',
-      }),
+      health: async () => health(spool, publisher, natsProblem()),
+      metrics: async () => ({ status: 200, body: metricsText(metrics), contentType: METRICS_CONTENT_TYPE }),
     })
   } catch (err) {
     await checks.stop()
@@ -126,6 +142,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 
   return {
     port,
+    metrics,
     async stop() {
       await closeHttp(server)
       await cycles.stop()
@@ -139,15 +156,21 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 
 /**
  * Healthy while points can be made durable; NATS being unreachable is fine as long as the spool
- * takes them. The reason says what to fix (a full disk, the spool's permissions, a refusal).
+ * takes them, and is answered 200 "degraded" with the reason. An unhealthy reason says what to
+ * fix (a full disk, the spool's permissions, a refusal).
  */
-function health(spool: Spool, publisher: Publisher): Reply {
+function health(spool: Spool, publisher: Publisher, natsProblem: string | undefined): Reply {
   const problem = publisher.problem
+  const degraded = publisher.connected
+    ? undefined
+    : natsProblem
+      ? `NATS not reached since the agent started (${natsProblem}); points wait in the spool`
+      : 'NATS unreachable; points wait in the spool and are resent once it answers'
   return {
     status: problem ? 503 : 200,
     body: {
-      status: problem ? 'unhealthy' : 'ok',
-      ...(problem ? { reason: problem.message } : {}),
+      status: problem ? 'unhealthy' : degraded ? 'degraded' : 'ok',
+      ...(problem || degraded ? { reason: problem?.message ?? degraded } : {}),
       nats: publisher.connected ? 'connected' : 'unreachable',
       spooledBatches: spool.size,
       spoolBytes: spool.bytes,
@@ -184,72 +207,5 @@ function every(ms: number, task: () => Promise<void>, log: Logger) {
       clearInterval(timer)
       await running
     },
-  }
-}
-
-function agentMetrics(registry: Registry, spool: Spool, publisher: Publisher) {
-  const r = { registers: [registry] }
-  new Gauge({
-    name: 'peregrine_agent_spool_bytes',
-    help: 'Bytes waiting in the spool',
-    collect() {
-      this.set(spool.bytes)
-    },
-    ...r,
-  })
-  new Gauge({
-    name: 'peregrine_agent_spool_batches',
-    help: 'Batches waiting in the spool',
-    collect() {
-      this.set(spool.size)
-    },
-    ...r,
-  })
-  new Gauge({
-    name: 'peregrine_agent_spool_dropped_points',
-    help: 'Points dropped from a full spool',
-    collect() {
-      this.set(spool.droppedPoints)
-    },
-    ...r,
-  })
-  new Gauge({
-    name: 'peregrine_agent_dropped_points',
-    help: 'Points of spooled batches dropped for good: refused by JetStream or unreadable',
-    labelNames: ['reason'],
-    collect() {
-      for (const [reason, points] of Object.entries(publisher.dropped)) this.set({ reason }, points)
-    },
-    ...r,
-  })
-  new Gauge({
-    name: 'peregrine_agent_durable',
-    help: '1 while points can be stored (JetStream or the spool), 0 while pushes get 503',
-    collect() {
-      this.set(publisher.problem ? 0 : 1)
-    },
-    ...r,
-  })
-  new Gauge({
-    name: 'peregrine_agent_publish_failures',
-    help: 'Failed publishes',
-    collect() {
-      this.set(publisher.publishFailures)
-    },
-    ...r,
-  })
-  return {
-    cycles: new Counter({ name: 'peregrine_agent_cycles_total', help: 'Collection cycles', ...r }),
-    points: new Counter({ name: 'peregrine_agent_points_total', help: 'Points collected', ...r }),
-    pushAccepted: new Counter({
-      name: 'peregrine_agent_push_accepted_total',
-      help: 'Pushed points accepted',
-      ...r,
-    }),
-    pushRejected: new Counter({
-      name: 'peregrine_agent_push_rejected_total',
-      help: 'Pushed points rejected',
-      ...r,
-    }),
   }
 }

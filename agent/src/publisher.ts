@@ -7,6 +7,11 @@ import { type Spool, type SpoolEntry, SpoolWriteError } from './spool.ts'
 const PUBLISH_TIMEOUT_MS = 5000
 /** Room left under the server's max_payload for the headers (Nats-Msg-Id) and framing. */
 const HEADER_ROOM = 64 * 1024
+/**
+ * nats-server's default max_payload: what batches are cut to fit before the agent has ever
+ * reached its server (and learnt its limit), so that no spooled batch is too large for it.
+ */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024
 
 /** The points could be made durable nowhere: neither JetStream nor the spool took them. */
 export class NotStoredError extends Error {
@@ -37,14 +42,17 @@ export interface Dropped {
  * NATS (or the stream) cannot be reached batches go to the spool; once it answers again the spool
  * is resent oldest first, each batch under the message id it was first given, so a batch the
  * server did get is not stored twice. A spooled batch the server refuses for good is dropped and
- * counted, so it never blocks the ones behind it.
+ * counted, so it never blocks the ones behind it. Until it is given a connection (attach), every
+ * batch goes to the spool: the agent starts while NATS cannot be reached.
  */
 export class Publisher {
-  #nc: NatsConnection
-  #js: JetStreamClient
-  #connected = true
+  #nc: NatsConnection | undefined
+  #js: JetStreamClient | undefined
+  #connected = false
   #draining: Promise<void> | null = null
-  #timer: NodeJS.Timeout
+  /** Set while batches wait in the spool: a resend is tried every second. */
+  #retry: NodeJS.Timeout | undefined
+  #closed = false
   /** Messages are stored one at a time, so the spool keeps the order they were sent in. */
   #queue: Promise<unknown> = Promise.resolve()
   publishFailures = 0
@@ -54,16 +62,21 @@ export class Publisher {
   #lastPublishError = ''
 
   constructor(
-    nc: NatsConnection,
     private readonly subject: string,
     private readonly spool: Spool,
     private readonly log: Logger,
   ) {
+    this.#retryWhileSpooled()
+  }
+
+  /** Publishes through `nc` from now on, starting with what waits in the spool (not once closed). */
+  attach(nc: NatsConnection): void {
+    if (this.#closed) return
     this.#nc = nc
     this.#js = nc.jetstream()
+    this.#connected = !nc.isClosed()
     void this.#watch(nc)
-    this.#timer = setInterval(() => this.kick(), 1000)
-    this.#timer.unref()
+    this.kick()
   }
 
   get connected(): boolean {
@@ -91,8 +104,8 @@ export class Publisher {
   }
 
   #maxBytes(): number {
-    const serverMax = this.#nc.info?.max_payload
-    return serverMax ? Math.min(MAX_BATCH_BYTES, serverMax - HEADER_ROOM) : MAX_BATCH_BYTES
+    const serverMax = this.#nc?.info?.max_payload ?? DEFAULT_MAX_PAYLOAD
+    return Math.min(MAX_BATCH_BYTES, serverMax - HEADER_ROOM)
   }
 
   async #storeOne(m: EncodedBatch): Promise<void> {
@@ -117,6 +130,7 @@ export class Publisher {
 
   /** Starts resending the spool unless that is already under way. */
   kick(): void {
+    this.#retryWhileSpooled()
     if (this.#draining || this.spool.size === 0 || !this.#connected) return
     this.#draining = this.#drain()
       .catch((err: Error) => this.log.error({ err }, 'resending the spool failed; will retry'))
@@ -132,7 +146,22 @@ export class Publisher {
   }
 
   close(): void {
-    clearInterval(this.#timer)
+    this.#closed = true
+    clearInterval(this.#retry)
+  }
+
+  /**
+   * Tries a resend every second while the spool holds batches (a resend that failed is tried
+   * again), and not at all otherwise: an idle timer is work an agent on every host need not do.
+   */
+  #retryWhileSpooled(): void {
+    if (this.#retry || this.#closed || this.spool.size === 0) return
+    this.#retry = setInterval(() => {
+      if (this.spool.size > 0) return this.kick()
+      clearInterval(this.#retry)
+      this.#retry = undefined
+    }, 1000)
+    this.#retry.unref()
   }
 
   async #drain(): Promise<void> {
@@ -166,6 +195,7 @@ export class Publisher {
   }
 
   async #publish(data: Uint8Array, msgID: string): Promise<Outcome> {
+    if (!this.#js) return { ok: false, permanent: false, error: 'not connected to NATS yet' }
     try {
       await this.#js.publish(this.subject, data, { msgID, timeout: PUBLISH_TIMEOUT_MS })
       return { ok: true }

@@ -1,15 +1,19 @@
 import { join } from 'node:path'
 import {
   createLogger,
-  createRegistry,
-  decodeBatch,
   ensureMetricsStream,
-  METRICS_STREAM,
   type MetricBatch,
   splitSeriesKey,
   tagsFromRecord,
 } from '@peregrine/common'
-import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
+import {
+  metricsStreamBatches,
+  startTestNats,
+  type TempDir,
+  type TestNats,
+  tempDir,
+  waitFor,
+} from '@peregrine/common/testing'
 import { connect, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Agent, type AgentConfig, loadAgentConfig, startAgent } from '../src/index.ts'
@@ -40,20 +44,6 @@ const config = (spoolDir: string): AgentConfig =>
     AGENT_SPOOL_DIR: spoolDir,
   })
 
-/** Every batch in the stream, in stream order. */
-async function streamBatches(): Promise<MetricBatch[]> {
-  const jsm = await nc.jetstreamManager()
-  const info = await jsm.streams.info(METRICS_STREAM)
-  const out: MetricBatch[] = []
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-    const m = await jsm.streams.getMessage(METRICS_STREAM, { seq }).catch(() => null)
-    if (!m) continue
-    const d = decodeBatch(m.data)
-    if (d.ok) out.push(d.batch)
-  }
-  return out
-}
-
 function values(batches: MetricBatch[], metric: string): number[] {
   const out: number[] = []
   for (const b of batches)
@@ -76,7 +66,6 @@ beforeAll(async () => {
   agent = await startAgent(config(join(dir.path, 'spool')), {
     nc: agentNc,
     log: createLogger('agent', 'silent'),
-    registry: createRegistry(),
     sources: [source],
   })
 })
@@ -90,8 +79,8 @@ afterAll(async () => {
 
 describe('agent', () => {
   it('publishes one batch per cycle with its own metrics', async () => {
-    await waitFor(async () => values(await streamBatches(), 'test.seq').length >= 2)
-    const batches = await streamBatches()
+    await waitFor(async () => values(await metricsStreamBatches(nc), 'test.seq').length >= 2)
+    const batches = await metricsStreamBatches(nc)
     const metricOf = (key: string) => splitSeriesKey(key)?.metric
     const cycle = batches.find((b) => b.series.some((s) => metricOf(s) === 'test.seq'))!
     expect(cycle.source).toEqual({ host: 'agent-test', agent: expect.any(String) })
@@ -137,8 +126,8 @@ describe('agent', () => {
       rejected: 1,
       errors: [{ index: 1, field: 'metric', error: 'metric is empty' }],
     })
-    await waitFor(async () => values(await streamBatches(), 'app.qps').length === 1)
-    const pushed = (await streamBatches()).find((b) =>
+    await waitFor(async () => values(await metricsStreamBatches(nc), 'app.qps').length === 1)
+    const pushed = (await metricsStreamBatches(nc)).find((b) =>
       b.series.some((s) => splitSeriesKey(s)?.metric === 'app.qps'),
     )!
     expect(pushed.series).toEqual([`app-1\tapp.qps\t${tagsFromRecord({ svc: 'api' })}\tGAUGE\t60`])
@@ -161,6 +150,23 @@ describe('agent', () => {
     expect(bad.status).toBe(400)
   })
 
+  it('serves its own metrics on /metrics, without prom-client', async () => {
+    const res = await fetch(`http://127.0.0.1:${agent.port}/metrics`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+    const text = await res.text()
+    const value = (series: string) => Number(new RegExp(`^${series} (\\S+)$`, 'm').exec(text)?.[1])
+    // The push test sent 2 good points, 1 bad one and a body that is no array; two cycles ran.
+    expect(value('peregrine_agent_push_accepted_total')).toBe(2)
+    expect(value('peregrine_agent_push_rejected_total')).toBe(2)
+    expect(value('peregrine_agent_cycles_total')).toBeGreaterThanOrEqual(2)
+    expect(value('peregrine_agent_points_total')).toBeGreaterThanOrEqual(2 * 10)
+    expect(value('peregrine_agent_durable')).toBe(1)
+    expect(value('peregrine_agent_spool_batches')).toBe(0)
+    expect(value('peregrine_agent_dropped_points{reason="refused"}')).toBe(0)
+    expect(text).toContain('# TYPE peregrine_agent_cycles_total counter\n')
+  })
+
   it('spools while NATS is down and resends in order, losing nothing, once it is back', async () => {
     const health = async () =>
       (await (await fetch(`http://127.0.0.1:${agent.port}/healthz`)).json()) as { spooledBatches: number }
@@ -170,11 +176,11 @@ describe('agent', () => {
     await nats.restart()
     await waitFor(async () => (await health()).spooledBatches === 0, 30_000, 'the spool to drain')
     await waitFor(
-      async () => values(await streamBatches(), 'test.seq').includes(seqAtRestart),
+      async () => values(await metricsStreamBatches(nc), 'test.seq').includes(seqAtRestart),
       30_000,
       'new cycles',
     )
-    const seqs = values(await streamBatches(), 'test.seq')
+    const seqs = values(await metricsStreamBatches(nc), 'test.seq')
     const expected = Array.from({ length: seqs.length }, (_, i) => i + 1)
     expect(seqs).toEqual(expected)
   }, 90_000)

@@ -3,14 +3,20 @@ import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises
 import { join } from 'node:path'
 import {
   createLogger,
-  createRegistry,
   decodeBatch,
   ensureMetricsStream,
   MAX_BATCH_BYTES,
   METRICS_STREAM,
   type MetricBatch,
 } from '@peregrine/common'
-import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
+import {
+  metricsStreamBatches,
+  startTestNats,
+  type TempDir,
+  type TestNats,
+  tempDir,
+  waitFor,
+} from '@peregrine/common/testing'
 import { connect, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Agent, loadAgentConfig, startAgent } from '../src/index.ts'
@@ -56,14 +62,7 @@ function pushedValues(batches: MetricBatch[]): number[] {
 }
 
 async function streamValues(): Promise<number[]> {
-  const jsm = await nc.jetstreamManager()
-  const { state } = await jsm.streams.info(METRICS_STREAM)
-  const batches: MetricBatch[] = []
-  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-    const d = decodeBatch((await jsm.streams.getMessage(METRICS_STREAM, { seq })).data)
-    if (d.ok) batches.push(d.batch)
-  }
-  return pushedValues(batches)
+  return pushedValues(await metricsStreamBatches(nc))
 }
 
 async function spoolValues(): Promise<number[]> {
@@ -117,7 +116,6 @@ beforeAll(async () => {
   agent = await startAgent(config, {
     nc: agentNc,
     log: createLogger('agent', 'silent'),
-    registry: createRegistry(),
     sources: [],
   })
 })

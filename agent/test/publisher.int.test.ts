@@ -72,9 +72,9 @@ describe('publisher', () => {
     const spool = await Spool.open(spoolDir, 64 * 1024 * 1024)
     // Deleted underneath the running agent (by an operator, a cleanup job): must not stop it.
     await rm(join(spoolDir, `000000000004_5_${id(4)}.batch`))
-    const publisher = new Publisher(agentNc, metricsSubject(HOST), spool, log)
+    const publisher = new Publisher(metricsSubject(HOST), spool, log)
     try {
-      publisher.kick()
+      publisher.attach(agentNc)
       await waitFor(() => spool.size === 0, 20_000, 'the spool to drain')
       expect(await storedValues()).toEqual([1, 3, 5])
       expect(publisher.dropped).toEqual({ refused: 7, unreadable: 5 })
@@ -92,9 +92,9 @@ describe('publisher', () => {
     const seeding = await Spool.open(spoolDir, 1024 * 1024)
     await seeding.append(id(1), encodeBatch(oneBatch(1)), 3)
     const spool = await Spool.open(spoolDir, 1024 * 1024)
-    const publisher = new Publisher(agentNc, metricsSubject('another-host'), spool, log)
+    const publisher = new Publisher(metricsSubject('another-host'), spool, log)
     try {
-      publisher.kick()
+      publisher.attach(agentNc)
       await waitFor(() => spool.size === 0, 20_000, 'the refused batch to be dropped')
       expect(publisher.dropped.refused).toBe(3)
       const err = await publisher.store(oneBatch(2)).catch((e: unknown) => e)

@@ -13,6 +13,7 @@ import {
   type NatsClientConfig,
   type NatsClientOptions,
   nkeyClientConfig,
+  registerReadMetrics,
   Store,
   serviceHealth,
   sizeJetStream,
@@ -105,7 +106,9 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
     },
   )
   parts.push({ stop: () => agentNc.drain() })
-  parts.push(await startAgent(c.agent, { nc: agentNc, log: child('agent'), registry: registries.agent }))
+  const agentPart = await startAgent(c.agent, { nc: agentNc, log: child('agent') })
+  registerReadMetrics(registries.agent, agentPart.metrics)
+  parts.push(agentPart)
   parts.push(
     // Under the agent's name for this host, so the two are one endpoint whatever the OS calls it.
     startSelfReport(nc, [registries.process, registries.collector, registries.judge], {

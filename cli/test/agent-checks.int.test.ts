@@ -6,7 +6,6 @@ import {
   agentChecksKey,
   ConfigStore,
   createLogger,
-  createRegistry,
   decodeBatch,
   ensureMetricsStream,
   METRICS_STREAM,
@@ -125,7 +124,6 @@ beforeAll(async () => {
   agent = await startAgent(agentConfig(join(dir.path, 'spool')), {
     nc: agentNc,
     log: createLogger('agent', 'silent'),
-    registry: createRegistry(),
     sources: [],
   })
 })

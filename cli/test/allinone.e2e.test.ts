@@ -82,6 +82,10 @@ it('runs all-in-one: a pushed point and this host’s cpu.idle come back from th
   expect(endpointsRes.status, JSON.stringify(endpoints)).toBe(200)
   expect(endpoints.endpoints.map((e) => e.endpoint)).toEqual(expect.arrayContaining(['e2e-app', 'e2e-host']))
   expect((await fetch(`${api}/healthz`)).status).toBe(200)
+  // The agent keeps its metrics without prom-client; the process's registry shows them all the same.
+  const exposition = await (await fetch(`${api}/metrics`)).text()
+  expect(exposition).toMatch(/^peregrine_agent_push_accepted_total [1-9]/m)
+  expect(exposition).toMatch(/^peregrine_agent_dropped_points\{reason="refused"\} 0$/m)
 
   // NATS takes only the credentials it generated, kept where only this user can read them.
   const nats = await logged('nats-server started')

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { AGENT_NODE_FLAGS } from '@peregrine/agent/node-flags'
 import { authorizationConfig, DEPLOY_NATS_USERS } from '@peregrine/common'
 import { describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
@@ -22,6 +23,7 @@ const Service = z.object({
     .union([z.string(), z.object({ context: z.string(), dockerfile: z.string().optional() })])
     .optional(),
   command: z.union([z.string(), z.array(z.string())]).optional(),
+  entrypoint: z.array(z.string()).optional(),
   environment: z.union([z.array(z.string()), z.record(z.string(), z.unknown())]).optional(),
   ports: z.array(z.unknown()).optional(),
   volumes: z.array(z.unknown()).optional(),
@@ -76,7 +78,7 @@ function parsePort(entry: unknown): { host: number; container: number } | undefi
 }
 
 /** A setting's default value. */
-const defaultOf = <S extends z.ZodType>(s: { schema: S }): z.output<S> => s.schema.parse(undefined)
+const defaultOf = <S extends z.core.$ZodType>(s: { schema: S }): z.output<S> => z.parse(s.schema, undefined)
 
 const compose = Compose.parse(parseYaml(read('docker-compose.yml'), { merge: true }))
 const services = Object.entries(compose.services)
@@ -119,10 +121,17 @@ describe('docker-compose.yml', () => {
     expect(ours.map(([name]) => name).sort()).toEqual(['agent', 'collector', 'dashboard', 'judge'])
   })
 
-  it("starts each of our services with one of the CLI's service commands", async () => {
+  it("starts each of our services with one of the CLI's service commands, the agent from its bundle", async () => {
     const commands = await cliCommands()
     expect(commands).toEqual(expect.arrayContaining(['agent', 'collector', 'dashboard', 'check-config']))
     for (const [name, s] of ours) {
+      if (name === 'agent') {
+        // As on a host: the bundle the image builds, with the agent's node flags.
+        expect(s.entrypoint).toEqual(['node', ...AGENT_NODE_FLAGS, 'agent/dist/peregrine-agent.mjs'])
+        expect(s.command).toBeUndefined()
+        expect(dockerfile).toMatch(/^RUN node agent\/build\.mjs$/m)
+        continue
+      }
       const first = commandOf(s)[0]
       expect(commands, `${name}: command ${JSON.stringify(s.command)}`).toContain(first)
       // `all` starts a nats-server child, and the image has no nats-server binary.

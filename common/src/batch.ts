@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import type { SeriesDef } from './points.ts'
+import * as z from './zod.ts'
 
 /**
  * Upper bound of the points of one batch message; a larger message is rejected whole (senders cut
@@ -26,11 +26,14 @@ export const MAX_SERIES_KEY = 1024
  */
 export const MetricBatchSchema = z.object({
   v: z.literal(1),
-  source: z.object({ host: z.string().max(255), agent: z.string().max(64) }),
-  series: z.array(z.string()).max(MAX_BATCH_POINTS),
-  refs: z.array(z.number()).max(MAX_BATCH_POINTS),
-  ts: z.array(z.number()).max(MAX_BATCH_POINTS),
-  values: z.array(z.number().nullable()).max(MAX_BATCH_POINTS),
+  source: z.object({
+    host: z.string().check(z.maxLength(255)),
+    agent: z.string().check(z.maxLength(64)),
+  }),
+  series: z.array(z.string()).check(z.maxLength(MAX_BATCH_POINTS)),
+  refs: z.array(z.number()).check(z.maxLength(MAX_BATCH_POINTS)),
+  ts: z.array(z.number()).check(z.maxLength(MAX_BATCH_POINTS)),
+  values: z.array(z.nullable(z.number())).check(z.maxLength(MAX_BATCH_POINTS)),
 })
 export type MetricBatch = z.infer<typeof MetricBatchSchema>
 

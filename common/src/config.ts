@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs'
-import { parse as parseYaml } from 'yaml'
-import { z } from 'zod'
+import { createRequire } from 'node:module'
+import * as z from './zod.ts'
 
-/** One setting: its schema (with default), the environment variable that overrides it, and what it does. */
-export interface Setting<S extends z.ZodType = z.ZodType> {
+/**
+ * One setting: its schema (with default), the environment variable that overrides it, and what it
+ * does. Schemas may be zod's or zod/mini's: the settings every process shares are written with
+ * zod/mini, which a bundle can cut down to what it uses (the agent's, docs/agent.md).
+ */
+export interface Setting<S extends z.core.$ZodType = z.core.$ZodType> {
   env: string
   schema: S
   doc: string
@@ -15,7 +19,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-export function setting<S extends z.ZodType>(env: string, schema: S, doc: string): Setting<S> {
+export function setting<S extends z.core.$ZodType>(env: string, schema: S, doc: string): Setting<S> {
   return { env, schema, doc }
 }
 
@@ -36,7 +40,7 @@ export function loadConfig<D extends SettingsDef>(
     raw[key] = value !== undefined && value !== '' ? value : fromFile[key]
   }
   const shape = Object.fromEntries(Object.entries(def).map(([k, s]) => [k, s.schema]))
-  const parsed = z.object(shape).safeParse(raw)
+  const parsed = z.safeParse(z.object(shape), raw)
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const key = String(i.path[0])
@@ -47,15 +51,21 @@ export function loadConfig<D extends SettingsDef>(
   return parsed.data as ConfigOf<D>
 }
 
+/**
+ * The YAML parser, loaded only when a config file is given: most processes (every host's agent)
+ * are configured by environment alone and need not hold it in memory. Synchronous, as loadConfig is.
+ */
+const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml')
+
 function readSection(file: string | undefined, section: string): Record<string, unknown> {
   if (!file) return {}
   let doc: unknown
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'))
+    doc = yaml().parse(readFileSync(file, 'utf8'))
   } catch (err) {
     throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`)
   }
-  const sections = z.record(z.string(), z.record(z.string(), z.unknown())).safeParse(doc ?? {})
+  const sections = z.safeParse(z.record(z.string(), z.record(z.string(), z.unknown())), doc ?? {})
   if (!sections.success) throw new ConfigError(`config file ${file}: expected a map of sections`)
   return { ...sections.data.common, ...sections.data[section] }
 }
@@ -63,7 +73,7 @@ function readSection(file: string | undefined, section: string): Record<string, 
 /** A Markdown table of the settings, for docs/operations.md. */
 export function describeSettings(def: SettingsDef): string {
   const rows = Object.entries(def).map(([key, s]) => {
-    const parsed = s.schema.safeParse(undefined)
+    const parsed = z.safeParse(s.schema, undefined)
     const dflt = parsed.success && parsed.data !== undefined ? `\`${JSON.stringify(parsed.data)}\`` : '—'
     return `| \`${key}\` | \`${s.env}\` | ${dflt} | ${s.doc} |`
   })
@@ -71,56 +81,59 @@ export function describeSettings(def: SettingsDef): string {
 }
 
 /** Numbers and booleans arrive as text from the environment. */
-export const num = (dflt: number) => z.coerce.number().int().nonnegative().default(dflt)
-export const posNum = (dflt: number) => z.coerce.number().int().positive().default(dflt)
+export const num = (dflt: number) =>
+  z._default(z.pipe(z.coerce.number(), z.int().check(z.nonnegative())), dflt)
+export const posNum = (dflt: number) =>
+  z._default(z.pipe(z.coerce.number(), z.int().check(z.positive())), dflt)
 export const bool = (dflt: boolean) =>
-  z
-    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
-    .transform((v) => v === true || v === 'true' || v === '1')
-    .default(dflt)
+  z._default(
+    z.pipe(
+      z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]),
+      z.transform((v) => v === true || v === 'true' || v === '1'),
+    ),
+    dflt,
+  )
+/** A text setting and its default. */
+export const text = (dflt: string) => z._default(z.string(), dflt)
 
 /** Settings every Peregrine process shares. */
 export const commonSettings = {
-  natsUrl: setting(
-    'NATS_URL',
-    z.string().default('nats://127.0.0.1:4222'),
-    'NATS server URL(s), comma-separated.',
-  ),
+  natsUrl: setting('NATS_URL', text('nats://127.0.0.1:4222'), 'NATS server URL(s), comma-separated.'),
   natsUser: setting(
     'NATS_USER',
-    z.string().default(''),
+    text(''),
     'NATS user name (with natsPassword). Use one of user/password, natsNkeyFile, natsCredsFile.',
   ),
-  natsPassword: setting('NATS_PASSWORD', z.string().default(''), 'Password of natsUser.'),
+  natsPassword: setting('NATS_PASSWORD', text(''), 'Password of natsUser.'),
   natsNkeyFile: setting(
     'NATS_NKEY_FILE',
-    z.string().default(''),
+    text(''),
     'File holding the NKEY seed (SU…) to authenticate with; keep it mode 0600.',
   ),
   natsCredsFile: setting(
     'NATS_CREDS_FILE',
-    z.string().default(''),
+    text(''),
     'NATS credentials file (user JWT and seed, from nsc) to authenticate with; keep it mode 0600.',
   ),
   natsTlsCa: setting(
     'NATS_TLS_CA',
-    z.string().default(''),
+    text(''),
     'PEM file of the CA that signed the NATS server certificate; setting any NATS_TLS_* turns TLS on.',
   ),
   natsTlsCert: setting(
     'NATS_TLS_CERT',
-    z.string().default(''),
+    text(''),
     'PEM client certificate, for servers that verify clients (with natsTlsKey).',
   ),
-  natsTlsKey: setting('NATS_TLS_KEY', z.string().default(''), 'PEM private key of natsTlsCert.'),
+  natsTlsKey: setting('NATS_TLS_KEY', text(''), 'PEM private key of natsTlsCert.'),
   logLevel: setting(
     'LOG_LEVEL',
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']), 'info'),
     'Log level.',
   ),
   dataDir: setting(
     'PEREGRINE_DATA',
-    z.string().default('data'),
+    text('data'),
     'Folder for local state: embedded ClickHouse, nats-server (all-in-one), agent spool.',
   ),
   selfStep: setting(
@@ -135,7 +148,7 @@ export type CommonConfig = ConfigOf<typeof commonSettings>
 export const clickhouseSettings = {
   clickhouseUrl: setting(
     'CLICKHOUSE_URL',
-    z.string().default(''),
+    text(''),
     'ClickHouse server URL (http://user:pass@host:8123/db). Empty: the embedded engine (chdb) in dataDir.',
   ),
   retentionDays: setting('RETENTION_DAYS', posNum(30), 'Days raw points are kept.'),

@@ -6,6 +6,7 @@
 export * from './audit.ts'
 export * from './clickhouse/index.ts'
 export * from './config.ts'
+export * from './exposition.ts'
 export * from './fingerprint.ts'
 export * from './health.ts'
 export * from './judge/index.ts'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from './zod.ts'
 
 /** The value types of a point; COUNTER and DERIVE are stored raw and turned into rates when read. */
 export const COUNTER_TYPES = ['GAUGE', 'COUNTER', 'DERIVE'] as const
@@ -22,7 +22,7 @@ export const FalconPointSchema = z.object({
   step: z.number(),
   value: z.union([z.number(), z.string()]),
   counterType: z.string(),
-  tags: z.string().default(''),
+  tags: z._default(z.string(), ''),
 })
 export type FalconPoint = z.input<typeof FalconPointSchema>
 

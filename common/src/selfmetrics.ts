@@ -1,7 +1,15 @@
 import { hostname } from 'node:os'
 import type { NatsConnection } from 'nats'
-import { collectDefaultMetrics, type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client'
+import {
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+} from 'prom-client'
 import { BatchBuilder, encodeBatch } from './batch.ts'
+import type { ReadMetric } from './exposition.ts'
 import type { Logger } from './log.ts'
 import { metricsSubject } from './nats/names.ts'
 import { type CounterType, tagsFromRecord } from './points.ts'
@@ -13,6 +21,37 @@ export function createRegistry(withProcessMetrics = false): Registry {
   const registry = new Registry()
   if (withProcessMetrics) collectDefaultMetrics({ register: registry, prefix: 'peregrine_' })
   return registry
+}
+
+/**
+ * Puts metrics that their owner keeps (the agent's, `@peregrine/common/exposition`) into a
+ * prom-client registry: each is read whenever the registry is.
+ */
+export function registerReadMetrics(registry: Registry, metrics: readonly ReadMetric[]): void {
+  for (const m of metrics) {
+    const common = {
+      name: m.name,
+      help: m.help,
+      labelNames: [...(m.labelNames ?? [])],
+      registers: [registry],
+    }
+    if (m.type === 'counter')
+      new Counter({
+        ...common,
+        collect() {
+          this.reset()
+          for (const s of m.read()) this.inc(s.labels ?? {}, s.value)
+        },
+      })
+    else
+      new Gauge({
+        ...common,
+        collect() {
+          this.reset()
+          for (const s of m.read()) this.set(s.labels ?? {}, s.value)
+        },
+      })
+  }
 }
 
 /** The `agent` of self-metrics batches: published by a Peregrine process, not by the host's agent. */

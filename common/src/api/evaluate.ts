@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { EVENT_KINDS, EVENT_STATUSES } from '../model/event.ts'
 import { MAX_EXTRA_CONDITIONS, TimeZone, TrialStrategySpec } from '../model/strategy.ts'
 import { NodePath } from '../model/tree.ts'
-import { CounterTypeSchema, MAX_ENDPOINT, MAX_STEP } from '../points.ts'
+import { COUNTER_TYPES, MAX_ENDPOINT, MAX_STEP } from '../points.ts'
 
 /**
  * Bodies and answers of `POST /api/v1/strategies/evaluate` (a strategy over points given) and
@@ -41,7 +41,9 @@ const Point = z.strictObject({
 })
 const Points = z.array(Point).max(MAX_EVALUATE_POINTS)
 const SeriesShape = {
-  counterType: CounterTypeSchema.describe('COUNTER and DERIVE values are raw; they are turned into rates'),
+  counterType: z
+    .enum(COUNTER_TYPES)
+    .describe('COUNTER and DERIVE values are raw; they are turned into rates'),
   step: z.number().int().positive().max(MAX_STEP),
 }
 
@@ -132,7 +134,7 @@ export const BacktestSeries = z.object({
   endpoint: z.string(),
   metric: z.string(),
   tags: z.string(),
-  counterType: CounterTypeSchema,
+  counterType: z.enum(COUNTER_TYPES),
   step: z.number(),
   events: z.array(TrialEvent),
   verdicts: z

@@ -58,13 +58,3 @@ export const HostRecord = z.object({
   agentVersion: z.string().max(64).optional(),
 })
 export type HostRecord = z.infer<typeof HostRecord>
-
-/** What an agent must check besides its host metrics, derived from the strategies on its host. */
-export const AgentChecks = z.object({
-  ports: z.array(z.number().int().min(1).max(65_535)).max(1000).default([]),
-  processes: z
-    .array(z.object({ name: z.string().max(255).optional(), cmdline: z.string().max(1024).optional() }))
-    .max(1000)
-    .default([]),
-})
-export type AgentChecks = z.infer<typeof AgentChecks>

@@ -1,5 +1,25 @@
-import type { AgentChecks } from './access.ts'
+import * as z from '../zod.ts'
 import type { Effective } from './resolve.ts'
+
+/**
+ * What an agent must check besides its host metrics, derived from the strategies on its host.
+ * zod/mini: the agent validates the document it reads from the agents bucket with it.
+ */
+export const AgentChecks = z.object({
+  ports: z._default(z.array(z.int().check(z.minimum(1), z.maximum(65_535))).check(z.maxLength(1000)), []),
+  processes: z._default(
+    z
+      .array(
+        z.object({
+          name: z.optional(z.string().check(z.maxLength(255))),
+          cmdline: z.optional(z.string().check(z.maxLength(1024))),
+        }),
+      )
+      .check(z.maxLength(1000)),
+    [],
+  ),
+})
+export type AgentChecks = z.infer<typeof AgentChecks>
 
 /** Strategies on this metric, tag port=N, make the agent report whether N is listened on. */
 export const PORT_LISTEN_METRIC = 'net.port.listen'

@@ -1,7 +1,8 @@
 import type { NatsConnection } from 'nats'
 import { z } from 'zod'
 import { AGENT_CHECKS_PREFIX, KvCollection, openConfigBuckets } from '../nats/kv.ts'
-import { AgentChecks, HostRecord, Subscription, Team, Token, User } from './access.ts'
+import { HostRecord, Subscription, Team, Token, User } from './access.ts'
+import { AgentChecks } from './agent-checks.ts'
 import { Strategy } from './strategy.ts'
 import { Tree, TreeDoc, type TreeDoc as TreeDocType } from './tree.ts'
 

@@ -103,27 +103,102 @@ export async function natsConnectionOptions(
   }
 }
 
+/** Pause before the second attempt to reach NATS; it doubles up to FIRST_CONNECT_MAX_WAIT_MS. */
+const FIRST_CONNECT_WAIT_MS = 500
+const FIRST_CONNECT_MAX_WAIT_MS = 5000
+
+/** A connection being made in the background (connectNatsLater). */
+export interface LateNats {
+  /** Resolves once NATS is reached; never settles when stop() comes first. */
+  readonly connection: Promise<NatsConnection>
+  /** Why NATS has not been reached yet (the last attempt's error); undefined once it has been. */
+  readonly problem: string | undefined
+  /** Stops trying, or drains the connection if there is one. */
+  stop(): Promise<void>
+}
+
 /**
- * A connection that retries for ever (services outlive NATS restarts) and logs its state
- * changes. `waitOnFirstConnect` lets a service start before NATS is up.
+ * Connects in the background, so the caller can start without NATS: attempts are retried for
+ * ever (500 ms apart, doubling up to 5 s) until one succeeds or stop() is called; from then on the
+ * connection reconnects for ever by itself (services outlive NATS restarts) and logs its state
+ * changes. Settings that cannot work (an unreadable credentials file) throw here, at once.
  */
+export async function connectNatsLater(
+  c: NatsClientConfig,
+  name: string,
+  log: Logger,
+  o: Omit<NatsClientOptions, 'name'> = {},
+): Promise<LateNats> {
+  const options: ConnectionOptions = {
+    ...(await natsConnectionOptions(c, { ...o, name })),
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+  }
+  let stopped = false
+  let nc: NatsConnection | undefined
+  let problem: string | undefined = 'not connected yet'
+  let wake = () => {}
+  const connection = new Promise<NatsConnection>((resolve) => {
+    void (async () => {
+      let wait = FIRST_CONNECT_WAIT_MS
+      let logged = ''
+      while (!stopped) {
+        try {
+          const conn = await connect(options)
+          if (stopped) {
+            await conn.close()
+            return
+          }
+          nc = conn
+          problem = undefined
+          logStatus(conn, log)
+          resolve(conn)
+          return
+        } catch (err) {
+          problem = (err as Error).message
+          // Once per cause, not once per attempt: an agent may wait for NATS for days.
+          if (problem !== logged) log.warn({ err: problem }, 'NATS cannot be reached yet; retrying')
+          logged = problem
+        }
+        await new Promise<void>((done) => {
+          const timer = setTimeout(done, wait)
+          wake = () => {
+            clearTimeout(timer)
+            done()
+          }
+        })
+        wait = Math.min(wait * 2, FIRST_CONNECT_MAX_WAIT_MS)
+      }
+    })()
+  })
+  return {
+    connection,
+    get problem() {
+      return problem
+    },
+    async stop() {
+      stopped = true
+      wake()
+      await nc?.drain()
+    },
+  }
+}
+
+/** Waits until NATS is reached (connectNatsLater), for processes that have nothing to do without it. */
 export async function connectNats(
   c: NatsClientConfig,
   name: string,
   log: Logger,
   o: Omit<NatsClientOptions, 'name'> = {},
 ): Promise<NatsConnection> {
-  const nc = await connect({
-    ...(await natsConnectionOptions(c, { ...o, name })),
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 500,
-    waitOnFirstConnect: true,
-  })
+  return (await connectNatsLater(c, name, log, o)).connection
+}
+
+function logStatus(nc: NatsConnection, log: Logger): void {
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === 'pingTimer') continue
       log.info({ nats: s.type, data: typeof s.data === 'string' ? s.data : undefined }, 'nats status')
     }
   })()
-  return nc
 }

@@ -7,7 +7,7 @@ import {
   type NatsConnection,
   type QueuedIterator,
 } from 'nats'
-import type { z } from 'zod'
+import * as z from '../zod.ts'
 
 export const CONFIG_BUCKET = 'peregrine-config'
 export const AGENTS_BUCKET = 'peregrine-agents'
@@ -93,7 +93,7 @@ const isWrongRevision = (err: unknown) =>
  * A typed family of keys (`<prefix>.<id>`) in a KV bucket: values are validated by `schema` when
  * read and written, and writes are compare-and-set on the revision the caller read.
  */
-export class KvCollection<S extends z.ZodType> {
+export class KvCollection<S extends z.core.$ZodType> {
   constructor(
     private readonly kv: KV,
     private readonly prefix: string,
@@ -170,13 +170,13 @@ export class KvCollection<S extends z.ZodType> {
   }
 
   private encode(value: z.input<S>): Uint8Array {
-    const parsed = this.schema.safeParse(value)
+    const parsed = z.safeParse(this.schema, value)
     if (!parsed.success) throw new InvalidValueError(`${this.prefix}: ${parsed.error.issues[0]?.message}`)
     return Buffer.from(JSON.stringify(parsed.data))
   }
 
   private parse(json: unknown, key: string): z.output<S> {
-    const parsed = this.schema.safeParse(json)
+    const parsed = z.safeParse(this.schema, json)
     if (!parsed.success)
       throw new InvalidValueError(`KV ${key} holds an invalid value: ${parsed.error.issues[0]?.message}`)
     return parsed.data

@@ -1,10 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type ConnectionOptions, nkeyAuthenticator } from 'nats'
+import { type ConnectionOptions, type NatsConnection, nkeyAuthenticator } from 'nats'
+import { decodeBatch, type MetricBatch } from '../batch.ts'
 import { Store } from '../clickhouse/client.ts'
 import { migrate } from '../clickhouse/migrations.ts'
 import { agentInboxPrefix, type NatsRole, startAuthorizedNatsServer } from '../nats/auth.ts'
+import { METRICS_STREAM } from '../nats/names.ts'
 import type { NatsServer } from '../nats/server.ts'
 
 export interface TempDir {
@@ -90,6 +92,19 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`)
+}
+
+/** Every batch in the metrics stream, in stream order (messages that are no batch left out). */
+export async function metricsStreamBatches(nc: NatsConnection): Promise<MetricBatch[]> {
+  const jsm = await nc.jetstreamManager()
+  const { state } = await jsm.streams.info(METRICS_STREAM)
+  const out: MetricBatch[] = []
+  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+    const m = await jsm.streams.getMessage(METRICS_STREAM, { seq }).catch(() => null)
+    const d = m && decodeBatch(m.data)
+    if (d?.ok) out.push(d.batch)
+  }
+  return out
 }
 
 /**
