@@ -120,8 +120,10 @@ export class PartitionWorker {
     this.#flushing = this.#flushing
       .then(() => this.#flush())
       .catch((err) => {
+        // Never a rejected chain, which would skip every later flush (nor an unhandled rejection).
         this.#dirty = true
-        this.deps.log.warn({ err, partition: this.partition }, 'saving the partition state failed')
+        this.deps.log.warn({ err, partition: this.partition }, 'saving the partition state failed; retrying')
+        if (!this.#stopped) this.#scheduleFlush(false)
       })
     return this.#flushing
   }
