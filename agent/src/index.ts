@@ -102,7 +102,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     })
   }
 
-  const pushes = new PushQueue(source, (b) => publisher.store(b))
+  const pushes = new PushQueue(source, (b) => publisher.store(b, true))
   const definitions = new SeriesDefinitions()
   const push = async (body: unknown): Promise<Reply> => {
     const now = Math.floor(Date.now() / 1000)

@@ -86,10 +86,12 @@ export class Publisher {
   /**
    * Cuts the batch into messages that fit (MAX_BATCH_POINTS, MAX_BATCH_SERIES and the server's
    * max_payload) and stores each; throws NotStoredError when a message could be stored nowhere.
+   * `acknowledged`: the points will be acknowledged to their sender once stored (a push), so the
+   * spool never drops them to make room.
    */
-  store(batch: MetricBatch): Promise<void> {
+  store(batch: MetricBatch, acknowledged = false): Promise<void> {
     const task = this.#queue.then(async () => {
-      for (const m of encodeBatches(batch, this.#maxBytes())) await this.#storeOne(m)
+      for (const m of encodeBatches(batch, this.#maxBytes())) await this.#storeOne(m, acknowledged)
     })
     this.#queue = task.catch(() => {})
     return task.then(
@@ -108,7 +110,7 @@ export class Publisher {
     return Math.min(MAX_BATCH_BYTES, serverMax - HEADER_ROOM)
   }
 
-  async #storeOne(m: EncodedBatch): Promise<void> {
+  async #storeOne(m: EncodedBatch, acknowledged: boolean): Promise<void> {
     const msgId = randomUUID()
     const direct = this.#connected && this.spool.size === 0
     if (direct) {
@@ -117,7 +119,7 @@ export class Publisher {
       if (r.permanent) throw new NotStoredError(`NATS refused the batch: ${r.error}`, 'refused')
     }
     try {
-      await this.spool.append(msgId, m.data, m.points)
+      await this.spool.append(msgId, m.data, m.points, acknowledged)
     } catch (err) {
       if (!(err instanceof SpoolWriteError)) throw err
       // The spool is for keeping order; when the disk fails, being stored out of order is better.

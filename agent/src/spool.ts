@@ -9,9 +9,12 @@ export interface SpoolEntry {
   points: number
   file: string
   bytes: number
+  /** Its points were acknowledged to a sender (a push): never dropped to make room. */
+  acknowledged: boolean
 }
 
-const NAME = /^(\d{12})_(\d+)_([0-9a-f-]{36})\.batch$/
+/** `<seq>_<points>_<msgId>[.ack].batch`: what the spool knows of a batch is in its name. */
+const NAME = /^(\d{12})_(\d+)_([0-9a-f-]{36})(\.ack)?\.batch$/
 
 /** Why a batch could not be written to the spool: what a push answered 503 and health report. */
 export class SpoolWriteError extends Error {
@@ -19,7 +22,7 @@ export class SpoolWriteError extends Error {
 
   constructor(
     message: string,
-    /** errno code (ENOSPC, EACCES, EROFS, …) or SPOOL_FULL when the batch is larger than the spool. */
+    /** errno code (ENOSPC, EACCES, EROFS, …) or SPOOL_FULL when the batch is larger than the spool, or the spool holds only acknowledged points. */
     readonly code: string,
   ) {
     super(message)
@@ -30,8 +33,10 @@ export class SpoolWriteError extends Error {
  * A bounded FIFO of batches on disk, for when NATS cannot be reached. Each batch is one file,
  * written under a temporary name, fsynced, renamed and its directory fsynced: once append()
  * resolves the batch survives a crash of the process or the machine, which is what lets a push
- * be acknowledged. A crash mid-write leaves whole batches only. When full, the oldest batches go
- * first, and their points are counted as dropped.
+ * be acknowledged. A crash mid-write leaves whole batches only. When full, the oldest batches of
+ * the agent's own collections go first, and their points are counted as dropped; batches whose
+ * points were acknowledged to a sender are never dropped: with only those left, a new batch is
+ * refused (SPOOL_FULL), and a push answered 503.
  */
 export class Spool {
   #entries: SpoolEntry[] = []
@@ -56,7 +61,14 @@ export class Spool {
       }
       const file = join(dir, name)
       const bytes = (await stat(file)).size
-      spool.#entries.push({ seq: Number(m[1]), points: Number(m[2]), msgId: m[3]!, file, bytes })
+      spool.#entries.push({
+        seq: Number(m[1]),
+        points: Number(m[2]),
+        msgId: m[3]!,
+        file,
+        bytes,
+        acknowledged: m[4] !== undefined,
+      })
       spool.#bytes += bytes
     }
     spool.#nextSeq = (spool.#entries.at(-1)?.seq ?? 0) + 1
@@ -72,20 +84,26 @@ export class Spool {
   }
 
   /** Writes a batch durably; throws SpoolWriteError when it cannot (full disk, permissions). */
-  async append(msgId: string, data: Uint8Array, points: number): Promise<void> {
+  async append(msgId: string, data: Uint8Array, points: number, acknowledged = false): Promise<void> {
     if (data.byteLength > this.maxBytes)
       throw new SpoolWriteError(
         `a batch of ${data.byteLength} bytes is larger than the spool (AGENT_SPOOL_MAX_BYTES ${this.maxBytes})`,
         'SPOOL_FULL',
       )
-    while (this.#entries.length && this.#bytes + data.byteLength > this.maxBytes) {
-      const oldest = this.#entries[0]!
-      this.droppedPoints += oldest.points
+    while (this.#bytes + data.byteLength > this.maxBytes) {
+      const expendable = this.#entries.find((e) => !e.acknowledged)
+      if (!expendable)
+        throw new SpoolWriteError(
+          `the spool is full of acknowledged points (AGENT_SPOOL_MAX_BYTES ${this.maxBytes}) until NATS takes them`,
+          'SPOOL_FULL',
+        )
+      this.droppedPoints += expendable.points
       this.droppedBatches++
-      await this.remove(oldest)
+      await this.remove(expendable)
     }
     const seq = this.#nextSeq++
-    const file = join(this.dir, `${String(seq).padStart(12, '0')}_${points}_${msgId}.batch`)
+    const suffix = acknowledged ? '.ack.batch' : '.batch'
+    const file = join(this.dir, `${String(seq).padStart(12, '0')}_${points}_${msgId}${suffix}`)
     try {
       await this.#writeDurably(file, data)
     } catch (err) {
@@ -95,7 +113,7 @@ export class Spool {
         e.code ?? 'EIO',
       )
     }
-    this.#entries.push({ seq, msgId, points, file, bytes: data.byteLength })
+    this.#entries.push({ seq, msgId, points, file, bytes: data.byteLength, acknowledged })
     this.#bytes += data.byteLength
   }
 

@@ -43,6 +43,23 @@ describe('spool', () => {
     expect(s.oldest()?.msgId).toBe(id(3))
   })
 
+  it('never drops acknowledged points: collections go first, then a new batch is refused', async () => {
+    const s = await Spool.open(dir.path, 350)
+    await s.append(id(1), bytes(100), 1, true)
+    await s.append(id(2), bytes(100), 2)
+    await s.append(id(3), bytes(100), 3, true)
+    // Full: the collection (2) makes room, the pushes (1, 3) stay.
+    await s.append(id(4), bytes(100), 4, true)
+    expect(s.droppedPoints).toBe(2)
+    await expect(s.append(id(5), bytes(100), 5)).rejects.toMatchObject({ code: 'SPOOL_FULL' })
+    await expect(s.append(id(6), bytes(100), 6, true)).rejects.toMatchObject({ code: 'SPOOL_FULL' })
+    // What is acknowledged is still there after a restart, and known as such.
+    const again = await Spool.open(dir.path, 350)
+    expect(again.size).toBe(3)
+    expect(again.oldest()).toMatchObject({ msgId: id(1), acknowledged: true })
+    await expect(again.append(id(7), bytes(100), 7)).rejects.toMatchObject({ code: 'SPOOL_FULL' })
+  })
+
   it('ignores half-written files left by a crash', async () => {
     await writeFile(join(dir.path, `000000000001_5_${id(1)}.batch.tmp`), 'partial')
     await writeFile(join(dir.path, 'unrelated.txt'), 'x')
