@@ -1,8 +1,9 @@
-import { EventsQuery, EventsResponse, FiringQuery } from '@peregrine/common'
+import { type EventEntry, EventsQuery, EventsResponse, FiringQuery, type Store } from '@peregrine/common'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { z } from 'zod'
 import { type ConfigContext, principalOf, visibilityOf } from '../config/context.ts'
-import { queryEvents, queryFiring } from '../event-queries.ts'
+import { type EventFilter, queryEvents, queryFiring } from '../event-queries.ts'
 import { responses } from './responses.ts'
 
 /**
@@ -10,35 +11,35 @@ import { responses } from './responses.ts'
  * bound within its scope (by the tree paths the event recorded); naming a host outside is a 403.
  */
 export function eventRoutes(app: FastifyInstance, ctx: ConfigContext): void {
-  const r = app.withTypeProvider<ZodTypeProvider>()
-  r.get(
-    '/api/v1/events',
-    {
-      schema: {
-        tags: ['events'],
-        summary: 'Search events, newest first',
-        querystring: EventsQuery,
-        response: responses(200, EventsResponse, [400, 403]),
-      },
-    },
-    async (req) => {
-      if (req.query.host !== undefined) await visibilityOf(req).requireEndpoint(req.query.host)
-      return { events: await queryEvents(ctx.store, { ...req.query, scope: principalOf(req).scope }) }
-    },
-  )
-  r.get(
+  const route = <Q extends typeof EventsQuery | typeof FiringQuery>(
+    url: string,
+    summary: string,
+    querystring: Q,
+    query: (store: Store, f: EventFilter) => Promise<EventEntry[]>,
+  ) =>
+    app
+      .withTypeProvider<ZodTypeProvider>()
+      .get(
+        url,
+        {
+          schema: {
+            tags: ['events'],
+            summary,
+            querystring,
+            response: responses(200, EventsResponse, [400, 403]),
+          },
+        },
+        async (req) => {
+          const q = req.query as z.output<Q>
+          if (q.host !== undefined) await visibilityOf(req).requireEndpoint(q.host)
+          return { events: await query(ctx.store, { ...q, scope: principalOf(req).scope }) }
+        },
+      )
+  route('/api/v1/events', 'Search events, newest first', EventsQuery, queryEvents)
+  route(
     '/api/v1/events/firing',
-    {
-      schema: {
-        tags: ['events'],
-        summary: 'What is in PROBLEM now: the last event of every key that is firing',
-        querystring: FiringQuery,
-        response: responses(200, EventsResponse, [400, 403]),
-      },
-    },
-    async (req) => {
-      if (req.query.host !== undefined) await visibilityOf(req).requireEndpoint(req.query.host)
-      return { events: await queryFiring(ctx.store, { ...req.query, scope: principalOf(req).scope }) }
-    },
+    'What is in PROBLEM now: the last event of every key that is firing',
+    FiringQuery,
+    queryFiring,
   )
 }
