@@ -28,7 +28,7 @@ const children: ChildProcess[] = []
 
 beforeAll(async () => {
   nats = await startTestNats()
-  nc = await connect(nats.connectOptions('service'))
+  nc = await connect({ ...nats.connectOptions('service'), maxReconnectAttempts: -1 })
   await ensureMetricsStream(await nc.jetstreamManager())
   await ensureEventsStream(await nc.jetstreamManager())
 })
@@ -46,8 +46,8 @@ function judge(instance: string): ChildProcess {
       PATH: process.env.PATH ?? '',
       ...nats.env('service'),
       JUDGE_INSTANCE: instance,
-      JUDGE_LEASE_MS: '3000',
-      JUDGE_RENEW_MS: '300',
+      JUDGE_LEASE_MS: '4000',
+      JUDGE_RENEW_MS: '500',
       JUDGE_OPS_PORT: '0',
       LOG_LEVEL: 'warn',
     },

@@ -1,5 +1,5 @@
-import { setImmediate as setImmediatePromise, setTimeout as sleep } from 'node:timers/promises'
-import { type Logger, type Registry, type Store, settlesWithin } from '@peregrine/common'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { eventLoopTurns, type Logger, type Registry, type Store, settlesWithin } from '@peregrine/common'
 import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats'
 import { auditTable } from './audit.ts'
 import { BatchWriter } from './batch-writer.ts'
@@ -31,9 +31,6 @@ export interface Collector {
   /** Unhealthy once writes have failed for `unhealthyAfterMs` without a success. */
   health(): { ok: boolean; failingForMs: number }
 }
-
-/** Longest stretch of message handling before the event loop gets a turn. */
-const YIELD_EVERY_MS = 5
 
 type Settings = Pick<
   CollectorConfig,
@@ -133,7 +130,6 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
    * taken into the pending batch, whose deadlines the keepalive extends.
    */
   async function drain(from: ConsumerMessages): Promise<void> {
-    let busySince = performance.now()
     for await (const msg of from) {
       handle(msg)
       if (stopping) break
@@ -142,12 +138,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
         if (writer.busy) from.stop()
         else rotate()
       }
-      // The iterator hands over buffered messages without a macrotask in between: give timers
-      // and I/O (acks, the API in all-in-one) a turn every few milliseconds.
-      if (performance.now() - busySince > YIELD_EVERY_MS) {
-        await setImmediatePromise()
-        busySince = performance.now()
-      }
+      await eventLoopTurns.take()
     }
   }
 

@@ -136,15 +136,16 @@ export class PartitionLeases {
     // joining judges do not all race for the same keys. Taken ones refuse the creation.
     const others = [...Array(this.o.partitions).keys()].filter((p) => !this.#held.has(p))
     const offset = fnv1a32(this.o.instance) % Math.max(1, others.length)
-    for (const p of [...others.slice(offset), ...others.slice(0, offset)]) {
-      if (this.#held.size >= fair || this.#stopped) break
-      await this.#take(p, sentAt)
-    }
+    const order = [...others.slice(offset), ...others.slice(0, offset)]
+    // As many tries at once as partitions are missing, until enough are taken or none is left.
+    while (order.length && this.#held.size < fair && !this.#stopped)
+      await Promise.all(order.splice(0, fair - this.#held.size).map((p) => this.#take(p, sentAt)))
   }
 
+  /** Renews every lease at once: a round must stay short under load, or leases run out. */
   async #renew(): Promise<void> {
-    for (const [p, h] of this.#held) {
-      const sentAt = performance.now()
+    const sentAt = performance.now()
+    const renewals = [...this.#held].map(async ([p, h]) => {
       try {
         h.revision = await this.kv.update(partitionKey(p), this.o.instance, h.revision)
         h.renewedAt = sentAt
@@ -153,7 +154,9 @@ export class PartitionLeases {
         this.log.warn({ partition: p }, 'judge lease lost to another instance')
         await this.#drop(p)
       }
-    }
+    })
+    const failed = (await Promise.allSettled(renewals)).find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
   }
 
   /** Stops every partition whose lease may expire on the server before a renewal gets through. */

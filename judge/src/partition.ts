@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   decodeBatch,
+  eventLoopTurns,
   eventsSubject,
   type Logger,
   METRICS_STREAM,
@@ -135,6 +136,8 @@ export class PartitionWorker {
 
   async #consume(messages: ConsumerMessages): Promise<void> {
     for await (const m of messages) {
+      // Lease renewals and state saves must get through while a backlog is read.
+      await eventLoopTurns.take()
       this.#handle(m)
       if (this.#events.length) this.#publish()
       this.#lastSeq = m.seq

@@ -17,24 +17,22 @@ export function eventRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     querystring: Q,
     query: (store: Store, f: EventFilter) => Promise<EventEntry[]>,
   ) =>
-    app
-      .withTypeProvider<ZodTypeProvider>()
-      .get(
-        url,
-        {
-          schema: {
-            tags: ['events'],
-            summary,
-            querystring,
-            response: responses(200, EventsResponse, [400, 403]),
-          },
+    app.withTypeProvider<ZodTypeProvider>().get(
+      url,
+      {
+        schema: {
+          tags: ['events'],
+          summary,
+          querystring,
+          response: responses(200, EventsResponse, [400, 403]),
         },
-        async (req) => {
-          const q = req.query as z.output<Q>
-          if (q.host !== undefined) await visibilityOf(req).requireEndpoint(q.host)
-          return { events: await query(ctx.store, { ...q, scope: principalOf(req).scope }) }
-        },
-      )
+      },
+      async (req) => {
+        const q = req.query as z.output<Q>
+        if (q.host !== undefined) await visibilityOf(req).requireEndpoint(q.host)
+        return { events: await query(ctx.store, { ...q, scope: principalOf(req).scope }) }
+      },
+    )
   route('/api/v1/events', 'Search events, newest first', EventsQuery, queryEvents)
   route(
     '/api/v1/events/firing',
