@@ -139,12 +139,12 @@ describe('data ClickHouse refuses', () => {
     )
     await waitFor(
       async () => (await metric('peregrine_collector_messages_rejected_total')) === before + 1,
-      10_000,
+      30_000,
       'the refused message counted',
     )
     expect(await metric('peregrine_collector_points_rejected_total', 'storage')).toBe(10)
     await js.publish(metricsSubject('c'), message('good-c', 10))
-    await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 30, 10_000, 'later points')
+    await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 30, 30_000, 'later points')
     expect(collector!.health().ok).toBe(true)
   })
 })
