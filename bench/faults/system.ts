@@ -28,24 +28,46 @@ export function removeAtExit(path: string): void {
 }
 
 export function startService(
-  command: 'agent' | 'collector' | 'all',
+  command: 'agent' | 'collector' | 'judge' | 'all',
   env: NodeJS.ProcessEnv,
   logFile: string,
 ) {
+  return startProgram(
+    process.execPath,
+    ['--import', 'tsx', 'cli/src/main.ts', command],
+    { LOG_LEVEL: 'warn', ...env },
+    logFile,
+  )
+}
+
+/**
+ * Any program (a Peregrine service, Prometheus…) as a child this run cleans up, output in
+ * `logFile`; with `ipc`, a Node child to talk to by messages.
+ */
+export function startProgram(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  o: { ipc?: boolean } = {},
+) {
   const out = openSync(logFile, 'a')
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', command], {
+  const child = spawn(file, args, {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', out, out],
+    env: { ...process.env, ...env },
+    stdio: o.ipc ? ['ignore', out, out, 'ipc'] : ['ignore', out, out],
   })
   closeSync(out)
   started.add(child)
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
+  const exited = new Promise<number | null>((resolve) => {
+    const gone = (code: number | null) => {
       started.delete(child)
       resolve(code)
-    }),
-  )
+    }
+    child.once('exit', gone)
+    // A program that cannot be started (not installed) reports this instead of exiting.
+    child.once('error', () => gone(null))
+  })
   return { child, exited, logFile } satisfies Service
 }
 
