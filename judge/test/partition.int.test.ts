@@ -1,0 +1,83 @@
+// A partition whose state cannot be saved for a while (NATS slow or away) keeps judging and
+// saves it later: a failed save is never an unhandled rejection, which would end the process.
+import {
+  BatchBuilder,
+  createLogger,
+  createRegistry,
+  encodeBatch,
+  ensureEventsStream,
+  ensureMetricsStream,
+  metricsPartition,
+  metricsSubject,
+  type Strategy,
+  StrategySpec,
+  Tree,
+} from '@peregrine/common'
+import { startTestNats, type TestNats, waitFor } from '@peregrine/common/testing'
+import { connect, type NatsConnection } from 'nats'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { judgeMetrics } from '../src/metrics.ts'
+import { PartitionWorker } from '../src/partition.ts'
+import type { PartitionState, PartitionStateStore } from '../src/state-store.ts'
+import { StrategyView } from '../src/strategy-view.ts'
+
+let nats: TestNats
+let nc: NatsConnection
+
+beforeAll(async () => {
+  nats = await startTestNats()
+  nc = await connect(nats.connectOptions('service'))
+  await ensureMetricsStream(await nc.jetstreamManager())
+  await ensureEventsStream(await nc.jetstreamManager())
+})
+
+afterAll(async () => {
+  await nc?.close()
+  await nats?.dispose()
+})
+
+it('keeps judging when saving its state fails, and saves it on a later flush', async () => {
+  const saved: PartitionState[] = []
+  let failures = 1
+  const states = {
+    keyOf: (k: { kind: string; strategy: string; endpoint: string; metric: string; tags: string }) =>
+      [k.kind, k.strategy, k.endpoint, k.metric, k.tags].join('\t'),
+    load: async () => ({ checkpoint: 0, states: new Map() }),
+    save: async (_p: number, s: PartitionState) => {
+      // The first save is the start's boundary; the one after the event fails, as on a timeout.
+      if (saved.length === 1 && failures > 0) {
+        failures--
+        throw new Error('TIMEOUT')
+      }
+      saved.push({ checkpoint: s.checkpoint, states: new Map(s.states) })
+    },
+  } as unknown as PartitionStateStore
+  const strategy = {
+    ...StrategySpec.parse({ name: 'hot', metric: 'temp', fn: 'all', window: '#1', threshold: 50 }),
+    id: 's_hot',
+    node: null,
+  } as Strategy
+  const view = new StrategyView()
+  view.replace(new Tree({ nodes: [] }), [], [strategy])
+  const host = 'oven-1'
+  const worker = new PartitionWorker(metricsPartition(host), {
+    nc,
+    view,
+    states,
+    log: createLogger('test', process.env.TEST_LOG ?? 'silent'),
+    metrics: judgeMetrics(createRegistry()),
+    evaluator: {},
+    replaySeconds: 60,
+    nodataCheckMs: 1000,
+  })
+  await worker.start()
+  const b = new BatchBuilder({ host, agent: 'test' })
+  const ts = Math.floor(Date.now() / 1000)
+  b.add({ endpoint: host, metric: 'temp', tags: '', counterType: 'GAUGE', step: 10 }, ts - (ts % 10), 90)
+  await nc.jetstream().publish(metricsSubject(host), encodeBatch(b.take()))
+  // The PROBLEM's state is saved after all, with the checkpoint past the point.
+  await waitFor(() => saved.some((s) => s.states.size === 1), 10_000, 'the state saved')
+  expect(failures).toBe(0)
+  expect(saved.at(-1)!.checkpoint).toBeGreaterThan(saved[0]!.checkpoint)
+  await worker.stop()
+})
