@@ -42,7 +42,7 @@ it('keeps judging when saving its state fails, and saves it on a later flush', a
   const states = {
     keyOf: (k: { kind: string; strategy: string; endpoint: string; metric: string; tags: string }) =>
       [k.kind, k.strategy, k.endpoint, k.metric, k.tags].join('\t'),
-    load: async () => ({ checkpoint: 0, states: new Map() }),
+    load: async () => ({ checkpoint: null, states: new Map() }),
     save: async (_p: number, s: PartitionState) => {
       // The first save is the start's boundary; the one after the event fails, as on a timeout.
       if (saved.length === 1 && failures > 0) {
