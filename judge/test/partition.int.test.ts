@@ -78,6 +78,6 @@ it('keeps judging when saving its state fails, and saves it on a later flush', a
   // The PROBLEM's state is saved after all, with the checkpoint past the point.
   await waitFor(() => saved.some((s) => s.states.size === 1), 10_000, 'the state saved')
   expect(failures).toBe(0)
-  expect(saved.at(-1)!.checkpoint).toBeGreaterThan(saved[0]!.checkpoint)
+  expect(saved.at(-1)!.checkpoint).toBeGreaterThan(saved[0]!.checkpoint ?? 0)
   await worker.stop()
 })
