@@ -37,7 +37,7 @@ import {
 
 const { values: args } = parseArgs({
   options: {
-    trials: { type: 'string', default: '40' },
+    trials: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '4' },
     /** all: `peregrine all`; split: nats-server, `peregrine agent`, `collector`, `judge` apart. */
     stack: { type: 'string', default: 'all' },
@@ -45,7 +45,7 @@ const { values: args } = parseArgs({
     'gap-ms': { type: 'string', default: '1000' },
     'no-prometheus': { type: 'boolean', default: false },
     /** Prometheus starts over this many times (a new scrape/evaluation phase each), spread over the trials. */
-    phases: { type: 'string', default: '4' },
+    phases: { type: 'string', default: '6' },
   },
 })
 const TRIALS = Number(args.trials)
