@@ -2,7 +2,7 @@
 // judge's event on the events stream, against Prometheus + Alertmanager (Debian's packages) at
 // their tightest settings flipping a scraped value → the webhook, interleaved trial by trial in
 // the same run. Every process runs on loopback, on free ports, in a temporary folder.
-// Usage: npm run bench:alert [-- --trials 40 --stack all|split --no-prometheus]
+// Usage: npm run bench:alert [-- --trials 60 --stack all|split --phases 6 --no-prometheus]
 import { execFileSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
