@@ -4,7 +4,7 @@
 // the judge's memory (RSS and heap per series), its CPU per point, whether it keeps up with a
 // cycle every 10 s, and whether and how fast it drains a burst of cycles; against the pure
 // evaluator (bench/judge-eval.ts) run in the same run on as many series.
-// Usage: npm run bench:judge-capacity [-- --series 1000000 --hosts 1000 --steady 6 --burst 5]
+// Usage: npm run bench:judge-capacity [-- --series 1000000 --hosts 1000 --leases default|relaxed --steady 6 --burst 5]
 import { execFile } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
