@@ -151,6 +151,13 @@ export class PartitionLeases {
         h.renewedAt = sentAt
       } catch (err) {
         if (!isWrongRevision(err)) throw err
+        // A renewal that timed out may have been applied all the same: then the key still names
+        // this judge, at a revision it did not see.
+        const e = await this.kv.get(partitionKey(p))
+        if (e?.operation === 'PUT' && e.string() === this.o.instance) {
+          h.revision = e.revision
+          return
+        }
         this.log.warn({ partition: p }, 'judge lease lost to another instance')
         await this.#drop(p)
       }

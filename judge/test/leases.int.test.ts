@@ -106,4 +106,18 @@ describe('partition leases', () => {
     expectNoOverlap(intervals)
     await a.leases.stop()
   })
+
+  it('keeps a lease whose renewal was applied although its answer was lost', async () => {
+    const intervals: Interval[] = []
+    const a = await judge('judge-e', intervals)
+    await waitFor(() => a.leases.owned.length === PARTITIONS, 10_000, 'e holds everything')
+    // What a renewal that timed out after the server applied it leaves: the key names this
+    // judge at a revision the judge never saw.
+    const kv = await openLeasesBucket(a.nc, timing)
+    await kv.kv.put('p.0', 'judge-e')
+    await new Promise((r) => setTimeout(r, 4 * timing.renewMs))
+    expect(a.leases.owned).toContain(0)
+    expect(intervals.filter(([, p]) => p === 0)).toHaveLength(1)
+    await a.leases.stop()
+  })
 })
