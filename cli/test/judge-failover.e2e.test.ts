@@ -93,15 +93,15 @@ it('takes over a judge killed with SIGKILL and misses no point', async () => {
     30_000,
     'the leases bucket',
   )
+  // Both at work; the exact split may still be settling, which does not matter here.
   await waitFor(
     async () => {
       const h = [...(await holders(kv)).values()]
-      return (
-        h.length === METRICS_PARTITIONS && h.filter((j) => j === 'judge-b').length === METRICS_PARTITIONS / 2
-      )
+      const b = h.filter((j) => j === 'judge-b').length
+      return h.length === METRICS_PARTITIONS && b > 0 && b < METRICS_PARTITIONS
     },
     60_000,
-    'an even split between the two judges',
+    'both judges holding partitions',
   )
   const hosts = Array.from({ length: 40 }, (_, i) => `machine-${i}`)
   const publish = async (ts: number, value: number) => {
