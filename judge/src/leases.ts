@@ -1,5 +1,5 @@
 import type { Logger } from '@peregrine/common'
-import { fnv1a32 } from '@peregrine/common/nats'
+import { fnv1a32, isWrongRevision } from '@peregrine/common/nats'
 import { type JetStreamManager, type KV, type NatsConnection, nanos } from 'nats'
 
 /** Bucket of the judges' partition leases and membership heartbeats. */
@@ -231,6 +231,3 @@ export class PartitionLeases {
     return Math.max(this.o.renewMs, this.o.leaseMs - Math.max(1000, this.o.renewMs))
   }
 }
-
-const isWrongRevision = (err: unknown) =>
-  /wrong last sequence|key exists/i.test(String((err as Error)?.message))

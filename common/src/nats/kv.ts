@@ -86,7 +86,8 @@ export interface Versioned<T> {
   revision: number
 }
 
-const isWrongRevision = (err: unknown) =>
+/** A compare-and-set write refused because the key moved on (or exists, for a create). */
+export const isWrongRevision = (err: unknown) =>
   /wrong last sequence|key exists/i.test(String((err as Error)?.message))
 
 /**
