@@ -180,11 +180,17 @@ async function waitForPort(
   while (Date.now() < deadline) {
     if (done || child.exitCode !== null)
       throw new NatsServerError(`nats-server exited before listening:\n${output()}`)
-    const file = (await readdir(dir)).find((f) => f.endsWith('.ports'))
+    // This server's file (the name carries its pid; a restart may find the last one's too),
+    // read again until whole: the server may be writing it.
+    const file = (await readdir(dir)).find((f) => f.endsWith(`_${child.pid}.ports`))
     if (file) {
-      const ports = JSON.parse(await readFile(join(dir, file), 'utf8')) as { nats?: string[] }
-      const url = ports.nats?.[0]
-      if (url) return Number(new URL(url).port)
+      try {
+        const ports = JSON.parse(await readFile(join(dir, file), 'utf8')) as { nats?: string[] }
+        const url = ports.nats?.[0]
+        if (url) return Number(new URL(url).port)
+      } catch {
+        // not written yet
+      }
     }
     await sleep(25)
   }
