@@ -23,6 +23,11 @@ export const judgeSettings = {
     posNum(3600),
     'On taking a partition over, how far back the metrics stream is read to fill the windows (at most; strategies needing more see what there is).',
   ),
+  readBufferBytes: setting(
+    'JUDGE_READ_BUFFER_BYTES',
+    posNum(32 * 1024 * 1024),
+    "Metrics bytes the judge asks NATS for at once, over all its partitions: what a backlog can hold in its memory. Keep it well below nats-server's max_pending (64 MiB by default), or a busy judge is dropped as a slow consumer.",
+  ),
   nodataCheckMs: setting(
     'JUDGE_NODATA_CHECK_MS',
     posNum(1000),

@@ -13,6 +13,7 @@ import { installDefaultStrategies } from './defaults.ts'
 import { openLeasesBucket, PartitionLeases } from './leases.ts'
 import { judgeMetrics } from './metrics.ts'
 import { PartitionWorker } from './partition.ts'
+import { ReadShare } from './read-share.ts'
 import { PartitionStateStore } from './state-store.ts'
 import { StrategyView } from './strategy-view.ts'
 
@@ -58,6 +59,7 @@ export async function startJudge(c: JudgeConfig, deps: JudgeDeps): Promise<Judge
     log,
     metrics,
     evaluator: { timeZone: c.timeZone },
+    readShare: new ReadShare(c.readBufferBytes),
     replaySeconds: c.replaySeconds,
     nodataCheckMs: c.nodataCheckMs,
   }

@@ -11,14 +11,18 @@ import {
 } from '@peregrine/common'
 import { Evaluator, type EvaluatorOptions, type JudgeEvent, type SeriesHandle } from '@peregrine/common/judge'
 import {
+  AckPolicy,
+  type Consumer,
   type ConsumerMessages,
   DeliverPolicy,
   type JetStreamClient,
   type JsMsg,
   type NatsConnection,
+  nanos,
 } from 'nats'
 import { toAlertEvent } from './alert-event.ts'
 import type { JudgeMetrics } from './metrics.ts'
+import type { PartitionReadShare, ReadShare } from './read-share.ts'
 import type { PartitionState, PartitionStateStore } from './state-store.ts'
 import type { StrategyView } from './strategy-view.ts'
 
@@ -29,6 +33,8 @@ export interface PartitionDeps {
   log: Logger
   metrics: JudgeMetrics
   evaluator: EvaluatorOptions
+  /** The metrics bytes this judge asks for at once, shared by its partitions. */
+  readShare: ReadShare
   /** How far back the stream is read to fill windows, in seconds. */
   replaySeconds: number
   nodataCheckMs: number
@@ -36,6 +42,8 @@ export interface PartitionDeps {
 
 /** A live checkpoint is written at most this often: what a successor re-reads (harmlessly) on takeover. */
 const CHECKPOINT_EVERY_MS = 2000
+/** How long a fetch waits for a message before the partition asks again. */
+const FETCH_WAIT_MS = 5000
 /** Event states are written this soon after they change. */
 const STATE_FLUSH_MS = 100
 
@@ -56,7 +64,8 @@ export class PartitionWorker {
   /** Messages at or below this stream sequence were handled by a previous holder. */
   #liveAfter = 0
   #lastSeq = 0
-  #messages: ConsumerMessages | null = null
+  #share: PartitionReadShare | null = null
+  #fetch: ConsumerMessages | null = null
   #loop: Promise<void> = Promise.resolve()
   #nodataTimer: NodeJS.Timeout | null = null
   #flushTimer: NodeJS.Timeout | null = null
@@ -90,16 +99,8 @@ export class PartitionWorker {
       await states.save(this.partition, this.#state)
     }
     this.#liveAfter = this.#state.checkpoint
-    const since = new Date(Date.now() - this.deps.replaySeconds * 1000).toISOString()
-    const consumer = await this.#js.consumers.get(METRICS_STREAM, {
-      filterSubjects: partitionSubjects(this.partition),
-      deliver_policy: DeliverPolicy.StartTime,
-      opt_start_time: since,
-    })
-    this.#messages = await consumer.consume({ max_messages: 256 })
-    this.#loop = this.#consume(this.#messages).catch((err) => {
-      if (!this.#stopped) log.error({ err, partition: this.partition }, 'judge partition stopped reading')
-    })
+    this.#share = this.deps.readShare.join()
+    this.#loop = this.#read(this.#share, Date.now() - this.deps.replaySeconds * 1000)
     this.#nodataTimer = setInterval(() => this.#checkNodata(), this.deps.nodataCheckMs)
     log.info(
       { partition: this.partition, liveAfter: this.#liveAfter, states: this.#state.states.size },
@@ -111,8 +112,9 @@ export class PartitionWorker {
     this.#stopped = true
     if (this.#nodataTimer) clearInterval(this.#nodataTimer)
     if (this.#flushTimer) clearTimeout(this.#flushTimer)
-    await this.#messages?.close()
+    this.#fetch?.stop()
     await this.#loop
+    this.#share?.leave()
     await this.#queueFlush()
   }
 
@@ -134,14 +136,69 @@ export class PartitionWorker {
     return (await jsm.streams.info(METRICS_STREAM)).state.last_seq
   }
 
-  async #consume(messages: ConsumerMessages): Promise<void> {
-    for await (const m of messages) {
-      // Lease renewals and state saves must get through while a backlog is read.
-      await eventLoopTurns.take()
-      this.#handle(m)
-      if (this.#events.length) this.#publish()
-      this.#lastSeq = m.seq
-      if (m.seq > this.#liveAfter) this.#scheduleFlush(false)
+  /**
+   * Reads the partition from `since` (ms) on, pulling messages only as they are handled, a
+   * budgeted number at a time (read-share.ts); an idle partition's fetch waits FETCH_WAIT_MS for
+   * the next one. The consumer is this reader's own, without acknowledgements; when a delivery
+   * is missing (a reconnection, the server dropped what it was sending) or the consumer is gone,
+   * another starts after the last message handled.
+   */
+  async #read(share: PartitionReadShare, since: number): Promise<void> {
+    let reader: { consumer: Consumer; name: string } | null = null
+    let delivered = 0
+    for (let failures = 0; !this.#stopped; ) {
+      try {
+        if (reader === null) {
+          reader = await this.#openConsumer(since)
+          delivered = 0
+        }
+        this.#fetch = await reader.consumer.fetch({ max_messages: share.nextFetch(), expires: FETCH_WAIT_MS })
+        if (this.#stopped) this.#fetch.stop()
+        for await (const m of this.#fetch) {
+          if (m.info.deliverySequence !== ++delivered) throw new Error('a message was lost in transit')
+          share.received(m.data.length)
+          // Lease renewals and state saves must get through while a backlog is read.
+          await eventLoopTurns.take()
+          this.#handle(m)
+          if (this.#events.length) this.#publish()
+          this.#lastSeq = m.seq
+          if (m.seq > this.#liveAfter) this.#scheduleFlush(false)
+        }
+        failures = 0
+      } catch (err) {
+        this.#fetch?.stop()
+        if (reader) void this.#deleteConsumer(reader.name)
+        reader = null
+        if (this.#stopped) break
+        this.deps.log.warn({ err, partition: this.partition }, 'reading the metrics stream failed; resuming')
+        await sleep(Math.min(5000, 50 * 2 ** Math.min(failures++, 7)))
+      }
+    }
+    if (reader) await this.#deleteConsumer(reader.name)
+  }
+
+  async #openConsumer(since: number): Promise<{ consumer: Consumer; name: string }> {
+    const start =
+      this.#lastSeq > 0
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.#lastSeq + 1 }
+        : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(since).toISOString() }
+    const jsm = await this.deps.nc.jetstreamManager()
+    const info = await jsm.consumers.add(METRICS_STREAM, {
+      ...start,
+      filter_subject: partitionSubjects(this.partition),
+      ack_policy: AckPolicy.None,
+      mem_storage: true,
+      // A judge that dies leaves it behind only this long.
+      inactive_threshold: nanos(60_000),
+    })
+    return { consumer: await this.#js.consumers.get(METRICS_STREAM, info.name), name: info.name }
+  }
+
+  async #deleteConsumer(name: string): Promise<void> {
+    try {
+      await (await this.deps.nc.jetstreamManager()).consumers.delete(METRICS_STREAM, name)
+    } catch {
+      // Gone already, or NATS away: the server drops it once inactive.
     }
   }
 

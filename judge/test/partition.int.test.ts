@@ -18,6 +18,7 @@ import { connect, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { judgeMetrics } from '../src/metrics.ts'
 import { PartitionWorker } from '../src/partition.ts'
+import { ReadShare } from '../src/read-share.ts'
 import type { PartitionState, PartitionStateStore } from '../src/state-store.ts'
 import { StrategyView } from '../src/strategy-view.ts'
 
@@ -67,6 +68,7 @@ it('keeps judging when saving its state fails, and saves it on a later flush', a
     log: createLogger('test', process.env.TEST_LOG ?? 'silent'),
     metrics: judgeMetrics(createRegistry()),
     evaluator: {},
+    readShare: new ReadShare(1024 * 1024),
     replaySeconds: 60,
     nodataCheckMs: 1000,
   })

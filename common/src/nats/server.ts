@@ -16,6 +16,8 @@ export interface NatsServerOptions {
   authorization?: string
   /** JetStream's disk limit in bytes; without one, nats-server takes 75% of the free space at start. */
   maxFileStore?: number
+  /** Bytes the server queues for one client before dropping it as a slow consumer (64 MiB by default). */
+  maxPendingBytes?: number
 }
 
 export interface NatsServer {
@@ -49,6 +51,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<NatsServer>
       `host: "${o.host ?? '127.0.0.1'}"`,
       `port: ${o.port ? o.port : -1}`,
       'max_payload: 8MB',
+      o.maxPendingBytes ? `max_pending: ${o.maxPendingBytes}` : '',
       `ports_file_dir: "${dir}"`,
       `jetstream { store_dir: "${join(dir, 'jetstream')}"${o.maxFileStore ? `, max_file_store: ${o.maxFileStore}` : ''} }`,
       o.authorization ?? '',
