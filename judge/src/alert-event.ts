@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { AlertEvent, Strategy } from '@peregrine/common'
 import { eventKeyText, type JudgeEvent } from '@peregrine/common/judge'
+import type { AlertEvent, Strategy } from '@peregrine/common/schema'
 import { HEARTBEAT_STRATEGY } from './defaults.ts'
 import type { StrategyView } from './strategy-view.ts'
 

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
-import { type ConfigOf, commonSettings, loadConfig, num, posNum, setting, TimeZone } from '@peregrine/common'
+import { type ConfigOf, commonSettings, loadConfig, num, posNum, setting } from '@peregrine/common/config'
+import { TimeZone } from '@peregrine/common/schema'
 import { z } from 'zod'
 
 export const judgeSettings = {

@@ -1,10 +1,6 @@
-import {
-  type AuditLog,
-  type ConfigStore,
-  ConflictError,
-  type Strategy,
-  StrategySpec,
-} from '@peregrine/common'
+import type { AuditLog } from '@peregrine/common/audit'
+import { type ConfigStore, ConflictError } from '@peregrine/common/nats'
+import { type Strategy, StrategySpec } from '@peregrine/common/schema'
 
 /**
  * Peregrine watching itself, as ordinary strategies (expressions over every endpoint) that users

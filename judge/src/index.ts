@@ -1,12 +1,12 @@
+import { AuditLog } from '@peregrine/common/audit'
+import type { Logger } from '@peregrine/common/log'
+import type { Registry } from '@peregrine/common/metrics'
 import {
-  AuditLog,
   ConfigStore,
   ensureEventsStream,
-  type Logger,
   METRICS_PARTITIONS,
-  type Registry,
   startConfigPasses,
-} from '@peregrine/common'
+} from '@peregrine/common/nats'
 import type { NatsConnection } from 'nats'
 import type { JudgeConfig } from './config.ts'
 import { installDefaultStrategies } from './defaults.ts'

@@ -1,4 +1,4 @@
-import type { Logger } from '@peregrine/common'
+import type { Logger } from '@peregrine/common/log'
 import { fnv1a32, isWrongRevision } from '@peregrine/common/nats'
 import { type JetStreamManager, type KV, type NatsConnection, nanos } from 'nats'
 

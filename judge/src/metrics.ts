@@ -1,4 +1,4 @@
-import type { Registry } from '@peregrine/common'
+import type { Registry } from '@peregrine/common/metrics'
 import { Counter, Gauge } from 'prom-client'
 
 export function judgeMetrics(registry: Registry) {

@@ -1,15 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import {
-  decodeBatch,
-  eventLoopTurns,
-  eventsSubject,
-  type Logger,
-  METRICS_STREAM,
-  partitionSubjects,
-  type SeriesDef,
-  splitSeriesKey,
-} from '@peregrine/common'
 import { Evaluator, type EvaluatorOptions, type JudgeEvent, type SeriesHandle } from '@peregrine/common/judge'
+import type { Logger } from '@peregrine/common/log'
+import { eventsSubject, METRICS_STREAM, partitionSubjects } from '@peregrine/common/nats'
+import { decodeBatch, type SeriesDef, splitSeriesKey } from '@peregrine/common/schema'
+import { eventLoopTurns } from '@peregrine/common/turns'
 import {
   AckPolicy,
   type Consumer,

@@ -1,10 +1,10 @@
-import type { Logger } from '@peregrine/common'
 import {
   type EventKey,
   eventKeyText,
   type StoredEventState,
   StoredEventStateSchema,
 } from '@peregrine/common/judge'
+import type { Logger } from '@peregrine/common/log'
 import type { KV, NatsConnection } from 'nats'
 import { z } from 'zod'
 

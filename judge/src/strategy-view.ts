@@ -1,4 +1,5 @@
-import { type ConfigStore, type Strategy, StrategyResolver, Tree } from '@peregrine/common'
+import type { ConfigStore } from '@peregrine/common/nats'
+import { type Strategy, StrategyResolver, Tree } from '@peregrine/common/schema'
 
 /** What the judge needs of an endpoint: the strategies that may apply to it and where it is in the tree. */
 export interface EndpointView {

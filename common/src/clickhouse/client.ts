@@ -1,9 +1,16 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
 import { describeProcess, type ProcessInfo, processInfo } from '../process.ts'
 import type { BoundQuery } from './sql.ts'
+
+/**
+ * The embedded engine, loaded on first use: it maps ~130 MiB into every process that imports it,
+ * and most processes that import this module (a judge, the CLI's commands, a ClickHouse server's
+ * clients) never open it.
+ */
+const loadChdb = (): typeof import('chdb/connection') => createRequire(import.meta.url)('chdb/connection')
 
 type ChdbAsClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
 
@@ -75,7 +82,7 @@ export class Store {
     // @clickhouse/client-common, so the two declarations differ only in identity.
     const holder = holderOf(o.path)
     if (holder) throw inUseError(o.path, holder)
-    const connection = createChdbConnection({ path: o.path }) as unknown as ChdbAsClientConnection
+    const connection = loadChdb().createChdbConnection({ path: o.path }) as unknown as ChdbAsClientConnection
     return new Store(createClient({ connection }), 'embedded')
   }
 
