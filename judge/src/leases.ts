@@ -47,13 +47,14 @@ export interface LeasesBucket {
 /**
  * Opens (or creates) the leases bucket and makes sure its max age is the lease time: a bucket
  * created by someone else without one would keep a dead judge's leases for ever. Requests time
- * out within a renewal period, so an unreachable server never stalls the fence.
+ * out within two renewal periods (half a lease at most): a reply late under load still counts,
+ * and a lost one is asked again well before the fence (its own timer) stops the partition.
  */
 export async function openLeasesBucket(
   nc: NatsConnection,
   o: Pick<LeaseOptions, 'leaseMs' | 'renewMs'>,
 ): Promise<LeasesBucket> {
-  const timeout = Math.max(500, o.renewMs)
+  const timeout = Math.max(500, Math.min(2 * o.renewMs, o.leaseMs / 2))
   const kv = await nc.jetstream({ timeout }).views.kv(LEASES_BUCKET, { history: 1, ttl: o.leaseMs })
   const jsm = await nc.jetstreamManager({ timeout })
   const stream = `KV_${LEASES_BUCKET}`
@@ -76,7 +77,10 @@ export async function openLeasesBucket(
 export class PartitionLeases {
   readonly #held = new Map<number, Held>()
   #timer: NodeJS.Timeout | null = null
+  #renewer: NodeJS.Timeout | null = null
   #fence: NodeJS.Timeout | null = null
+  /** Renewals under way, by partition: one at a time per lease. */
+  readonly #renewing = new Map<number, Promise<void>>()
   #tick: Promise<void> = Promise.resolve()
   #stopped = false
 
@@ -97,7 +101,10 @@ export class PartitionLeases {
   }
 
   start(): void {
-    // Apart from the rounds, which may hang on an unreachable server for a while.
+    // Renewals on their own timer, each sent on time whatever the survey and takes are waiting
+    // for: under load every round trip waits for an event-loop turn, and a round of several in a
+    // row would leave leases unrenewed long enough to be fenced.
+    this.#renewer = setInterval(() => this.#renew(), this.o.renewMs)
     this.#fence = setInterval(() => this.#fenceExpired(), Math.max(50, this.o.renewMs / 2))
     const loop = () => {
       if (this.#stopped) return
@@ -114,16 +121,18 @@ export class PartitionLeases {
   async stop(): Promise<void> {
     this.#stopped = true
     if (this.#timer) clearTimeout(this.#timer)
+    if (this.#renewer) clearInterval(this.#renewer)
     if (this.#fence) clearInterval(this.#fence)
     await this.#tick
+    await Promise.allSettled(this.#renewing.values())
     for (const p of this.owned) await this.#release(p)
     await this.kv.delete(memberKey(this.o.instance)).catch(() => undefined)
   }
 
+  /** Membership, then the fair share: partitions taken or given up. */
   async #round(): Promise<void> {
     const sentAt = performance.now()
     await this.kv.put(memberKey(this.o.instance), this.o.instance)
-    await this.#renew()
     const fair = Math.ceil(this.o.partitions / Math.max(1, await this.#members()))
     // Above the fair share (a judge joined): give extras up, one per round, to move gently.
     if (this.#held.size > fair) {
@@ -142,28 +151,35 @@ export class PartitionLeases {
       await Promise.all(order.splice(0, fair - this.#held.size).map((p) => this.#take(p, sentAt)))
   }
 
-  /** Renews every lease at once: a round must stay short under load, or leases run out. */
-  async #renew(): Promise<void> {
+  /** Sends a renewal for every lease held that has none under way. */
+  #renew(): void {
+    for (const [p, h] of this.#held) {
+      if (this.#renewing.has(p)) continue
+      const renewal = this.#renewOne(p, h)
+        .catch((err) => this.log.warn({ err, partition: p }, 'renewing a judge lease failed; retrying'))
+        .finally(() => this.#renewing.delete(p))
+      this.#renewing.set(p, renewal)
+    }
+  }
+
+  async #renewOne(p: number, h: Held): Promise<void> {
     const sentAt = performance.now()
-    const renewals = [...this.#held].map(async ([p, h]) => {
-      try {
-        h.revision = await this.kv.update(partitionKey(p), this.o.instance, h.revision)
-        h.renewedAt = sentAt
-      } catch (err) {
-        if (!isWrongRevision(err)) throw err
-        // A renewal that timed out may have been applied all the same: then the key still names
-        // this judge, at a revision it did not see.
-        const e = await this.kv.get(partitionKey(p))
-        if (e?.operation === 'PUT' && e.string() === this.o.instance) {
-          h.revision = e.revision
-          return
-        }
-        this.log.warn({ partition: p }, 'judge lease lost to another instance')
-        await this.#drop(p)
+    try {
+      h.revision = await this.kv.update(partitionKey(p), this.o.instance, h.revision)
+      h.renewedAt = sentAt
+    } catch (err) {
+      if (!isWrongRevision(err)) throw err
+      // A renewal that timed out may have been applied all the same: then the key still names
+      // this judge, at a revision it did not see.
+      const e = await this.kv.get(partitionKey(p))
+      if (e?.operation === 'PUT' && e.string() === this.o.instance) {
+        h.revision = e.revision
+        return
       }
-    })
-    const failed = (await Promise.allSettled(renewals)).find((r) => r.status === 'rejected')
-    if (failed) throw failed.reason
+      if (this.#held.get(p) !== h) return // dropped meanwhile
+      this.log.warn({ partition: p }, 'judge lease lost to another instance')
+      await this.#drop(p)
+    }
   }
 
   /** Stops every partition whose lease may expire on the server before a renewal gets through. */

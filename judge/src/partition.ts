@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Evaluator, type EvaluatorOptions, type JudgeEvent, type SeriesHandle } from '@peregrine/common/judge'
 import type { Logger } from '@peregrine/common/log'
 import { eventsSubject, METRICS_STREAM, partitionSubjects } from '@peregrine/common/nats'
-import { decodeBatch, type SeriesDef, splitSeriesKey } from '@peregrine/common/schema'
+import { decodeBatch, type MetricBatch, type SeriesDef, splitSeriesKey } from '@peregrine/common/schema'
 import { eventLoopTurns } from '@peregrine/common/turns'
 import {
   AckPolicy,
@@ -18,7 +18,7 @@ import { toAlertEvent } from './alert-event.ts'
 import type { JudgeMetrics } from './metrics.ts'
 import type { PartitionReadShare, ReadShare } from './read-share.ts'
 import type { PartitionState, PartitionStateStore } from './state-store.ts'
-import type { StrategyView } from './strategy-view.ts'
+import type { EndpointView, StrategyView } from './strategy-view.ts'
 
 export interface PartitionDeps {
   nc: NatsConnection
@@ -36,6 +36,14 @@ export interface PartitionDeps {
 
 /** A live checkpoint is written at most this often: what a successor re-reads (harmlessly) on takeover. */
 const CHECKPOINT_EVERY_MS = 2000
+/** Message shapes remembered per host (see #handlesOf). */
+const SHAPES_PER_HOST = 4
+
+interface MessageShape {
+  keys: readonly string[]
+  handles: readonly (SeriesHandle | null)[]
+}
+
 /** How long a fetch waits for a message before the partition asks again. */
 const FETCH_WAIT_MS = 5000
 /** Event states are written this soon after they change. */
@@ -52,7 +60,8 @@ const STATE_FLUSH_MS = 100
 export class PartitionWorker {
   readonly #evaluator: Evaluator
   readonly #js: JetStreamClient
-  readonly #handles = new Map<string, SeriesHandle | null>()
+  /** Per host, the series keys of its last messages of each shape and their handles. */
+  readonly #shapes = new Map<string, MessageShape[]>()
   readonly #events: JudgeEvent[] = []
   #state: PartitionState = { checkpoint: null, states: new Map() }
   /** Messages at or below this stream sequence were handled by a previous holder. */
@@ -201,29 +210,50 @@ export class PartitionWorker {
     if (!decoded.ok) return // the collector counts and terminates it
     const b = decoded.batch
     const live = m.seq > this.#liveAfter
-    const handles = b.series.map((key) => this.#handleOf(key))
+    const handles = this.#handlesOf(b)
     const { view } = this.deps
+    let endpoint: string | null = null
+    let strategies: EndpointView['strategies'] = []
     for (let i = 0; i < b.refs.length; i++) {
       const h = handles[b.refs[i]!]
       const value = b.values[i]
       if (h === undefined || h === null || value === null || value === undefined) continue
-      const strategies = view.forEndpoint(h.endpoint).strategies
+      // A message is mostly one endpoint's: look its strategies up once, not per point.
+      if (h.endpoint !== endpoint) {
+        endpoint = h.endpoint
+        strategies = view.forEndpoint(endpoint).strategies
+      }
       if (live) this.#evaluator.add(h, b.ts[i]!, value, strategies, this.#events)
       else this.#evaluator.warm(h, b.ts[i]!, value, strategies)
     }
     this.deps.metrics.points.inc(b.refs.length)
   }
 
+  /**
+   * The evaluator's handles of a message's series, by index. A host sends the same series in
+   * the same order cycle after cycle, so the handles of its last message of that shape are
+   * reused after comparing the keys, which costs less than looking each one up. A few shapes are
+   * kept per host (an agent may send its plugins' points apart); a new one replaces the oldest.
+   */
+  #handlesOf(b: MetricBatch): readonly (SeriesHandle | null)[] {
+    let shapes = this.#shapes.get(b.source.host)
+    if (shapes === undefined) {
+      shapes = []
+      this.#shapes.set(b.source.host, shapes)
+    }
+    for (const shape of shapes) if (sameKeys(shape.keys, b.series)) return shape.handles
+    const handles = b.series.map((key) => this.#handleOf(key))
+    if (shapes.length >= SHAPES_PER_HOST) shapes.shift()
+    shapes.push({ keys: b.series, handles })
+    return handles
+  }
+
   /** The evaluator's handle of a series key; null for series no strategy could select (not held). */
   #handleOf(key: string): SeriesHandle | null {
-    let h = this.#handles.get(key)
-    if (h !== undefined) return h
     const f = splitSeriesKey(key)
-    h = null
     if (f && this.deps.view.forEndpoint(f.endpoint).metrics.has(f.metric))
-      h = this.#evaluator.series(f as SeriesDef)
-    this.#handles.set(key, h)
-    return h
+      return this.#evaluator.series(f as SeriesDef)
+    return null
   }
 
   #checkNodata(): void {
@@ -270,7 +300,7 @@ export class PartitionWorker {
 
   /** The configuration changed: series are matched against strategies anew. */
   configChanged(): void {
-    this.#handles.clear()
+    this.#shapes.clear()
     this.#evaluator.syncStrategies(this.deps.view.all())
   }
 
@@ -307,4 +337,10 @@ export class PartitionWorker {
     await this.deps.states.save(this.partition, this.#state)
     this.#lastCheckpointAt = Date.now()
   }
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length || a[0] !== b[0]) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
