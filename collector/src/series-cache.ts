@@ -1,11 +1,4 @@
-import {
-  canonicalTags,
-  fingerprint,
-  MAX_SERIES_KEY,
-  seriesProblem,
-  splitSeriesKey,
-  tsvEscape,
-} from '@peregrine/common'
+import { checkSeriesKey, fingerprint, MAX_SERIES_KEY, splitSeriesKey, tsvEscape } from '@peregrine/common'
 
 /** One series as the collector sees it. A class, so every entry has the same shape on the hot path. */
 export class SeriesEntry {
@@ -100,16 +93,14 @@ export interface Definition {
 }
 
 function evaluate(key: string): SeriesEntry {
-  const f = splitSeriesKey(key)
-  if (!f) return new SeriesEntry(null, 'series', '', '', '', '', 0)
-  const reject = (field: string) =>
-    new SeriesEntry(null, field, f.endpoint, f.metric, f.tags, f.counterType, f.step)
-  const tags = canonicalTags(f.tags)
-  if (tags === null) return reject('tags')
-  const p = seriesProblem({ ...f, tags })
-  if (p) return reject(p.field)
-  const fp = fingerprint({ endpoint: f.endpoint, metric: f.metric, tags })
-  return new SeriesEntry(fp, null, f.endpoint, f.metric, tags, f.counterType, f.step)
+  const { def, problem } = checkSeriesKey(key)
+  if (def === null) {
+    const f = splitSeriesKey(key)
+    if (!f) return new SeriesEntry(null, problem, '', '', '', '', 0)
+    return new SeriesEntry(null, problem, f.endpoint, f.metric, f.tags, f.counterType, f.step)
+  }
+  const fp = fingerprint(def)
+  return new SeriesEntry(fp, null, def.endpoint, def.metric, def.tags, def.counterType, def.step)
 }
 
 export const SERIES_COLUMNS = [

@@ -1,4 +1,4 @@
-import type { SeriesDef } from './points.ts'
+import { canonicalTags, type SeriesDef, seriesProblem } from './points.ts'
 import * as z from './zod.ts'
 
 /**
@@ -50,6 +50,23 @@ export function splitSeriesKey(key: string) {
   const f = key.split('\t')
   if (f.length !== 5) return null
   return { endpoint: f[0]!, metric: f[1]!, tags: f[2]!, counterType: f[3]!, step: Number(f[4]) }
+}
+
+/**
+ * A series key as storage takes it: split, its tags made canonical and every field checked
+ * (seriesProblem); or the field at fault. The collector and the judge read keys through this one
+ * rule, so the judge never evaluates a series that would not be stored.
+ */
+export function checkSeriesKey(
+  key: string,
+): { def: SeriesDef; problem: null } | { def: null; problem: string } {
+  const f = splitSeriesKey(key)
+  if (!f) return { def: null, problem: 'series' }
+  const tags = canonicalTags(f.tags)
+  if (tags === null) return { def: null, problem: 'tags' }
+  const def = { ...f, tags } as SeriesDef
+  const p = seriesProblem(def)
+  return p ? { def: null, problem: p.field } : { def, problem: null }
 }
 
 /** Accumulates points into one MetricBatch, numbering each distinct series once. */

@@ -9,6 +9,11 @@ export function judgeMetrics(registry: Registry) {
       help: 'Points read from the metrics stream',
       ...r,
     }),
+    badMessages: new Counter({
+      name: 'peregrine_judge_bad_messages_total',
+      help: 'Metrics stream messages that are not a batch (skipped; the collector terminates them)',
+      ...r,
+    }),
     events: new Counter({
       name: 'peregrine_judge_events_total',
       help: 'Events raised, by status and kind',

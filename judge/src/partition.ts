@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Evaluator, type EvaluatorOptions, type JudgeEvent, type SeriesHandle } from '@peregrine/common/judge'
 import type { Logger } from '@peregrine/common/log'
 import { eventsSubject, METRICS_STREAM, partitionSubjects } from '@peregrine/common/nats'
-import { decodeBatch, type MetricBatch, type SeriesDef, splitSeriesKey } from '@peregrine/common/schema'
+import { alignTimestamp, checkSeriesKey, decodeBatch, type MetricBatch } from '@peregrine/common/schema'
 import { eventLoopTurns } from '@peregrine/common/turns'
 import {
   AckPolicy,
@@ -207,11 +207,19 @@ export class PartitionWorker {
 
   #handle(m: JsMsg): void {
     const decoded = decodeBatch(m.data)
-    if (!decoded.ok) return // the collector counts and terminates it
+    if (!decoded.ok) {
+      this.deps.metrics.badMessages.inc()
+      this.deps.log.debug(
+        { partition: this.partition, seq: m.seq, error: decoded.error },
+        'not a metrics batch; skipped',
+      )
+      return
+    }
     const b = decoded.batch
     const live = m.seq > this.#liveAfter
     const handles = this.#handlesOf(b)
     const { view } = this.deps
+    const now = Math.floor(Date.now() / 1000)
     let endpoint: string | null = null
     let strategies: EndpointView['strategies'] = []
     for (let i = 0; i < b.refs.length; i++) {
@@ -223,8 +231,12 @@ export class PartitionWorker {
         endpoint = h.endpoint
         strategies = view.forEndpoint(endpoint).strategies
       }
-      if (live) this.#evaluator.add(h, b.ts[i]!, value, strategies, this.#events)
-      else this.#evaluator.warm(h, b.ts[i]!, value, strategies)
+      // Storage's rule: a point from too far ahead is refused (here, it would also make every
+      // real point after it look stale), and 0 or less means now.
+      const ts = alignTimestamp(b.ts[i]!, h.step, now)
+      if (ts < 0) continue
+      if (live) this.#evaluator.add(h, ts, value, strategies, this.#events)
+      else this.#evaluator.warm(h, ts, value, strategies)
     }
     this.deps.metrics.points.inc(b.refs.length)
   }
@@ -248,11 +260,14 @@ export class PartitionWorker {
     return handles
   }
 
-  /** The evaluator's handle of a series key; null for series no strategy could select (not held). */
+  /**
+   * The evaluator's handle of a series key; null for series no strategy could select (not held)
+   * and for those storage refuses (a forged message's), which the collector counts.
+   */
   #handleOf(key: string): SeriesHandle | null {
-    const f = splitSeriesKey(key)
-    if (f && this.deps.view.forEndpoint(f.endpoint).metrics.has(f.metric))
-      return this.#evaluator.series(f as SeriesDef)
+    const { def } = checkSeriesKey(key)
+    if (def && this.deps.view.forEndpoint(def.endpoint).metrics.has(def.metric))
+      return this.#evaluator.series(def)
     return null
   }
 

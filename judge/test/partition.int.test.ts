@@ -83,3 +83,57 @@ it('keeps judging when saving its state fails, and saves it on a later flush', a
   expect(saved.at(-1)!.checkpoint).toBeGreaterThan(saved[0]!.checkpoint ?? 0)
   await worker.stop()
 })
+
+it('skips what is not a batch, series storage refuses and points from the future, and judges the rest', async () => {
+  const saved: PartitionState[] = []
+  const states = {
+    keyOf: (k: { kind: string; strategy: string; endpoint: string; metric: string; tags: string }) =>
+      [k.kind, k.strategy, k.endpoint, k.metric, k.tags].join('\t'),
+    load: async () => ({ checkpoint: null, states: new Map() }),
+    save: async (_p: number, s: PartitionState) =>
+      void saved.push({ checkpoint: s.checkpoint, states: new Map(s.states) }),
+  } as unknown as PartitionStateStore
+  const strategy = {
+    ...StrategySpec.parse({ name: 'hot', metric: 'temp', fn: 'all', window: '#1', threshold: 50 }),
+    id: 's_hot',
+    node: null,
+  } as Strategy
+  const view = new StrategyView()
+  view.replace(new Tree({ nodes: [] }), [], [strategy])
+  const host = 'oven-2'
+  const registry = createRegistry()
+  const worker = new PartitionWorker(metricsPartition(host), {
+    nc,
+    view,
+    states,
+    log: createLogger('test', process.env.TEST_LOG ?? 'silent'),
+    metrics: judgeMetrics(registry),
+    evaluator: {},
+    readShare: new ReadShare(1024 * 1024),
+    replaySeconds: 60,
+    nodataCheckMs: 1000,
+  })
+  await worker.start()
+  const js = nc.jetstream()
+  const now = Math.floor(Date.now() / 1000)
+  const point = (counterType: string, ts: number, value: number) => {
+    const b = new BatchBuilder({ host, agent: 'test' })
+    b.add(
+      { endpoint: host, metric: 'temp', tags: '', counterType: counterType as 'GAUGE', step: 10 },
+      ts,
+      value,
+    )
+    return encodeBatch(b.take())
+  }
+  await js.publish(metricsSubject(host), new TextEncoder().encode('{"v":1,"garbage":true}'))
+  await js.publish(metricsSubject(host), point('GAUGE', now + 365 * 86400, 90)) // would block every later point
+  await js.publish(metricsSubject(host), point('BOGUS', now, 90))
+  await js.publish(metricsSubject(host), point('GAUGE', now - 20, 20))
+  await js.publish(metricsSubject(host), point('GAUGE', now - 10, 90))
+  await waitFor(() => saved.some((s) => s.states.size === 1), 10_000, 'the PROBLEM of the good points')
+  const [state] = [...saved.at(-1)!.states.values()] as { status: string; lastEventTs: number }[]
+  expect(state).toMatchObject({ status: 'PROBLEM', lastEventTs: now - 10 - ((now - 10) % 10) })
+  const bad = (await registry.getSingleMetric('peregrine_judge_bad_messages_total')?.get())?.values[0]?.value
+  expect(bad).toBe(1)
+  await worker.stop()
+})
