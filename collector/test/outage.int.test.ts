@@ -138,11 +138,7 @@ describe('data ClickHouse refuses', () => {
       count(
         `SELECT count() AS n FROM points FINAL WHERE fp IN (SELECT fp FROM series WHERE endpoint IN (${hosts.map((h) => `'${h}'`).join(', ')}))`,
       )
-    await waitFor(
-      async () => (await pointsOf(['good-a', 'good-b'])) === 20,
-      30_000,
-      'the good points',
-    )
+    await waitFor(async () => (await pointsOf(['good-a', 'good-b'])) === 20, 30_000, 'the good points')
     await waitFor(
       async () => (await metric('peregrine_collector_messages_rejected_total')) === before + 1,
       30_000,
@@ -150,11 +146,7 @@ describe('data ClickHouse refuses', () => {
     )
     expect(await metric('peregrine_collector_points_rejected_total', 'storage')).toBe(10)
     await js.publish(metricsSubject('c'), message('good-c', 10))
-    await waitFor(
-      async () => (await pointsOf(['good-a', 'good-b', 'good-c'])) === 30,
-      30_000,
-      'later points',
-    )
+    await waitFor(async () => (await pointsOf(['good-a', 'good-b', 'good-c'])) === 30, 30_000, 'later points')
     expect(collector!.health().ok).toBe(true)
   }, 120_000)
 })
