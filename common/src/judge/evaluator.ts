@@ -105,7 +105,6 @@ class Binding implements ValueState {
 }
 
 class Series implements SeriesHandle {
-  readonly history: History
   /** The strategy list the bindings were made from: a new list (object) binds again. */
   strategies: readonly JudgedStrategy[] | null = null
   bindings: Binding[] = []
@@ -113,14 +112,14 @@ class Series implements SeriesHandle {
   nodata = false
 
   constructor(
+    /** The series' slot in the evaluator's History. */
+    readonly slot: number,
     readonly endpoint: string,
     readonly metric: string,
     readonly tags: string,
     public counterType: CounterType,
     public step: number,
-  ) {
-    this.history = new History(counterType, step)
-  }
+  ) {}
 }
 
 /**
@@ -134,6 +133,8 @@ class Series implements SeriesHandle {
  */
 export class Evaluator {
   readonly #series = new Map<string, Series>()
+  /** Every series' points, each at its slot. */
+  readonly #history = new History()
   /** endpoint → strategy id → the compound group of that strategy on that endpoint. */
   readonly #compound = new Map<string, Map<string, CompoundGroup<Binding>>>()
   readonly #compiled = new WeakMap<JudgedStrategy, CompiledStrategy>()
@@ -173,10 +174,11 @@ export class Evaluator {
     const key = `${def.endpoint}\t${def.metric}\t${def.tags}`
     let s = this.#series.get(key)
     if (s === undefined) {
-      s = new Series(def.endpoint, def.metric, def.tags, def.counterType, def.step)
+      const slot = this.#history.add(def.counterType, def.step)
+      s = new Series(slot, def.endpoint, def.metric, def.tags, def.counterType, def.step)
       this.#series.set(key, s)
     } else if (s.counterType !== def.counterType || s.step !== def.step) {
-      s.history.reset(def.counterType, def.step)
+      this.#history.at(s.slot).reset(def.counterType, def.step)
       s.counterType = def.counterType
       s.step = def.step
       s.strategies = null
@@ -202,7 +204,8 @@ export class Evaluator {
     const t = Math.floor(timestamp)
     const ts = t - (t % s.step)
     if (s.strategies !== strategies) this.#bind(s, strategies)
-    const added = s.history.push(ts, value)
+    const history = this.#history.at(s.slot)
+    const added = history.push(ts, value)
     if (added === IGNORED) return false
     if (s.nodata) this.#dataBack(s, ts, out)
     if (added === NO_VALUE) return true
@@ -219,7 +222,7 @@ export class Evaluator {
         }
       }
       const v = this.#verdict
-      evaluateCondition(b.condition, s.history, v)
+      evaluateCondition(b.condition, history, v)
       b.truth = v.truth
       b.value = v.value
       b.oldest = v.oldest
@@ -251,7 +254,7 @@ export class Evaluator {
     if (!Number.isFinite(value) || !Number.isFinite(timestamp)) return false
     const t = Math.floor(timestamp)
     if (s.strategies !== strategies) this.#bind(s, strategies)
-    return s.history.push(t - (t % s.step), value) !== IGNORED
+    return this.#history.at(s.slot).push(t - (t % s.step), value) !== IGNORED
   }
 
   /**
@@ -266,7 +269,7 @@ export class Evaluator {
     let next = Number.POSITIVE_INFINITY
     let minute = -1
     for (const s of this.#nodataSeries) {
-      const last = s.history.lastTs
+      const last = this.#history.at(s.slot).lastTs
       if (last === Number.NEGATIVE_INFINITY) continue
       for (const b of s.bindings) {
         const c = b.strategy
@@ -470,7 +473,7 @@ export class Evaluator {
       cap = Math.max(cap, capacityFor(b.condition, s.step))
       if (b.group === null && b.strategy.also.length > 0) this.#joinGroup(b)
     }
-    s.history.ensure(cap)
+    this.#history.at(s.slot).ensure(cap)
     s.bindings = next.slice() // exactly as long: a pushed-to array keeps room for 16
     s.strategies = strategies
     this.#updateNodata(s)
