@@ -1,9 +1,9 @@
 import type { CounterType, SeriesDef } from '../points.ts'
 import { inActiveWindow, ZoneClock } from './active-window.ts'
+import { Bindings } from './bindings.ts'
 import { CompoundGroup } from './compound.ts'
 import {
   type CompiledStrategy,
-  type Condition,
   capacityFor,
   compileStrategy,
   conditionMatches,
@@ -24,9 +24,8 @@ import {
   OK,
   PROBLEM,
   STATUS_TEXT,
-  type ValueState,
 } from './events.ts'
-import { changeList, DEFAULT_FLAPPING, type FlappingRule, recordChange } from './flapping.ts'
+import { DEFAULT_FLAPPING, type FlappingRule } from './flapping.ts'
 import { evaluateCondition, newVerdict, TRUE, UNKNOWN } from './functions.ts'
 import { History, IGNORED, NO_VALUE } from './history.ts'
 import {
@@ -68,51 +67,17 @@ export interface SeriesHandle {
   readonly step: number
 }
 
-/** A strategy's condition bound to one series, with the event state of its key. */
-class Binding implements ValueState {
-  status = NONE
-  step = 0
-  lastEventTs = Number.NEGATIVE_INFINITY
-  holdSince = Number.NaN
-  flapping = false
-  changes: Float64Array | null = null
-  changeHead = 0
-  changeCount = 0
-  nodataStatus = NONE
-  nodataLastEventTs = Number.NEGATIVE_INFINITY
-  /** The latest verdict of this binding's condition. */
-  truth = UNKNOWN
-  value = Number.NaN
-  oldest = Number.NaN
-  /** Which call of Evaluator.add took the verdict (its tick). */
-  evaluatedAt = 0
-  group: CompoundGroup<Binding> | null = null
-
-  constructor(
-    public strategy: CompiledStrategy,
-    /** −1: the strategy's own condition (its events); i ≥ 0: the strategy's also[i]. */
-    readonly role: number,
-    readonly series: Series,
-  ) {}
-
-  get condition(): Condition {
-    return this.role < 0 ? this.strategy.primary : this.strategy.also[this.role]!
-  }
-
-  get hasValueState(): boolean {
-    return this.status !== NONE || !Number.isNaN(this.holdSince) || this.changeCount > 0
-  }
-}
-
+/** A series as the evaluator holds it: identity, and the slot of its numbers. */
 class Series implements SeriesHandle {
   /** The strategy list the bindings were made from: a new list (object) binds again. */
   strategies: readonly JudgedStrategy[] | null = null
-  bindings: Binding[] = []
+  /** The first of the series' bindings, the others linked through Bindings.next; −1: none. */
+  firstBinding = -1
   /** Some binding is the own condition of a strategy with `nodata`. */
   nodata = false
 
   constructor(
-    /** The series' slot in the evaluator's History. */
+    /** The series' slot in the evaluator's History, and its index among the series. */
     readonly slot: number,
     readonly endpoint: string,
     readonly metric: string,
@@ -130,24 +95,34 @@ class Series implements SeriesHandle {
  * Hot path (add): no allocation unless an event is raised or the series' strategy list changed.
  * Pass the same strategy array object for a series while its strategies do not change: a new
  * array makes the series match its strategies again.
+ *
+ * Memory: a judge holds a million series, so a series is one object (its handle) and its
+ * numbers sit in typed columns (History, Bindings) that the garbage collector does not walk.
  */
 export class Evaluator {
   readonly #series = new Map<string, Series>()
+  /** Every series, at its slot. */
+  readonly #bySlot: Series[] = []
   /** Every series' points, each at its slot. */
   readonly #history = new History()
+  readonly #bindings: Bindings
   /** endpoint → strategy id → the compound group of that strategy on that endpoint. */
-  readonly #compound = new Map<string, Map<string, CompoundGroup<Binding>>>()
+  readonly #compound = new Map<string, Map<string, CompoundGroup>>()
+  /** Binding id → the compound group it is in. */
+  readonly #groups = new Map<number, CompoundGroup>()
+  readonly #truthOf = (b: number) => this.#bindings.truth[b]!
   readonly #compiled = new WeakMap<JudgedStrategy, CompiledStrategy>()
   readonly #clock: ZoneClock
   readonly #flap: FlappingRule | null
   readonly #onVerdict: ((v: VerdictRecord) => void) | undefined
   readonly #verdict = newVerdict()
-  /** Counts calls of add, to tell the verdicts taken by this one. */
-  #tick = 0
+  /** The bindings that the point being added was evaluated for, in their series' order. */
+  readonly #evaluated: number[] = []
   readonly #nodataSeries = new Set<Series>()
   /** No no-data deadline falls before this: checkNodata does nothing until then. */
   #nodataDue = Number.NEGATIVE_INFINITY
-  readonly #dirty = new Set<Binding>()
+  /** Bindings (own conditions) whose event state changed since the last takeChanges(). */
+  readonly #dirty = new Set<number>()
   #removed: EventKey[] = []
   /** Restored states whose series has not been seen yet, by eventKeyText. */
   readonly #pending = new Map<string, StoredEventState>()
@@ -158,12 +133,13 @@ export class Evaluator {
     if (flap && !(Number.isInteger(flap.changes) && flap.changes >= 1 && flap.windowSeconds > 0))
       throw new RangeError('flapping needs a whole number of changes ≥ 1 and a window > 0 s')
     this.#flap = flap === false ? null : { ...flap }
+    this.#bindings = new Bindings(this.#flap)
     this.#onVerdict = options.onVerdict
   }
 
   /** Series held. */
   get seriesCount(): number {
-    return this.#series.size
+    return this.#bySlot.length
   }
 
   /**
@@ -177,6 +153,7 @@ export class Evaluator {
       const slot = this.#history.add(def.counterType, def.step)
       s = new Series(slot, def.endpoint, def.metric, def.tags, def.counterType, def.step)
       this.#series.set(key, s)
+      this.#bySlot.push(s)
     } else if (s.counterType !== def.counterType || s.step !== def.step) {
       this.#history.at(s.slot).reset(def.counterType, def.step)
       s.counterType = def.counterType
@@ -204,37 +181,17 @@ export class Evaluator {
     const t = Math.floor(timestamp)
     const ts = t - (t % s.step)
     if (s.strategies !== strategies) this.#bind(s, strategies)
-    const history = this.#history.at(s.slot)
-    const added = history.push(ts, value)
+    const added = this.#history.at(s.slot).push(ts, value)
     if (added === IGNORED) return false
     if (s.nodata) this.#dataBack(s, ts, out)
     if (added === NO_VALUE) return true
-    const tick = ++this.#tick
-    let minute = -1
-    for (const b of s.bindings) {
-      const c = b.strategy
-      if (!c.enabled) continue
-      if (c.active !== null) {
-        if (minute < 0) minute = this.#clock.minuteOfDay(ts)
-        if (!inActiveWindow(c.active, minute)) {
-          if (b.role < 0 && interruptHold(b, c) & CHANGED) this.#dirty.add(b)
-          continue
-        }
-      }
-      const v = this.#verdict
-      evaluateCondition(b.condition, history, v)
-      b.truth = v.truth
-      b.value = v.value
-      b.oldest = v.oldest
-      b.evaluatedAt = tick
-    }
+    const evaluated = this.#evaluate(s, ts)
     // Verdicts first, events second: a strategy whose own and extra conditions both select this
     // series sees both verdicts of this point.
-    for (const b of s.bindings) {
-      if (b.evaluatedAt !== tick) continue
-      if (b.role < 0) this.#judge(b, ts, out)
-      else if (b.group !== null)
-        for (const p of b.group.primaries) if (p.series !== s && p.strategy.enabled) this.#judge(p, ts, out)
+    for (let i = 0; i < evaluated; i++) {
+      const b = this.#evaluated[i]!
+      if (this.#bindings.role[b]! < 0) this.#judge(b, ts, out)
+      else this.#judgePrimariesOf(b, s, ts, out)
     }
     return true
   }
@@ -266,21 +223,22 @@ export class Evaluator {
    */
   checkNodata(now: number, out: JudgeEvent[]): void {
     if (now <= this.#nodataDue) return
+    const bs = this.#bindings
     let next = Number.POSITIVE_INFINITY
     let minute = -1
     for (const s of this.#nodataSeries) {
       const last = this.#history.at(s.slot).lastTs
       if (last === Number.NEGATIVE_INFINITY) continue
-      for (const b of s.bindings) {
-        const c = b.strategy
-        if (b.role >= 0 || c.nodata === 0 || !c.enabled || c.maxNotifications === 0) continue
-        if (b.nodataStatus === PROBLEM) continue
+      for (let b = s.firstBinding; b >= 0; b = bs.next[b]!) {
+        const c = bs.strategy[b]!
+        if (bs.role[b]! >= 0 || c.nodata === 0 || !c.enabled || c.maxNotifications === 0) continue
+        if (bs.nodataStatus[b] === PROBLEM) continue
         const due = last + c.nodata
         if (!(now > due)) {
           if (due < next) next = due
           continue
         }
-        if (!(due > b.nodataLastEventTs)) continue // already raised (a replay)
+        if (!(due > bs.nodataLastEventTs[b]!)) continue // already raised (a replay)
         if (c.active !== null) {
           if (minute < 0) minute = this.#clock.minuteOfDay(now)
           if (!inActiveWindow(c.active, minute)) {
@@ -288,8 +246,8 @@ export class Evaluator {
             continue
           }
         }
-        b.nodataStatus = PROBLEM
-        b.nodataLastEventTs = due
+        bs.nodataStatus[b] = PROBLEM
+        bs.nodataLastEventTs[b] = due
         this.#dirty.add(b)
         out.push(this.#event(b, 'nodata', 'PROBLEM', 1, due, Number.NaN))
       }
@@ -310,33 +268,15 @@ export class Evaluator {
         this.#pending.delete(k)
         this.#removed.push(keyOf(state))
       }
-    for (const s of this.#series.values()) {
-      const tagSet = tagsOf(s.tags)
-      const before = s.bindings.length
-      let changed = false
-      s.bindings = s.bindings.filter((b) => {
-        const c = byId.get(b.strategy.id)
-        if (c === b.strategy) return true
-        changed = true
-        if (c !== undefined && b.role < c.also.length) {
-          if (b.group !== null && c.also.length === 0) this.#leaveGroup(b)
-          b.strategy = c
-          if (conditionMatches(b.condition, s.metric, tagSet)) return true
-        }
-        this.#unbind(b)
-        return false
-      })
-      if (changed || s.bindings.length !== before) {
-        s.strategies = null
-        this.#updateNodata(s)
-      }
-    }
+    for (const s of this.#bySlot) this.#syncSeries(s, byId)
   }
 
   /** The state of every event key, as plain JSON (see JudgeSnapshotSchema); resets takeChanges. */
   snapshot(): JudgeSnapshot {
+    const bs = this.#bindings
     const states: StoredEventState[] = [...this.#pending.values()]
-    for (const s of this.#series.values()) for (const b of s.bindings) if (b.role < 0) pushStates(b, states)
+    for (const s of this.#bySlot)
+      for (let b = s.firstBinding; b >= 0; b = bs.next[b]!) if (bs.role[b]! < 0) this.#pushStates(b, states)
     this.#dirty.clear()
     this.#removed = []
     return { v: 1, states }
@@ -345,7 +285,7 @@ export class Evaluator {
   /** The states changed, and the keys gone, since the last snapshot() or takeChanges(). */
   takeChanges(): StateChanges {
     const changed: StoredEventState[] = []
-    for (const b of this.#dirty) pushStates(b, changed)
+    for (const b of this.#dirty) this.#pushStates(b, changed)
     const removed = this.#removed
     this.#dirty.clear()
     this.#removed = []
@@ -360,8 +300,8 @@ export class Evaluator {
     const parsed = JudgeSnapshotSchema.parse(snapshot)
     for (const state of parsed.states) {
       const s = this.#series.get(`${state.endpoint}\t${state.metric}\t${state.tags}`)
-      const b = s?.bindings.find((x) => x.role < 0 && x.strategy.id === state.strategy)
-      if (b) this.#apply(b, state)
+      const b = s === undefined ? -1 : this.#ownBinding(s, state.strategy)
+      if (b >= 0) this.#apply(b, state)
       else this.#pending.set(eventKeyText(state), state)
     }
     this.#nodataDue = Number.NEGATIVE_INFINITY
@@ -376,14 +316,51 @@ export class Evaluator {
     return c
   }
 
-  #judge(b: Binding, ts: number, out: JudgeEvent[]): void {
-    const c = b.strategy
-    const truth = c.also.length === 0 || b.group === null ? b.truth : b.group.combine(b, c.also.length, c.or)
+  /** Takes the verdicts of a new point of `s`; returns how many bindings it was evaluated for. */
+  #evaluate(s: Series, ts: number): number {
+    const bs = this.#bindings
+    const history = this.#history.at(s.slot)
+    const v = this.#verdict
+    let evaluated = 0
+    let minute = -1
+    for (let b = s.firstBinding; b >= 0; b = bs.next[b]!) {
+      const c = bs.strategy[b]!
+      if (!c.enabled) continue
+      if (c.active !== null) {
+        if (minute < 0) minute = this.#clock.minuteOfDay(ts)
+        if (!inActiveWindow(c.active, minute)) {
+          if (bs.role[b]! < 0 && interruptHold(bs.state(b), c) & CHANGED) this.#dirty.add(b)
+          continue
+        }
+      }
+      evaluateCondition(bs.condition(b), history, v)
+      bs.truth[b] = v.truth
+      bs.value[b] = v.value
+      bs.oldest[b] = v.oldest
+      this.#evaluated[evaluated++] = b
+    }
+    return evaluated
+  }
+
+  /** An extra condition of a compound strategy has a new verdict: its series' primaries judge again. */
+  #judgePrimariesOf(extra: number, s: Series, ts: number, out: JudgeEvent[]): void {
+    const group = this.#groups.get(extra)
+    if (group === undefined) return
+    const bs = this.#bindings
+    for (const p of group.primaries)
+      if (bs.series[p] !== s.slot && bs.strategy[p]!.enabled) this.#judge(p, ts, out)
+  }
+
+  #judge(b: number, ts: number, out: JudgeEvent[]): void {
+    const bs = this.#bindings
+    const c = bs.strategy[b]!
+    const group = c.also.length === 0 ? undefined : this.#groups.get(b)
+    const truth = group === undefined ? bs.truth[b]! : group.combine(b, c.also.length, c.or)
     if (this.#onVerdict !== undefined) {
-      const s = b.series
+      const s = this.#bySlot[bs.series[b]!]!
       // Computed before the literal: inside it, V8 (Node 20) fell into a deoptimization loop
       // (one per Evaluator, "Smi") that made a backtest's verdicts several times slower.
-      const value = Number.isFinite(b.value) ? b.value : null
+      const value = Number.isFinite(bs.value[b]!) ? bs.value[b]! : null
       const t = truth === UNKNOWN ? null : truth === TRUE
       this.#onVerdict({
         strategy: c.id,
@@ -396,10 +373,11 @@ export class Evaluator {
       })
     }
     if (truth === UNKNOWN) return
-    const r = judgeVerdict(b, c, ts, truth === TRUE, b.oldest, this.#flap)
+    const r = judgeVerdict(bs.state(b), c, ts, truth === TRUE, bs.oldest[b]!, this.#flap)
     if (r & CHANGED) this.#dirty.add(b)
     if (r & EMIT) {
-      const e = this.#event(b, 'value', STATUS_TEXT[b.status] as EventStatus, b.step, ts, b.value)
+      const status = STATUS_TEXT[bs.status[b]!] as EventStatus
+      const e = this.#event(b, 'value', status, bs.step[b]!, ts, bs.value[b]!)
       if (r & FLAPPING_ON) e.flapping = true
       else if (r & FLAPPING_OFF) e.flapping = false
       out.push(e)
@@ -408,12 +386,14 @@ export class Evaluator {
 
   /** Points are back: a no-data PROBLEM of the series recovers. */
   #dataBack(s: Series, ts: number, out: JudgeEvent[]): void {
-    for (const b of s.bindings) {
-      if (b.nodataStatus !== PROBLEM || !(ts > b.nodataLastEventTs) || !b.strategy.enabled) continue
-      const w = b.strategy.active
+    const bs = this.#bindings
+    for (let b = s.firstBinding; b >= 0; b = bs.next[b]!) {
+      const c = bs.strategy[b]!
+      if (bs.nodataStatus[b] !== PROBLEM || !(ts > bs.nodataLastEventTs[b]!) || !c.enabled) continue
+      const w = c.active
       if (w !== null && !inActiveWindow(w, this.#clock.minuteOfDay(ts))) continue
-      b.nodataStatus = OK
-      b.nodataLastEventTs = ts
+      bs.nodataStatus[b] = OK
+      bs.nodataLastEventTs[b] = ts
       this.#dirty.add(b)
       this.#nodataDue = Number.NEGATIVE_INFINITY
       out.push(this.#event(b, 'nodata', 'OK', 1, ts, Number.NaN))
@@ -421,23 +401,23 @@ export class Evaluator {
   }
 
   #event(
-    b: Binding,
+    b: number,
     kind: EventKind,
     status: EventStatus,
     step: number,
     ts: number,
     value: number,
   ): JudgeEvent {
-    const s = b.series
-    const id = b.strategy.id
+    const s = this.#bySlot[this.#bindings.series[b]!]!
+    const c = this.#bindings.strategy[b]!
     return {
-      id: eventId(kind, id, s.endpoint, s.metric, s.tags, status, ts),
+      id: eventId(kind, c.id, s.endpoint, s.metric, s.tags, status, ts),
       kind,
       status,
       step,
       timestamp: ts,
-      strategy: id,
-      priority: b.strategy.priority,
+      strategy: c.id,
+      priority: c.priority,
       endpoint: s.endpoint,
       metric: s.metric,
       tags: s.tags,
@@ -447,18 +427,20 @@ export class Evaluator {
 
   /** Matches a series against the strategies of its endpoint, keeping the state of those that stay. */
   #bind(s: Series, strategies: readonly JudgedStrategy[]): void {
+    const bs = this.#bindings
     const tagSet = tagsOf(s.tags)
-    const old = s.bindings
-    const next: Binding[] = []
+    const old = this.#bindingsOf(s)
+    const next: number[] = []
     const take = (c: CompiledStrategy, role: number) => {
-      if (next.some((b) => b.role === role && b.strategy.id === c.id)) return // listed twice
-      let b = old.find((x) => x.role === role && x.strategy.id === c.id)
+      const same = (b: number) => bs.role[b] === role && bs.strategy[b]!.id === c.id
+      if (next.some(same)) return // listed twice
+      let b = old.find(same)
       if (b === undefined) {
-        b = new Binding(c, role, s)
+        b = bs.add(c, role, s.slot)
         if (role < 0 && this.#pending.size > 0) this.#adopt(b)
       } else {
-        if (b.group !== null && c.also.length === 0) this.#leaveGroup(b)
-        b.strategy = c
+        if (c.also.length === 0) this.#leaveGroup(b)
+        bs.strategy[b] = c
       }
       next.push(b)
     }
@@ -470,70 +452,125 @@ export class Evaluator {
     for (const b of old) if (!next.includes(b)) this.#unbind(b)
     let cap = 0
     for (const b of next) {
-      cap = Math.max(cap, capacityFor(b.condition, s.step))
-      if (b.group === null && b.strategy.also.length > 0) this.#joinGroup(b)
+      cap = Math.max(cap, capacityFor(bs.condition(b), s.step))
+      if (!this.#groups.has(b) && bs.strategy[b]!.also.length > 0) this.#joinGroup(b)
     }
     this.#history.at(s.slot).ensure(cap)
-    s.bindings = next.slice() // exactly as long: a pushed-to array keeps room for 16
+    this.#link(s, next)
     s.strategies = strategies
     this.#updateNodata(s)
   }
 
+  /** A series' bindings after the strategies changed: new versions taken, the others dropped. */
+  #syncSeries(s: Series, byId: ReadonlyMap<string, CompiledStrategy>): void {
+    const bs = this.#bindings
+    let tagSet: Set<string> | undefined
+    let changed = false
+    let previous = -1
+    for (let b = s.firstBinding; b >= 0; ) {
+      const following = bs.next[b]!
+      const c = byId.get(bs.strategy[b]!.id)
+      let keep = c === bs.strategy[b]
+      if (!keep) {
+        changed = true
+        if (c !== undefined && bs.role[b]! < c.also.length) {
+          if (c.also.length === 0) this.#leaveGroup(b)
+          bs.strategy[b] = c
+          tagSet ??= tagsOf(s.tags)
+          keep = conditionMatches(bs.condition(b), s.metric, tagSet)
+        }
+      }
+      if (keep) previous = b
+      else {
+        if (previous < 0) s.firstBinding = following
+        else bs.next[previous] = following
+        this.#unbind(b)
+      }
+      b = following
+    }
+    if (changed) {
+      s.strategies = null
+      this.#updateNodata(s)
+    }
+  }
+
+  #bindingsOf(s: Series): number[] {
+    const ids: number[] = []
+    for (let b = s.firstBinding; b >= 0; b = this.#bindings.next[b]!) ids.push(b)
+    return ids
+  }
+
+  #link(s: Series, ids: readonly number[]): void {
+    s.firstBinding = ids[0] ?? -1
+    for (let i = 0; i < ids.length; i++) this.#bindings.next[ids[i]!] = ids[i + 1] ?? -1
+  }
+
+  /** The binding of a strategy's own condition on a series; −1 when there is none. */
+  #ownBinding(s: Series, strategy: string): number {
+    const bs = this.#bindings
+    for (let b = s.firstBinding; b >= 0; b = bs.next[b]!)
+      if (bs.role[b]! < 0 && bs.strategy[b]!.id === strategy) return b
+    return -1
+  }
+
   #updateNodata(s: Series): void {
-    s.nodata = s.bindings.some((b) => b.role < 0 && b.strategy.nodata > 0)
+    const bs = this.#bindings
+    s.nodata = false
+    for (let b = s.firstBinding; b >= 0; b = bs.next[b]!)
+      if (bs.role[b]! < 0 && bs.strategy[b]!.nodata > 0) s.nodata = true
     if (s.nodata) this.#nodataSeries.add(s)
     else this.#nodataSeries.delete(s)
     this.#nodataDue = Number.NEGATIVE_INFINITY
   }
 
-  #unbind(b: Binding): void {
+  /** Drops a binding (already out of its series' list), reporting the state keys it held. */
+  #unbind(b: number): void {
+    const bs = this.#bindings
     this.#leaveGroup(b)
-    if (b.role >= 0) return
-    this.#dirty.delete(b)
-    const s = b.series
-    const key = { strategy: b.strategy.id, endpoint: s.endpoint, metric: s.metric, tags: s.tags }
-    if (b.hasValueState) this.#removed.push({ kind: 'value', ...key })
-    if (b.nodataStatus !== NONE) this.#removed.push({ kind: 'nodata', ...key })
+    if (bs.role[b]! < 0) {
+      this.#dirty.delete(b)
+      const key = this.#keyOf(b)
+      if (bs.hasValueState(b)) this.#removed.push({ kind: 'value', ...key })
+      if (bs.nodataStatus[b] !== NONE) this.#removed.push({ kind: 'nodata', ...key })
+    }
+    bs.release(b)
   }
 
-  #joinGroup(b: Binding): void {
-    const endpoint = b.series.endpoint
+  #joinGroup(b: number): void {
+    const bs = this.#bindings
+    const endpoint = this.#bySlot[bs.series[b]!]!.endpoint
+    const id = bs.strategy[b]!.id
     let groups = this.#compound.get(endpoint)
     if (groups === undefined) {
       groups = new Map()
       this.#compound.set(endpoint, groups)
     }
-    let g = groups.get(b.strategy.id)
+    let g = groups.get(id)
     if (g === undefined) {
-      g = new CompoundGroup<Binding>()
-      groups.set(b.strategy.id, g)
+      g = new CompoundGroup(this.#truthOf)
+      groups.set(id, g)
     }
-    g.add(b, b.role)
-    b.group = g
+    g.add(b, bs.role[b]!)
+    this.#groups.set(b, g)
   }
 
-  #leaveGroup(b: Binding): void {
-    const g = b.group
-    if (g === null) return
-    g.remove(b, b.role)
-    b.group = null
+  #leaveGroup(b: number): void {
+    const g = this.#groups.get(b)
+    if (g === undefined) return
+    const bs = this.#bindings
+    g.remove(b, bs.role[b]!)
+    this.#groups.delete(b)
     if (!g.empty) return
-    const groups = this.#compound.get(b.series.endpoint)
-    groups?.delete(b.strategy.id)
-    if (groups?.size === 0) this.#compound.delete(b.series.endpoint)
+    const endpoint = this.#bySlot[bs.series[b]!]!.endpoint
+    const groups = this.#compound.get(endpoint)
+    groups?.delete(bs.strategy[b]!.id)
+    if (groups?.size === 0) this.#compound.delete(endpoint)
   }
 
   /** A new binding takes the restored state of its keys, if any. */
-  #adopt(b: Binding): void {
-    const s = b.series
+  #adopt(b: number): void {
     for (const kind of ['value', 'nodata'] as const) {
-      const k = eventKeyText({
-        kind,
-        strategy: b.strategy.id,
-        endpoint: s.endpoint,
-        metric: s.metric,
-        tags: s.tags,
-      })
+      const k = eventKeyText({ kind, ...this.#keyOf(b) })
       const state = this.#pending.get(k)
       if (state === undefined) continue
       this.#pending.delete(k)
@@ -541,22 +578,58 @@ export class Evaluator {
     }
   }
 
-  #apply(b: Binding, st: StoredEventState): void {
+  #apply(b: number, st: StoredEventState): void {
+    const bs = this.#bindings
     const status = st.status === 'PROBLEM' ? PROBLEM : st.status === 'OK' ? OK : NONE
     const last = st.lastEventTs ?? Number.NEGATIVE_INFINITY
     if (st.kind === 'nodata') {
-      b.nodataStatus = status
-      b.nodataLastEventTs = last
+      bs.nodataStatus[b] = status
+      bs.nodataLastEventTs[b] = last
       return
     }
-    b.status = status
-    b.step = st.step
-    b.lastEventTs = last
-    b.holdSince = st.holdSince ?? Number.NaN
-    b.flapping = st.flapping
-    b.changes = null
-    b.changeCount = 0
-    if (this.#flap !== null) for (const ts of st.changes) recordChange(b, ts, this.#flap)
+    bs.status[b] = status
+    bs.step[b] = st.step
+    bs.lastEventTs[b] = last
+    bs.holdSince[b] = st.holdSince ?? Number.NaN
+    bs.flapping[b] = st.flapping ? 1 : 0
+    const log = bs.changes
+    if (log === null) return
+    log.clear(b)
+    for (const ts of st.changes) log.record(b, ts)
+  }
+
+  /** A binding's event keys, but for their kind. */
+  #keyOf(b: number): Omit<EventKey, 'kind'> {
+    const s = this.#bySlot[this.#bindings.series[b]!]!
+    return { strategy: this.#bindings.strategy[b]!.id, endpoint: s.endpoint, metric: s.metric, tags: s.tags }
+  }
+
+  /** The stored states of a binding's keys (value and no data), where they hold anything. */
+  #pushStates(b: number, out: StoredEventState[]): void {
+    const bs = this.#bindings
+    const key = this.#keyOf(b)
+    if (bs.hasValueState(b))
+      out.push({
+        kind: 'value',
+        ...key,
+        status: bs.status[b] === NONE ? null : (STATUS_TEXT[bs.status[b]!] as EventStatus),
+        step: bs.step[b]!,
+        lastEventTs: Number.isFinite(bs.lastEventTs[b]!) ? bs.lastEventTs[b]! : null,
+        holdSince: Number.isNaN(bs.holdSince[b]!) ? null : bs.holdSince[b]!,
+        flapping: bs.flapping[b] === 1,
+        changes: bs.changes?.list(b) ?? [],
+      })
+    if (bs.nodataStatus[b] !== NONE)
+      out.push({
+        kind: 'nodata',
+        ...key,
+        status: STATUS_TEXT[bs.nodataStatus[b]!] as EventStatus,
+        step: 1,
+        lastEventTs: Number.isFinite(bs.nodataLastEventTs[b]!) ? bs.nodataLastEventTs[b]! : null,
+        holdSince: null,
+        flapping: false,
+        changes: [],
+      })
   }
 }
 
@@ -566,32 +639,4 @@ function tagsOf(tags: string): Set<string> {
 
 function keyOf(s: EventKey): EventKey {
   return { kind: s.kind, strategy: s.strategy, endpoint: s.endpoint, metric: s.metric, tags: s.tags }
-}
-
-/** The stored states of a binding's keys (value and no data), where they hold anything. */
-function pushStates(b: Binding, out: StoredEventState[]): void {
-  const s = b.series
-  const key = { strategy: b.strategy.id, endpoint: s.endpoint, metric: s.metric, tags: s.tags }
-  if (b.hasValueState)
-    out.push({
-      kind: 'value',
-      ...key,
-      status: b.status === NONE ? null : (STATUS_TEXT[b.status] as EventStatus),
-      step: b.step,
-      lastEventTs: Number.isFinite(b.lastEventTs) ? b.lastEventTs : null,
-      holdSince: Number.isNaN(b.holdSince) ? null : b.holdSince,
-      flapping: b.flapping,
-      changes: changeList(b),
-    })
-  if (b.nodataStatus !== NONE)
-    out.push({
-      kind: 'nodata',
-      ...key,
-      status: STATUS_TEXT[b.nodataStatus] as EventStatus,
-      step: 1,
-      lastEventTs: Number.isFinite(b.nodataLastEventTs) ? b.nodataLastEventTs : null,
-      holdSince: null,
-      flapping: false,
-      changes: [],
-    })
 }
