@@ -1,4 +1,4 @@
-import type { CounterType, SeriesDef } from '../points.ts'
+import type { SeriesDef } from '../points.ts'
 import { inActiveWindow, ZoneClock } from './active-window.ts'
 import { Bindings } from './bindings.ts'
 import { CompoundGroup } from './compound.ts'
@@ -27,7 +27,8 @@ import {
 } from './events.ts'
 import { DEFAULT_FLAPPING, type FlappingRule } from './flapping.ts'
 import { evaluateCondition, newVerdict, TRUE, UNKNOWN } from './functions.ts'
-import { History, IGNORED, NO_VALUE } from './history.ts'
+import { IGNORED, NO_VALUE } from './history.ts'
+import { type SeriesHandle, SeriesTable, slotOf } from './series.ts'
 import {
   type EventKey,
   eventKeyText,
@@ -36,6 +37,8 @@ import {
   type StateChanges,
   type StoredEventState,
 } from './state.ts'
+
+export type { SeriesHandle } from './series.ts'
 
 export interface EvaluatorOptions {
   /** IANA time zone that strategies' active windows are read in; UTC by default. */
@@ -58,35 +61,6 @@ export interface VerdictRecord {
   value: number | null
 }
 
-/** A series as the evaluator holds it; get one from Evaluator.series() and keep it. */
-export interface SeriesHandle {
-  readonly endpoint: string
-  readonly metric: string
-  readonly tags: string
-  readonly counterType: CounterType
-  readonly step: number
-}
-
-/** A series as the evaluator holds it: identity, and the slot of its numbers. */
-class Series implements SeriesHandle {
-  /** The strategy list the bindings were made from: a new list (object) binds again. */
-  strategies: readonly JudgedStrategy[] | null = null
-  /** The first of the series' bindings, the others linked through Bindings.next; −1: none. */
-  firstBinding = -1
-  /** Some binding is the own condition of a strategy with `nodata`. */
-  nodata = false
-
-  constructor(
-    /** The series' slot in the evaluator's History, and its index among the series. */
-    readonly slot: number,
-    readonly endpoint: string,
-    readonly metric: string,
-    readonly tags: string,
-    public counterType: CounterType,
-    public step: number,
-  ) {}
-}
-
 /**
  * The judge's evaluator: points in, PROBLEM/OK events out, with Open-Falcon's semantics
  * (docs/strategy-language.md). Pure: no I/O and no clock; time is the points' timestamps and
@@ -96,15 +70,14 @@ class Series implements SeriesHandle {
  * Pass the same strategy array object for a series while its strategies do not change: a new
  * array makes the series match its strategies again.
  *
- * Memory: a judge holds a million series, so a series is one object (its handle) and its
- * numbers sit in typed columns (History, Bindings) that the garbage collector does not walk.
+ * Memory: a judge holds a million series, so the evaluator keeps no object per series: a series
+ * is a slot and a binding an id into typed columns (SeriesTable, History, Bindings), which the
+ * garbage collector does not walk; a handle is a view of a slot made for the caller.
  */
 export class Evaluator {
-  readonly #series = new Map<string, Series>()
-  /** Every series, at its slot. */
-  readonly #bySlot: Series[] = []
+  readonly #series = new SeriesTable()
   /** Every series' points, each at its slot. */
-  readonly #history = new History()
+  readonly #history = this.#series.history
   readonly #bindings: Bindings
   /** endpoint → strategy id → the compound group of that strategy on that endpoint. */
   readonly #compound = new Map<string, Map<string, CompoundGroup>>()
@@ -118,7 +91,8 @@ export class Evaluator {
   readonly #verdict = newVerdict()
   /** The bindings that the point being added was evaluated for, in their series' order. */
   readonly #evaluated: number[] = []
-  readonly #nodataSeries = new Set<Series>()
+  /** Slots of the series with nodata set. */
+  readonly #nodataSeries = new Set<number>()
   /** No no-data deadline falls before this: checkNodata does nothing until then. */
   #nodataDue = Number.NEGATIVE_INFINITY
   /** Bindings (own conditions) whose event state changed since the last takeChanges(). */
@@ -139,7 +113,7 @@ export class Evaluator {
 
   /** Series held. */
   get seriesCount(): number {
-    return this.#bySlot.length
+    return this.#series.count
   }
 
   /**
@@ -147,20 +121,14 @@ export class Evaluator {
    * type or step starts its history afresh (its event state is kept).
    */
   series(def: SeriesDef): SeriesHandle {
-    const key = `${def.endpoint}\t${def.metric}\t${def.tags}`
-    let s = this.#series.get(key)
-    if (s === undefined) {
-      const slot = this.#history.add(def.counterType, def.step)
-      s = new Series(slot, def.endpoint, def.metric, def.tags, def.counterType, def.step)
-      this.#series.set(key, s)
-      this.#bySlot.push(s)
-    } else if (s.counterType !== def.counterType || s.step !== def.step) {
-      this.#history.at(s.slot).reset(def.counterType, def.step)
-      s.counterType = def.counterType
-      s.step = def.step
-      s.strategies = null
+    const slot = this.#series.find(def.endpoint, def.metric, def.tags)
+    if (slot < 0) return this.#series.handle(this.#series.add(def))
+    const history = this.#history
+    if (history.counterTypeOf(slot) !== def.counterType || history.stepOf(slot) !== def.step) {
+      history.at(slot).reset(def.counterType, def.step)
+      this.#series.strategies[slot] = null
     }
-    return s
+    return this.#series.handle(slot)
   }
 
   /**
@@ -176,14 +144,14 @@ export class Evaluator {
     strategies: readonly JudgedStrategy[],
     out: JudgeEvent[],
   ): boolean {
-    const s = handle as Series
+    const s = slotOf(handle)
     if (!Number.isFinite(value) || !Number.isFinite(timestamp)) return false
     const t = Math.floor(timestamp)
-    const ts = t - (t % s.step)
-    if (s.strategies !== strategies) this.#bind(s, strategies)
-    const added = this.#history.at(s.slot).push(ts, value)
+    const ts = t - (t % this.#history.stepOf(s))
+    if (this.#series.strategies[s] !== strategies) this.#bind(s, strategies)
+    const added = this.#history.at(s).push(ts, value)
     if (added === IGNORED) return false
-    if (s.nodata) this.#dataBack(s, ts, out)
+    if (this.#series.nodata[s] === 1) this.#dataBack(s, ts, out)
     if (added === NO_VALUE) return true
     const evaluated = this.#evaluate(s, ts)
     // Verdicts first, events second: a strategy whose own and extra conditions both select this
@@ -207,11 +175,11 @@ export class Evaluator {
     value: number,
     strategies: readonly JudgedStrategy[],
   ): boolean {
-    const s = handle as Series
+    const s = slotOf(handle)
     if (!Number.isFinite(value) || !Number.isFinite(timestamp)) return false
     const t = Math.floor(timestamp)
-    if (s.strategies !== strategies) this.#bind(s, strategies)
-    return this.#history.at(s.slot).push(t - (t % s.step), value) !== IGNORED
+    if (this.#series.strategies[s] !== strategies) this.#bind(s, strategies)
+    return this.#history.at(s).push(t - (t % this.#history.stepOf(s)), value) !== IGNORED
   }
 
   /**
@@ -227,9 +195,9 @@ export class Evaluator {
     let next = Number.POSITIVE_INFINITY
     let minute = -1
     for (const s of this.#nodataSeries) {
-      const last = this.#history.at(s.slot).lastTs
+      const last = this.#history.at(s).lastTs
       if (last === Number.NEGATIVE_INFINITY) continue
-      for (let b = s.firstBinding; b >= 0; b = bs.next[b]!) {
+      for (let b = this.#series.firstBinding[s]!; b >= 0; b = bs.next[b]!) {
         const c = bs.strategy[b]!
         if (bs.role[b]! >= 0 || c.nodata === 0 || !c.enabled || c.maxNotifications === 0) continue
         if (bs.nodataStatus[b] === PROBLEM) continue
@@ -268,15 +236,16 @@ export class Evaluator {
         this.#pending.delete(k)
         this.#removed.push(keyOf(state))
       }
-    for (const s of this.#bySlot) this.#syncSeries(s, byId)
+    for (let s = 0; s < this.#series.count; s++) this.#syncSeries(s, byId)
   }
 
   /** The state of every event key, as plain JSON (see JudgeSnapshotSchema); resets takeChanges. */
   snapshot(): JudgeSnapshot {
     const bs = this.#bindings
     const states: StoredEventState[] = [...this.#pending.values()]
-    for (const s of this.#bySlot)
-      for (let b = s.firstBinding; b >= 0; b = bs.next[b]!) if (bs.role[b]! < 0) this.#pushStates(b, states)
+    for (let s = 0; s < this.#series.count; s++)
+      for (let b = this.#series.firstBinding[s]!; b >= 0; b = bs.next[b]!)
+        if (bs.role[b]! < 0) this.#pushStates(b, states)
     this.#dirty.clear()
     this.#removed = []
     return { v: 1, states }
@@ -299,8 +268,8 @@ export class Evaluator {
   restore(snapshot: unknown): void {
     const parsed = JudgeSnapshotSchema.parse(snapshot)
     for (const state of parsed.states) {
-      const s = this.#series.get(`${state.endpoint}\t${state.metric}\t${state.tags}`)
-      const b = s === undefined ? -1 : this.#ownBinding(s, state.strategy)
+      const s = this.#series.find(state.endpoint, state.metric, state.tags)
+      const b = s < 0 ? -1 : this.#ownBinding(s, state.strategy)
       if (b >= 0) this.#apply(b, state)
       else this.#pending.set(eventKeyText(state), state)
     }
@@ -317,13 +286,13 @@ export class Evaluator {
   }
 
   /** Takes the verdicts of a new point of `s`; returns how many bindings it was evaluated for. */
-  #evaluate(s: Series, ts: number): number {
+  #evaluate(s: number, ts: number): number {
     const bs = this.#bindings
-    const history = this.#history.at(s.slot)
+    const history = this.#history.at(s)
     const v = this.#verdict
     let evaluated = 0
     let minute = -1
-    for (let b = s.firstBinding; b >= 0; b = bs.next[b]!) {
+    for (let b = this.#series.firstBinding[s]!; b >= 0; b = bs.next[b]!) {
       const c = bs.strategy[b]!
       if (!c.enabled) continue
       if (c.active !== null) {
@@ -343,12 +312,12 @@ export class Evaluator {
   }
 
   /** An extra condition of a compound strategy has a new verdict: its series' primaries judge again. */
-  #judgePrimariesOf(extra: number, s: Series, ts: number, out: JudgeEvent[]): void {
+  #judgePrimariesOf(extra: number, s: number, ts: number, out: JudgeEvent[]): void {
     const group = this.#groups.get(extra)
     if (group === undefined) return
     const bs = this.#bindings
     for (const p of group.primaries)
-      if (bs.series[p] !== s.slot && bs.strategy[p]!.enabled) this.#judge(p, ts, out)
+      if (bs.series[p] !== s && bs.strategy[p]!.enabled) this.#judge(p, ts, out)
   }
 
   #judge(b: number, ts: number, out: JudgeEvent[]): void {
@@ -357,16 +326,16 @@ export class Evaluator {
     const group = c.also.length === 0 ? undefined : this.#groups.get(b)
     const truth = group === undefined ? bs.truth[b]! : group.combine(b, c.also.length, c.or)
     if (this.#onVerdict !== undefined) {
-      const s = this.#bySlot[bs.series[b]!]!
+      const s = bs.series[b]!
       // Computed before the literal: inside it, V8 (Node 20) fell into a deoptimization loop
       // (one per Evaluator, "Smi") that made a backtest's verdicts several times slower.
       const value = Number.isFinite(bs.value[b]!) ? bs.value[b]! : null
       const t = truth === UNKNOWN ? null : truth === TRUE
       this.#onVerdict({
         strategy: c.id,
-        endpoint: s.endpoint,
-        metric: s.metric,
-        tags: s.tags,
+        endpoint: this.#series.endpoint(s),
+        metric: this.#series.metric(s),
+        tags: this.#series.tags(s),
         timestamp: ts,
         truth: t,
         value,
@@ -385,9 +354,9 @@ export class Evaluator {
   }
 
   /** Points are back: a no-data PROBLEM of the series recovers. */
-  #dataBack(s: Series, ts: number, out: JudgeEvent[]): void {
+  #dataBack(s: number, ts: number, out: JudgeEvent[]): void {
     const bs = this.#bindings
-    for (let b = s.firstBinding; b >= 0; b = bs.next[b]!) {
+    for (let b = this.#series.firstBinding[s]!; b >= 0; b = bs.next[b]!) {
       const c = bs.strategy[b]!
       if (bs.nodataStatus[b] !== PROBLEM || !(ts > bs.nodataLastEventTs[b]!) || !c.enabled) continue
       const w = c.active
@@ -408,27 +377,27 @@ export class Evaluator {
     ts: number,
     value: number,
   ): JudgeEvent {
-    const s = this.#bySlot[this.#bindings.series[b]!]!
-    const c = this.#bindings.strategy[b]!
+    const { strategy, endpoint, metric, tags } = this.#keyOf(b)
     return {
-      id: eventId(kind, c.id, s.endpoint, s.metric, s.tags, status, ts),
+      id: eventId(kind, strategy, endpoint, metric, tags, status, ts),
       kind,
       status,
       step,
       timestamp: ts,
-      strategy: c.id,
-      priority: c.priority,
-      endpoint: s.endpoint,
-      metric: s.metric,
-      tags: s.tags,
+      strategy,
+      priority: this.#bindings.strategy[b]!.priority,
+      endpoint,
+      metric,
+      tags,
       value: Number.isFinite(value) ? value : null,
     }
   }
 
   /** Matches a series against the strategies of its endpoint, keeping the state of those that stay. */
-  #bind(s: Series, strategies: readonly JudgedStrategy[]): void {
+  #bind(s: number, strategies: readonly JudgedStrategy[]): void {
     const bs = this.#bindings
-    const tagSet = tagsOf(s.tags)
+    const metric = this.#series.metric(s)
+    const tagSet = tagsOf(this.#series.tags(s))
     const old = this.#bindingsOf(s)
     const next: number[] = []
     const take = (c: CompiledStrategy, role: number) => {
@@ -436,7 +405,7 @@ export class Evaluator {
       if (next.some(same)) return // listed twice
       let b = old.find(same)
       if (b === undefined) {
-        b = bs.add(c, role, s.slot)
+        b = bs.add(c, role, s)
         if (role < 0 && this.#pending.size > 0) this.#adopt(b)
       } else {
         if (c.also.length === 0) this.#leaveGroup(b)
@@ -446,28 +415,29 @@ export class Evaluator {
     }
     for (const st of strategies) {
       const c = this.#compile(st)
-      if (conditionMatches(c.primary, s.metric, tagSet)) take(c, -1)
-      for (let i = 0; i < c.also.length; i++) if (conditionMatches(c.also[i]!, s.metric, tagSet)) take(c, i)
+      if (conditionMatches(c.primary, metric, tagSet)) take(c, -1)
+      for (let i = 0; i < c.also.length; i++) if (conditionMatches(c.also[i]!, metric, tagSet)) take(c, i)
     }
     for (const b of old) if (!next.includes(b)) this.#unbind(b)
+    const history = this.#history.at(s)
     let cap = 0
     for (const b of next) {
-      cap = Math.max(cap, capacityFor(bs.condition(b), s.step))
+      cap = Math.max(cap, capacityFor(bs.condition(b), history.step))
       if (!this.#groups.has(b) && bs.strategy[b]!.also.length > 0) this.#joinGroup(b)
     }
-    this.#history.at(s.slot).ensure(cap)
+    history.ensure(cap)
     this.#link(s, next)
-    s.strategies = strategies
+    this.#series.strategies[s] = strategies
     this.#updateNodata(s)
   }
 
   /** A series' bindings after the strategies changed: new versions taken, the others dropped. */
-  #syncSeries(s: Series, byId: ReadonlyMap<string, CompiledStrategy>): void {
+  #syncSeries(s: number, byId: ReadonlyMap<string, CompiledStrategy>): void {
     const bs = this.#bindings
     let tagSet: Set<string> | undefined
     let changed = false
     let previous = -1
-    for (let b = s.firstBinding; b >= 0; ) {
+    for (let b = this.#series.firstBinding[s]!; b >= 0; ) {
       const following = bs.next[b]!
       const c = byId.get(bs.strategy[b]!.id)
       let keep = c === bs.strategy[b]
@@ -476,49 +446,50 @@ export class Evaluator {
         if (c !== undefined && bs.role[b]! < c.also.length) {
           if (c.also.length === 0) this.#leaveGroup(b)
           bs.strategy[b] = c
-          tagSet ??= tagsOf(s.tags)
-          keep = conditionMatches(bs.condition(b), s.metric, tagSet)
+          tagSet ??= tagsOf(this.#series.tags(s))
+          keep = conditionMatches(bs.condition(b), this.#series.metric(s), tagSet)
         }
       }
       if (keep) previous = b
       else {
-        if (previous < 0) s.firstBinding = following
+        if (previous < 0) this.#series.firstBinding[s] = following
         else bs.next[previous] = following
         this.#unbind(b)
       }
       b = following
     }
     if (changed) {
-      s.strategies = null
+      this.#series.strategies[s] = null
       this.#updateNodata(s)
     }
   }
 
-  #bindingsOf(s: Series): number[] {
+  #bindingsOf(s: number): number[] {
     const ids: number[] = []
-    for (let b = s.firstBinding; b >= 0; b = this.#bindings.next[b]!) ids.push(b)
+    for (let b = this.#series.firstBinding[s]!; b >= 0; b = this.#bindings.next[b]!) ids.push(b)
     return ids
   }
 
-  #link(s: Series, ids: readonly number[]): void {
-    s.firstBinding = ids[0] ?? -1
+  #link(s: number, ids: readonly number[]): void {
+    this.#series.firstBinding[s] = ids[0] ?? -1
     for (let i = 0; i < ids.length; i++) this.#bindings.next[ids[i]!] = ids[i + 1] ?? -1
   }
 
   /** The binding of a strategy's own condition on a series; −1 when there is none. */
-  #ownBinding(s: Series, strategy: string): number {
+  #ownBinding(s: number, strategy: string): number {
     const bs = this.#bindings
-    for (let b = s.firstBinding; b >= 0; b = bs.next[b]!)
+    for (let b = this.#series.firstBinding[s]!; b >= 0; b = bs.next[b]!)
       if (bs.role[b]! < 0 && bs.strategy[b]!.id === strategy) return b
     return -1
   }
 
-  #updateNodata(s: Series): void {
+  #updateNodata(s: number): void {
     const bs = this.#bindings
-    s.nodata = false
-    for (let b = s.firstBinding; b >= 0; b = bs.next[b]!)
-      if (bs.role[b]! < 0 && bs.strategy[b]!.nodata > 0) s.nodata = true
-    if (s.nodata) this.#nodataSeries.add(s)
+    let nodata = false
+    for (let b = this.#series.firstBinding[s]!; b >= 0; b = bs.next[b]!)
+      if (bs.role[b]! < 0 && bs.strategy[b]!.nodata > 0) nodata = true
+    this.#series.nodata[s] = nodata ? 1 : 0
+    if (nodata) this.#nodataSeries.add(s)
     else this.#nodataSeries.delete(s)
     this.#nodataDue = Number.NEGATIVE_INFINITY
   }
@@ -538,7 +509,7 @@ export class Evaluator {
 
   #joinGroup(b: number): void {
     const bs = this.#bindings
-    const endpoint = this.#bySlot[bs.series[b]!]!.endpoint
+    const endpoint = this.#series.endpoint(bs.series[b]!)
     const id = bs.strategy[b]!.id
     let groups = this.#compound.get(endpoint)
     if (groups === undefined) {
@@ -561,7 +532,7 @@ export class Evaluator {
     g.remove(b, bs.role[b]!)
     this.#groups.delete(b)
     if (!g.empty) return
-    const endpoint = this.#bySlot[bs.series[b]!]!.endpoint
+    const endpoint = this.#series.endpoint(bs.series[b]!)
     const groups = this.#compound.get(endpoint)
     groups?.delete(bs.strategy[b]!.id)
     if (groups?.size === 0) this.#compound.delete(endpoint)
@@ -600,8 +571,13 @@ export class Evaluator {
 
   /** A binding's event keys, but for their kind. */
   #keyOf(b: number): Omit<EventKey, 'kind'> {
-    const s = this.#bySlot[this.#bindings.series[b]!]!
-    return { strategy: this.#bindings.strategy[b]!.id, endpoint: s.endpoint, metric: s.metric, tags: s.tags }
+    const s = this.#bindings.series[b]!
+    return {
+      strategy: this.#bindings.strategy[b]!.id,
+      endpoint: this.#series.endpoint(s),
+      metric: this.#series.metric(s),
+      tags: this.#series.tags(s),
+    }
   }
 
   /** The stored states of a binding's keys (value and no data), where they hold anything. */

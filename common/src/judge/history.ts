@@ -1,4 +1,4 @@
-import type { CounterType } from '../points.ts'
+import { COUNTER_TYPES, type CounterType } from '../points.ts'
 import { grown, grownCapacity } from './columns.ts'
 import { Slab } from './slab.ts'
 
@@ -8,13 +8,9 @@ export const IGNORED = -1
 export const NO_VALUE = 0
 export const NEW_VALUE = 1
 
-const GAUGE = 0
-const COUNTER = 1
-const DERIVE = 2
-
-function kindOf(type: CounterType): number {
-  return type === 'GAUGE' ? GAUGE : type === 'COUNTER' ? COUNTER : DERIVE
-}
+/** Kinds of series, as indexes of COUNTER_TYPES. */
+const GAUGE = COUNTER_TYPES.indexOf('GAUGE')
+const COUNTER = COUNTER_TYPES.indexOf('COUNTER')
 
 /**
  * The newest values of series, as the functions see them: raw values of a GAUGE, rates of a
@@ -61,7 +57,7 @@ export class History {
     if (this.#slots === this.#kind.length) this.#grow(grownCapacity(this.#slots, this.#slots + 1))
     const slot = this.#slots++
     this.#cap[slot] = 0
-    this.#kind[slot] = kindOf(type)
+    this.#kind[slot] = COUNTER_TYPES.indexOf(type)
     this.#forget(slot, step)
     return slot
   }
@@ -106,7 +102,17 @@ export class History {
   }
 
   get step(): number {
-    return this.#step[this.#at]!
+    return this.stepOf(this.#at)
+  }
+
+  /** The step of any series, selected or not. */
+  stepOf(slot: number): number {
+    return this.#step[slot]!
+  }
+
+  /** The counter type of any series, selected or not. */
+  counterTypeOf(slot: number): CounterType {
+    return COUNTER_TYPES[this.#kind[slot]!]!
   }
 
   get rates(): boolean {
@@ -117,9 +123,8 @@ export class History {
   reset(type: CounterType, step: number): void {
     const a = this.#at
     const cap = this.#cap[a]!
-    const kind = kindOf(type)
     const widthBefore = this.#width(a)
-    this.#kind[a] = kind
+    this.#kind[a] = COUNTER_TYPES.indexOf(type)
     if (this.#width(a) !== widthBefore && cap > 0) {
       this.#rings.release(this.#base[a]!, cap * widthBefore)
       this.#base[a] = this.#rings.allocate(cap * this.#width(a))
