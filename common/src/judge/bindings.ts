@@ -113,9 +113,12 @@ export class Bindings {
 
 /** The value event state of the binding `at` selected, read and written in the store's columns. */
 class BindingState implements ValueState {
+  readonly #bindings: Bindings
   #id = 0
 
-  constructor(readonly bindings: Bindings) {}
+  constructor(bindings: Bindings) {
+    this.#bindings = bindings
+  }
 
   at(id: number): this {
     this.#id = id
@@ -123,50 +126,50 @@ class BindingState implements ValueState {
   }
 
   get status(): number {
-    return this.bindings.status[this.#id]!
+    return this.#bindings.status[this.#id]!
   }
 
   set status(v: number) {
-    this.bindings.status[this.#id] = v
+    this.#bindings.status[this.#id] = v
   }
 
   get step(): number {
-    return this.bindings.step[this.#id]!
+    return this.#bindings.step[this.#id]!
   }
 
   set step(v: number) {
-    this.bindings.step[this.#id] = v
+    this.#bindings.step[this.#id] = v
   }
 
   get lastEventTs(): number {
-    return this.bindings.lastEventTs[this.#id]!
+    return this.#bindings.lastEventTs[this.#id]!
   }
 
   set lastEventTs(v: number) {
-    this.bindings.lastEventTs[this.#id] = v
+    this.#bindings.lastEventTs[this.#id] = v
   }
 
   get holdSince(): number {
-    return this.bindings.holdSince[this.#id]!
+    return this.#bindings.holdSince[this.#id]!
   }
 
   set holdSince(v: number) {
-    this.bindings.holdSince[this.#id] = v
+    this.#bindings.holdSince[this.#id] = v
   }
 
   get flapping(): boolean {
-    return this.bindings.flapping[this.#id] === 1
+    return this.#bindings.flapping[this.#id] === 1
   }
 
   set flapping(v: boolean) {
-    this.bindings.flapping[this.#id] = v ? 1 : 0
+    this.#bindings.flapping[this.#id] = v ? 1 : 0
   }
 
   recordChange(ts: number): void {
-    this.bindings.changes?.record(this.#id, ts)
+    this.#bindings.changes?.record(this.#id, ts)
   }
 
   changesWithin(ts: number): number {
-    return this.bindings.changes?.within(this.#id, ts) ?? 0
+    return this.#bindings.changes?.within(this.#id, ts) ?? 0
   }
 }
