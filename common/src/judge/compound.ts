@@ -1,20 +1,18 @@
 import { FALSE, TRUE, UNKNOWN } from './functions.ts'
 
-/** What compound evaluation reads of a condition bound to a series: its latest verdict. */
-export interface Verdicted {
-  /** UNKNOWN, FALSE or TRUE. */
-  truth: number
-}
-
 /**
- * The series of one endpoint that a compound strategy binds: those its own condition selects
- * (primaries, which carry the events) and, per extra condition, those that condition selects.
+ * The series of one endpoint that a compound strategy binds, as binding ids: those its own
+ * condition selects (primaries, which carry the events) and, per extra condition, those that
+ * condition selects.
  */
-export class CompoundGroup<B extends Verdicted> {
-  readonly primaries: B[] = []
-  readonly extras: B[][] = []
+export class CompoundGroup {
+  readonly primaries: number[] = []
+  readonly extras: number[][] = []
 
-  add(b: B, role: number): void {
+  /** `truthOf`: a binding's latest verdict, UNKNOWN, FALSE or TRUE. */
+  constructor(readonly truthOf: (binding: number) => number) {}
+
+  add(b: number, role: number): void {
     if (role < 0) this.primaries.push(b)
     else {
       while (this.extras.length <= role) this.extras.push([])
@@ -22,7 +20,7 @@ export class CompoundGroup<B extends Verdicted> {
     }
   }
 
-  remove(b: B, role: number): void {
+  remove(b: number, role: number): void {
     const list = role < 0 ? this.primaries : this.extras[role]
     const i = list?.indexOf(b) ?? -1
     if (i >= 0) list!.splice(i, 1)
@@ -40,8 +38,9 @@ export class CompoundGroup<B extends Verdicted> {
   extraTruth(role: number): number {
     let truth = UNKNOWN
     for (const b of this.extras[role] ?? []) {
-      if (b.truth === TRUE) return TRUE
-      if (b.truth === FALSE) truth = FALSE
+      const t = this.truthOf(b)
+      if (t === TRUE) return TRUE
+      if (t === FALSE) truth = FALSE
     }
     return truth
   }
@@ -51,9 +50,10 @@ export class CompoundGroup<B extends Verdicted> {
    * conditions, combined with three-valued logic. `and`: FALSE if any is false, else UNKNOWN if
    * any is unknown, else TRUE. `or`: TRUE if any is true, else UNKNOWN if any is unknown, else FALSE.
    */
-  combine(primary: B, count: number, or: boolean): number {
-    let unknown = primary.truth === UNKNOWN
-    if (primary.truth === (or ? TRUE : FALSE)) return primary.truth
+  combine(primary: number, count: number, or: boolean): number {
+    const own = this.truthOf(primary)
+    let unknown = own === UNKNOWN
+    if (own === (or ? TRUE : FALSE)) return own
     for (let i = 0; i < count; i++) {
       const t = this.extraTruth(i)
       if (t === (or ? TRUE : FALSE)) return t

@@ -1,9 +1,9 @@
-import type { CounterType, SeriesDef } from '../points.ts'
+import type { SeriesDef } from '../points.ts'
 import { inActiveWindow, ZoneClock } from './active-window.ts'
+import { Bindings } from './bindings.ts'
 import { CompoundGroup } from './compound.ts'
 import {
   type CompiledStrategy,
-  type Condition,
   capacityFor,
   compileStrategy,
   conditionMatches,
@@ -24,11 +24,11 @@ import {
   OK,
   PROBLEM,
   STATUS_TEXT,
-  type ValueState,
 } from './events.ts'
-import { changeList, DEFAULT_FLAPPING, type FlappingRule, recordChange } from './flapping.ts'
+import { DEFAULT_FLAPPING, type FlappingRule } from './flapping.ts'
 import { evaluateCondition, newVerdict, TRUE, UNKNOWN } from './functions.ts'
-import { History, IGNORED, NO_VALUE } from './history.ts'
+import { IGNORED, NO_VALUE } from './history.ts'
+import { type SeriesHandle, SeriesTable, slotOf } from './series.ts'
 import {
   type EventKey,
   eventKeyText,
@@ -37,6 +37,8 @@ import {
   type StateChanges,
   type StoredEventState,
 } from './state.ts'
+
+export type { SeriesHandle } from './series.ts'
 
 export interface EvaluatorOptions {
   /** IANA time zone that strategies' active windows are read in; UTC by default. */
@@ -59,70 +61,6 @@ export interface VerdictRecord {
   value: number | null
 }
 
-/** A series as the evaluator holds it; get one from Evaluator.series() and keep it. */
-export interface SeriesHandle {
-  readonly endpoint: string
-  readonly metric: string
-  readonly tags: string
-  readonly counterType: CounterType
-  readonly step: number
-}
-
-/** A strategy's condition bound to one series, with the event state of its key. */
-class Binding implements ValueState {
-  status = NONE
-  step = 0
-  lastEventTs = Number.NEGATIVE_INFINITY
-  holdSince = Number.NaN
-  flapping = false
-  changes: Float64Array | null = null
-  changeHead = 0
-  changeCount = 0
-  nodataStatus = NONE
-  nodataLastEventTs = Number.NEGATIVE_INFINITY
-  /** The latest verdict of this binding's condition. */
-  truth = UNKNOWN
-  value = Number.NaN
-  oldest = Number.NaN
-  /** Which call of Evaluator.add took the verdict (its tick). */
-  evaluatedAt = 0
-  group: CompoundGroup<Binding> | null = null
-
-  constructor(
-    public strategy: CompiledStrategy,
-    /** −1: the strategy's own condition (its events); i ≥ 0: the strategy's also[i]. */
-    readonly role: number,
-    readonly series: Series,
-  ) {}
-
-  get condition(): Condition {
-    return this.role < 0 ? this.strategy.primary : this.strategy.also[this.role]!
-  }
-
-  get hasValueState(): boolean {
-    return this.status !== NONE || !Number.isNaN(this.holdSince) || this.changeCount > 0
-  }
-}
-
-class Series implements SeriesHandle {
-  readonly history: History
-  /** The strategy list the bindings were made from: a new list (object) binds again. */
-  strategies: readonly JudgedStrategy[] | null = null
-  bindings: Binding[] = []
-  /** Some binding is the own condition of a strategy with `nodata`. */
-  nodata = false
-
-  constructor(
-    readonly endpoint: string,
-    readonly metric: string,
-    readonly tags: string,
-    public counterType: CounterType,
-    public step: number,
-  ) {
-    this.history = new History(counterType, step)
-  }
-}
-
 /**
  * The judge's evaluator: points in, PROBLEM/OK events out, with Open-Falcon's semantics
  * (docs/strategy-language.md). Pure: no I/O and no clock; time is the points' timestamps and
@@ -131,22 +69,34 @@ class Series implements SeriesHandle {
  * Hot path (add): no allocation unless an event is raised or the series' strategy list changed.
  * Pass the same strategy array object for a series while its strategies do not change: a new
  * array makes the series match its strategies again.
+ *
+ * Memory: a judge holds a million series, so the evaluator keeps no object per series: a series
+ * is a slot and a binding an id into typed columns (SeriesTable, History, Bindings), which the
+ * garbage collector does not walk; a handle is a view of a slot made for the caller.
  */
 export class Evaluator {
-  readonly #series = new Map<string, Series>()
+  readonly #series = new SeriesTable()
+  /** Every series' points, each at its slot. */
+  readonly #history = this.#series.history
+  readonly #bindings: Bindings
   /** endpoint → strategy id → the compound group of that strategy on that endpoint. */
-  readonly #compound = new Map<string, Map<string, CompoundGroup<Binding>>>()
+  readonly #compound = new Map<string, Map<string, CompoundGroup>>()
+  /** Binding id → the compound group it is in. */
+  readonly #groups = new Map<number, CompoundGroup>()
+  readonly #truthOf = (b: number) => this.#bindings.truth[b]!
   readonly #compiled = new WeakMap<JudgedStrategy, CompiledStrategy>()
   readonly #clock: ZoneClock
   readonly #flap: FlappingRule | null
   readonly #onVerdict: ((v: VerdictRecord) => void) | undefined
   readonly #verdict = newVerdict()
-  /** Counts calls of add, to tell the verdicts taken by this one. */
-  #tick = 0
-  readonly #nodataSeries = new Set<Series>()
+  /** The bindings that the point being added was evaluated for, in their series' order. */
+  readonly #evaluated: number[] = []
+  /** Slots of the series with nodata set. */
+  readonly #nodataSeries = new Set<number>()
   /** No no-data deadline falls before this: checkNodata does nothing until then. */
   #nodataDue = Number.NEGATIVE_INFINITY
-  readonly #dirty = new Set<Binding>()
+  /** Bindings (own conditions) whose event state changed since the last takeChanges(). */
+  readonly #dirty = new Set<number>()
   #removed: EventKey[] = []
   /** Restored states whose series has not been seen yet, by eventKeyText. */
   readonly #pending = new Map<string, StoredEventState>()
@@ -157,12 +107,13 @@ export class Evaluator {
     if (flap && !(Number.isInteger(flap.changes) && flap.changes >= 1 && flap.windowSeconds > 0))
       throw new RangeError('flapping needs a whole number of changes ≥ 1 and a window > 0 s')
     this.#flap = flap === false ? null : { ...flap }
+    this.#bindings = new Bindings(this.#flap)
     this.#onVerdict = options.onVerdict
   }
 
   /** Series held. */
   get seriesCount(): number {
-    return this.#series.size
+    return this.#series.count
   }
 
   /**
@@ -170,18 +121,14 @@ export class Evaluator {
    * type or step starts its history afresh (its event state is kept).
    */
   series(def: SeriesDef): SeriesHandle {
-    const key = `${def.endpoint}\t${def.metric}\t${def.tags}`
-    let s = this.#series.get(key)
-    if (s === undefined) {
-      s = new Series(def.endpoint, def.metric, def.tags, def.counterType, def.step)
-      this.#series.set(key, s)
-    } else if (s.counterType !== def.counterType || s.step !== def.step) {
-      s.history.reset(def.counterType, def.step)
-      s.counterType = def.counterType
-      s.step = def.step
-      s.strategies = null
+    const slot = this.#series.find(def.endpoint, def.metric, def.tags)
+    if (slot < 0) return this.#series.handle(this.#series.add(def))
+    const history = this.#history
+    if (history.counterTypeOf(slot) !== def.counterType || history.stepOf(slot) !== def.step) {
+      history.at(slot).reset(def.counterType, def.step)
+      this.#series.strategies[slot] = null
     }
-    return s
+    return this.#series.handle(slot)
   }
 
   /**
@@ -197,41 +144,22 @@ export class Evaluator {
     strategies: readonly JudgedStrategy[],
     out: JudgeEvent[],
   ): boolean {
-    const s = handle as Series
+    const s = slotOf(handle)
     if (!Number.isFinite(value) || !Number.isFinite(timestamp)) return false
     const t = Math.floor(timestamp)
-    const ts = t - (t % s.step)
-    if (s.strategies !== strategies) this.#bind(s, strategies)
-    const added = s.history.push(ts, value)
+    const ts = t - (t % this.#history.stepOf(s))
+    if (this.#series.strategies[s] !== strategies) this.#bind(s, strategies)
+    const added = this.#history.at(s).push(ts, value)
     if (added === IGNORED) return false
-    if (s.nodata) this.#dataBack(s, ts, out)
+    if (this.#series.nodata[s] === 1) this.#dataBack(s, ts, out)
     if (added === NO_VALUE) return true
-    const tick = ++this.#tick
-    let minute = -1
-    for (const b of s.bindings) {
-      const c = b.strategy
-      if (!c.enabled) continue
-      if (c.active !== null) {
-        if (minute < 0) minute = this.#clock.minuteOfDay(ts)
-        if (!inActiveWindow(c.active, minute)) {
-          if (b.role < 0 && interruptHold(b, c) & CHANGED) this.#dirty.add(b)
-          continue
-        }
-      }
-      const v = this.#verdict
-      evaluateCondition(b.condition, s.history, v)
-      b.truth = v.truth
-      b.value = v.value
-      b.oldest = v.oldest
-      b.evaluatedAt = tick
-    }
+    const evaluated = this.#evaluate(s, ts)
     // Verdicts first, events second: a strategy whose own and extra conditions both select this
     // series sees both verdicts of this point.
-    for (const b of s.bindings) {
-      if (b.evaluatedAt !== tick) continue
-      if (b.role < 0) this.#judge(b, ts, out)
-      else if (b.group !== null)
-        for (const p of b.group.primaries) if (p.series !== s && p.strategy.enabled) this.#judge(p, ts, out)
+    for (let i = 0; i < evaluated; i++) {
+      const b = this.#evaluated[i]!
+      if (this.#bindings.role[b]! < 0) this.#judge(b, ts, out)
+      else this.#judgePrimariesOf(b, s, ts, out)
     }
     return true
   }
@@ -247,11 +175,11 @@ export class Evaluator {
     value: number,
     strategies: readonly JudgedStrategy[],
   ): boolean {
-    const s = handle as Series
+    const s = slotOf(handle)
     if (!Number.isFinite(value) || !Number.isFinite(timestamp)) return false
     const t = Math.floor(timestamp)
-    if (s.strategies !== strategies) this.#bind(s, strategies)
-    return s.history.push(t - (t % s.step), value) !== IGNORED
+    if (this.#series.strategies[s] !== strategies) this.#bind(s, strategies)
+    return this.#history.at(s).push(t - (t % this.#history.stepOf(s)), value) !== IGNORED
   }
 
   /**
@@ -263,21 +191,22 @@ export class Evaluator {
    */
   checkNodata(now: number, out: JudgeEvent[]): void {
     if (now <= this.#nodataDue) return
+    const bs = this.#bindings
     let next = Number.POSITIVE_INFINITY
     let minute = -1
     for (const s of this.#nodataSeries) {
-      const last = s.history.lastTs
+      const last = this.#history.at(s).lastTs
       if (last === Number.NEGATIVE_INFINITY) continue
-      for (const b of s.bindings) {
-        const c = b.strategy
-        if (b.role >= 0 || c.nodata === 0 || !c.enabled || c.maxNotifications === 0) continue
-        if (b.nodataStatus === PROBLEM) continue
+      for (let b = this.#series.firstBinding[s]!; b >= 0; b = bs.next[b]!) {
+        const c = bs.strategy[b]!
+        if (bs.role[b]! >= 0 || c.nodata === 0 || !c.enabled || c.maxNotifications === 0) continue
+        if (bs.nodataStatus[b] === PROBLEM) continue
         const due = last + c.nodata
         if (!(now > due)) {
           if (due < next) next = due
           continue
         }
-        if (!(due > b.nodataLastEventTs)) continue // already raised (a replay)
+        if (!(due > bs.nodataLastEventTs[b]!)) continue // already raised (a replay)
         if (c.active !== null) {
           if (minute < 0) minute = this.#clock.minuteOfDay(now)
           if (!inActiveWindow(c.active, minute)) {
@@ -285,8 +214,8 @@ export class Evaluator {
             continue
           }
         }
-        b.nodataStatus = PROBLEM
-        b.nodataLastEventTs = due
+        bs.nodataStatus[b] = PROBLEM
+        bs.nodataLastEventTs[b] = due
         this.#dirty.add(b)
         out.push(this.#event(b, 'nodata', 'PROBLEM', 1, due, Number.NaN))
       }
@@ -307,33 +236,16 @@ export class Evaluator {
         this.#pending.delete(k)
         this.#removed.push(keyOf(state))
       }
-    for (const s of this.#series.values()) {
-      const tagSet = tagsOf(s.tags)
-      const before = s.bindings.length
-      let changed = false
-      s.bindings = s.bindings.filter((b) => {
-        const c = byId.get(b.strategy.id)
-        if (c === b.strategy) return true
-        changed = true
-        if (c !== undefined && b.role < c.also.length) {
-          if (b.group !== null && c.also.length === 0) this.#leaveGroup(b)
-          b.strategy = c
-          if (conditionMatches(b.condition, s.metric, tagSet)) return true
-        }
-        this.#unbind(b)
-        return false
-      })
-      if (changed || s.bindings.length !== before) {
-        s.strategies = null
-        this.#updateNodata(s)
-      }
-    }
+    for (let s = 0; s < this.#series.count; s++) this.#syncSeries(s, byId)
   }
 
   /** The state of every event key, as plain JSON (see JudgeSnapshotSchema); resets takeChanges. */
   snapshot(): JudgeSnapshot {
+    const bs = this.#bindings
     const states: StoredEventState[] = [...this.#pending.values()]
-    for (const s of this.#series.values()) for (const b of s.bindings) if (b.role < 0) pushStates(b, states)
+    for (let s = 0; s < this.#series.count; s++)
+      for (let b = this.#series.firstBinding[s]!; b >= 0; b = bs.next[b]!)
+        if (bs.role[b]! < 0) this.#pushStates(b, states)
     this.#dirty.clear()
     this.#removed = []
     return { v: 1, states }
@@ -342,7 +254,7 @@ export class Evaluator {
   /** The states changed, and the keys gone, since the last snapshot() or takeChanges(). */
   takeChanges(): StateChanges {
     const changed: StoredEventState[] = []
-    for (const b of this.#dirty) pushStates(b, changed)
+    for (const b of this.#dirty) this.#pushStates(b, changed)
     const removed = this.#removed
     this.#dirty.clear()
     this.#removed = []
@@ -356,9 +268,9 @@ export class Evaluator {
   restore(snapshot: unknown): void {
     const parsed = JudgeSnapshotSchema.parse(snapshot)
     for (const state of parsed.states) {
-      const s = this.#series.get(`${state.endpoint}\t${state.metric}\t${state.tags}`)
-      const b = s?.bindings.find((x) => x.role < 0 && x.strategy.id === state.strategy)
-      if (b) this.#apply(b, state)
+      const s = this.#series.find(state.endpoint, state.metric, state.tags)
+      const b = s < 0 ? -1 : this.#ownBinding(s, state.strategy)
+      if (b >= 0) this.#apply(b, state)
       else this.#pending.set(eventKeyText(state), state)
     }
     this.#nodataDue = Number.NEGATIVE_INFINITY
@@ -373,30 +285,68 @@ export class Evaluator {
     return c
   }
 
-  #judge(b: Binding, ts: number, out: JudgeEvent[]): void {
-    const c = b.strategy
-    const truth = c.also.length === 0 || b.group === null ? b.truth : b.group.combine(b, c.also.length, c.or)
+  /** Takes the verdicts of a new point of `s`; returns how many bindings it was evaluated for. */
+  #evaluate(s: number, ts: number): number {
+    const bs = this.#bindings
+    const history = this.#history.at(s)
+    const v = this.#verdict
+    let evaluated = 0
+    let minute = -1
+    for (let b = this.#series.firstBinding[s]!; b >= 0; b = bs.next[b]!) {
+      const c = bs.strategy[b]!
+      if (!c.enabled) continue
+      if (c.active !== null) {
+        if (minute < 0) minute = this.#clock.minuteOfDay(ts)
+        if (!inActiveWindow(c.active, minute)) {
+          if (bs.role[b]! < 0 && interruptHold(bs.state(b), c) & CHANGED) this.#dirty.add(b)
+          continue
+        }
+      }
+      evaluateCondition(bs.condition(b), history, v)
+      bs.truth[b] = v.truth
+      bs.value[b] = v.value
+      bs.oldest[b] = v.oldest
+      this.#evaluated[evaluated++] = b
+    }
+    return evaluated
+  }
+
+  /** An extra condition of a compound strategy has a new verdict: its series' primaries judge again. */
+  #judgePrimariesOf(extra: number, s: number, ts: number, out: JudgeEvent[]): void {
+    const group = this.#groups.get(extra)
+    if (group === undefined) return
+    const bs = this.#bindings
+    for (const p of group.primaries)
+      if (bs.series[p] !== s && bs.strategy[p]!.enabled) this.#judge(p, ts, out)
+  }
+
+  #judge(b: number, ts: number, out: JudgeEvent[]): void {
+    const bs = this.#bindings
+    const c = bs.strategy[b]!
+    const group = c.also.length === 0 ? undefined : this.#groups.get(b)
+    const truth = group === undefined ? bs.truth[b]! : group.combine(b, c.also.length, c.or)
     if (this.#onVerdict !== undefined) {
-      const s = b.series
+      const s = bs.series[b]!
       // Computed before the literal: inside it, V8 (Node 20) fell into a deoptimization loop
       // (one per Evaluator, "Smi") that made a backtest's verdicts several times slower.
-      const value = Number.isFinite(b.value) ? b.value : null
+      const value = Number.isFinite(bs.value[b]!) ? bs.value[b]! : null
       const t = truth === UNKNOWN ? null : truth === TRUE
       this.#onVerdict({
         strategy: c.id,
-        endpoint: s.endpoint,
-        metric: s.metric,
-        tags: s.tags,
+        endpoint: this.#series.endpoint(s),
+        metric: this.#series.metric(s),
+        tags: this.#series.tags(s),
         timestamp: ts,
         truth: t,
         value,
       })
     }
     if (truth === UNKNOWN) return
-    const r = judgeVerdict(b, c, ts, truth === TRUE, b.oldest, this.#flap)
+    const r = judgeVerdict(bs.state(b), c, ts, truth === TRUE, bs.oldest[b]!, this.#flap)
     if (r & CHANGED) this.#dirty.add(b)
     if (r & EMIT) {
-      const e = this.#event(b, 'value', STATUS_TEXT[b.status] as EventStatus, b.step, ts, b.value)
+      const status = STATUS_TEXT[bs.status[b]!] as EventStatus
+      const e = this.#event(b, 'value', status, bs.step[b]!, ts, bs.value[b]!)
       if (r & FLAPPING_ON) e.flapping = true
       else if (r & FLAPPING_OFF) e.flapping = false
       out.push(e)
@@ -404,13 +354,15 @@ export class Evaluator {
   }
 
   /** Points are back: a no-data PROBLEM of the series recovers. */
-  #dataBack(s: Series, ts: number, out: JudgeEvent[]): void {
-    for (const b of s.bindings) {
-      if (b.nodataStatus !== PROBLEM || !(ts > b.nodataLastEventTs) || !b.strategy.enabled) continue
-      const w = b.strategy.active
+  #dataBack(s: number, ts: number, out: JudgeEvent[]): void {
+    const bs = this.#bindings
+    for (let b = this.#series.firstBinding[s]!; b >= 0; b = bs.next[b]!) {
+      const c = bs.strategy[b]!
+      if (bs.nodataStatus[b] !== PROBLEM || !(ts > bs.nodataLastEventTs[b]!) || !c.enabled) continue
+      const w = c.active
       if (w !== null && !inActiveWindow(w, this.#clock.minuteOfDay(ts))) continue
-      b.nodataStatus = OK
-      b.nodataLastEventTs = ts
+      bs.nodataStatus[b] = OK
+      bs.nodataLastEventTs[b] = ts
       this.#dirty.add(b)
       this.#nodataDue = Number.NEGATIVE_INFINITY
       out.push(this.#event(b, 'nodata', 'OK', 1, ts, Number.NaN))
@@ -418,119 +370,178 @@ export class Evaluator {
   }
 
   #event(
-    b: Binding,
+    b: number,
     kind: EventKind,
     status: EventStatus,
     step: number,
     ts: number,
     value: number,
   ): JudgeEvent {
-    const s = b.series
-    const id = b.strategy.id
+    const { strategy, endpoint, metric, tags } = this.#keyOf(b)
     return {
-      id: eventId(kind, id, s.endpoint, s.metric, s.tags, status, ts),
+      id: eventId(kind, strategy, endpoint, metric, tags, status, ts),
       kind,
       status,
       step,
       timestamp: ts,
-      strategy: id,
-      priority: b.strategy.priority,
-      endpoint: s.endpoint,
-      metric: s.metric,
-      tags: s.tags,
+      strategy,
+      priority: this.#bindings.strategy[b]!.priority,
+      endpoint,
+      metric,
+      tags,
       value: Number.isFinite(value) ? value : null,
     }
   }
 
   /** Matches a series against the strategies of its endpoint, keeping the state of those that stay. */
-  #bind(s: Series, strategies: readonly JudgedStrategy[]): void {
-    const tagSet = tagsOf(s.tags)
-    const old = s.bindings
-    const next: Binding[] = []
+  #bind(s: number, strategies: readonly JudgedStrategy[]): void {
+    const bs = this.#bindings
+    const metric = this.#series.metric(s)
+    const tagSet = tagsOf(this.#series.tags(s))
+    const old = this.#bindingsOf(s)
+    const next: number[] = []
     const take = (c: CompiledStrategy, role: number) => {
-      if (next.some((b) => b.role === role && b.strategy.id === c.id)) return // listed twice
-      let b = old.find((x) => x.role === role && x.strategy.id === c.id)
+      const same = (b: number) => bs.role[b] === role && bs.strategy[b]!.id === c.id
+      if (next.some(same)) return // listed twice
+      let b = old.find(same)
       if (b === undefined) {
-        b = new Binding(c, role, s)
+        b = bs.add(c, role, s)
         if (role < 0 && this.#pending.size > 0) this.#adopt(b)
       } else {
-        if (b.group !== null && c.also.length === 0) this.#leaveGroup(b)
-        b.strategy = c
+        if (c.also.length === 0) this.#leaveGroup(b)
+        bs.strategy[b] = c
       }
       next.push(b)
     }
     for (const st of strategies) {
       const c = this.#compile(st)
-      if (conditionMatches(c.primary, s.metric, tagSet)) take(c, -1)
-      for (let i = 0; i < c.also.length; i++) if (conditionMatches(c.also[i]!, s.metric, tagSet)) take(c, i)
+      if (conditionMatches(c.primary, metric, tagSet)) take(c, -1)
+      for (let i = 0; i < c.also.length; i++) if (conditionMatches(c.also[i]!, metric, tagSet)) take(c, i)
     }
     for (const b of old) if (!next.includes(b)) this.#unbind(b)
+    const history = this.#history.at(s)
     let cap = 0
     for (const b of next) {
-      cap = Math.max(cap, capacityFor(b.condition, s.step))
-      if (b.group === null && b.strategy.also.length > 0) this.#joinGroup(b)
+      cap = Math.max(cap, capacityFor(bs.condition(b), history.step))
+      if (!this.#groups.has(b) && bs.strategy[b]!.also.length > 0) this.#joinGroup(b)
     }
-    s.history.ensure(cap)
-    s.bindings = next.slice() // exactly as long: a pushed-to array keeps room for 16
-    s.strategies = strategies
+    history.ensure(cap)
+    this.#link(s, next)
+    this.#series.strategies[s] = strategies
     this.#updateNodata(s)
   }
 
-  #updateNodata(s: Series): void {
-    s.nodata = s.bindings.some((b) => b.role < 0 && b.strategy.nodata > 0)
-    if (s.nodata) this.#nodataSeries.add(s)
+  /** A series' bindings after the strategies changed: new versions taken, the others dropped. */
+  #syncSeries(s: number, byId: ReadonlyMap<string, CompiledStrategy>): void {
+    const bs = this.#bindings
+    let tagSet: Set<string> | undefined
+    let changed = false
+    let previous = -1
+    for (let b = this.#series.firstBinding[s]!; b >= 0; ) {
+      const following = bs.next[b]!
+      const c = byId.get(bs.strategy[b]!.id)
+      let keep = c === bs.strategy[b]
+      if (!keep) {
+        changed = true
+        if (c !== undefined && bs.role[b]! < c.also.length) {
+          if (c.also.length === 0) this.#leaveGroup(b)
+          bs.strategy[b] = c
+          tagSet ??= tagsOf(this.#series.tags(s))
+          keep = conditionMatches(bs.condition(b), this.#series.metric(s), tagSet)
+        }
+      }
+      if (keep) previous = b
+      else {
+        if (previous < 0) this.#series.firstBinding[s] = following
+        else bs.next[previous] = following
+        this.#unbind(b)
+      }
+      b = following
+    }
+    if (changed) {
+      this.#series.strategies[s] = null
+      this.#updateNodata(s)
+    }
+  }
+
+  #bindingsOf(s: number): number[] {
+    const ids: number[] = []
+    for (let b = this.#series.firstBinding[s]!; b >= 0; b = this.#bindings.next[b]!) ids.push(b)
+    return ids
+  }
+
+  #link(s: number, ids: readonly number[]): void {
+    this.#series.firstBinding[s] = ids[0] ?? -1
+    for (let i = 0; i < ids.length; i++) this.#bindings.next[ids[i]!] = ids[i + 1] ?? -1
+  }
+
+  /** The binding of a strategy's own condition on a series; −1 when there is none. */
+  #ownBinding(s: number, strategy: string): number {
+    const bs = this.#bindings
+    for (let b = this.#series.firstBinding[s]!; b >= 0; b = bs.next[b]!)
+      if (bs.role[b]! < 0 && bs.strategy[b]!.id === strategy) return b
+    return -1
+  }
+
+  #updateNodata(s: number): void {
+    const bs = this.#bindings
+    let nodata = false
+    for (let b = this.#series.firstBinding[s]!; b >= 0; b = bs.next[b]!)
+      if (bs.role[b]! < 0 && bs.strategy[b]!.nodata > 0) nodata = true
+    this.#series.nodata[s] = nodata ? 1 : 0
+    if (nodata) this.#nodataSeries.add(s)
     else this.#nodataSeries.delete(s)
     this.#nodataDue = Number.NEGATIVE_INFINITY
   }
 
-  #unbind(b: Binding): void {
+  /** Drops a binding (already out of its series' list), reporting the state keys it held. */
+  #unbind(b: number): void {
+    const bs = this.#bindings
     this.#leaveGroup(b)
-    if (b.role >= 0) return
-    this.#dirty.delete(b)
-    const s = b.series
-    const key = { strategy: b.strategy.id, endpoint: s.endpoint, metric: s.metric, tags: s.tags }
-    if (b.hasValueState) this.#removed.push({ kind: 'value', ...key })
-    if (b.nodataStatus !== NONE) this.#removed.push({ kind: 'nodata', ...key })
+    if (bs.role[b]! < 0) {
+      this.#dirty.delete(b)
+      const key = this.#keyOf(b)
+      if (bs.hasValueState(b)) this.#removed.push({ kind: 'value', ...key })
+      if (bs.nodataStatus[b] !== NONE) this.#removed.push({ kind: 'nodata', ...key })
+    }
+    bs.release(b)
   }
 
-  #joinGroup(b: Binding): void {
-    const endpoint = b.series.endpoint
+  #joinGroup(b: number): void {
+    const bs = this.#bindings
+    const endpoint = this.#series.endpoint(bs.series[b]!)
+    const id = bs.strategy[b]!.id
     let groups = this.#compound.get(endpoint)
     if (groups === undefined) {
       groups = new Map()
       this.#compound.set(endpoint, groups)
     }
-    let g = groups.get(b.strategy.id)
+    let g = groups.get(id)
     if (g === undefined) {
-      g = new CompoundGroup<Binding>()
-      groups.set(b.strategy.id, g)
+      g = new CompoundGroup(this.#truthOf)
+      groups.set(id, g)
     }
-    g.add(b, b.role)
-    b.group = g
+    g.add(b, bs.role[b]!)
+    this.#groups.set(b, g)
   }
 
-  #leaveGroup(b: Binding): void {
-    const g = b.group
-    if (g === null) return
-    g.remove(b, b.role)
-    b.group = null
+  #leaveGroup(b: number): void {
+    const g = this.#groups.get(b)
+    if (g === undefined) return
+    const bs = this.#bindings
+    g.remove(b, bs.role[b]!)
+    this.#groups.delete(b)
     if (!g.empty) return
-    const groups = this.#compound.get(b.series.endpoint)
-    groups?.delete(b.strategy.id)
-    if (groups?.size === 0) this.#compound.delete(b.series.endpoint)
+    const endpoint = this.#series.endpoint(bs.series[b]!)
+    const groups = this.#compound.get(endpoint)
+    groups?.delete(bs.strategy[b]!.id)
+    if (groups?.size === 0) this.#compound.delete(endpoint)
   }
 
   /** A new binding takes the restored state of its keys, if any. */
-  #adopt(b: Binding): void {
-    const s = b.series
+  #adopt(b: number): void {
     for (const kind of ['value', 'nodata'] as const) {
-      const k = eventKeyText({
-        kind,
-        strategy: b.strategy.id,
-        endpoint: s.endpoint,
-        metric: s.metric,
-        tags: s.tags,
-      })
+      const k = eventKeyText({ kind, ...this.#keyOf(b) })
       const state = this.#pending.get(k)
       if (state === undefined) continue
       this.#pending.delete(k)
@@ -538,22 +549,63 @@ export class Evaluator {
     }
   }
 
-  #apply(b: Binding, st: StoredEventState): void {
+  #apply(b: number, st: StoredEventState): void {
+    const bs = this.#bindings
     const status = st.status === 'PROBLEM' ? PROBLEM : st.status === 'OK' ? OK : NONE
     const last = st.lastEventTs ?? Number.NEGATIVE_INFINITY
     if (st.kind === 'nodata') {
-      b.nodataStatus = status
-      b.nodataLastEventTs = last
+      bs.nodataStatus[b] = status
+      bs.nodataLastEventTs[b] = last
       return
     }
-    b.status = status
-    b.step = st.step
-    b.lastEventTs = last
-    b.holdSince = st.holdSince ?? Number.NaN
-    b.flapping = st.flapping
-    b.changes = null
-    b.changeCount = 0
-    if (this.#flap !== null) for (const ts of st.changes) recordChange(b, ts, this.#flap)
+    bs.status[b] = status
+    bs.step[b] = st.step
+    bs.lastEventTs[b] = last
+    bs.holdSince[b] = st.holdSince ?? Number.NaN
+    bs.flapping[b] = st.flapping ? 1 : 0
+    const log = bs.changes
+    if (log === null) return
+    log.clear(b)
+    for (const ts of st.changes) log.record(b, ts)
+  }
+
+  /** A binding's event keys, but for their kind. */
+  #keyOf(b: number): Omit<EventKey, 'kind'> {
+    const s = this.#bindings.series[b]!
+    return {
+      strategy: this.#bindings.strategy[b]!.id,
+      endpoint: this.#series.endpoint(s),
+      metric: this.#series.metric(s),
+      tags: this.#series.tags(s),
+    }
+  }
+
+  /** The stored states of a binding's keys (value and no data), where they hold anything. */
+  #pushStates(b: number, out: StoredEventState[]): void {
+    const bs = this.#bindings
+    const key = this.#keyOf(b)
+    if (bs.hasValueState(b))
+      out.push({
+        kind: 'value',
+        ...key,
+        status: bs.status[b] === NONE ? null : (STATUS_TEXT[bs.status[b]!] as EventStatus),
+        step: bs.step[b]!,
+        lastEventTs: Number.isFinite(bs.lastEventTs[b]!) ? bs.lastEventTs[b]! : null,
+        holdSince: Number.isNaN(bs.holdSince[b]!) ? null : bs.holdSince[b]!,
+        flapping: bs.flapping[b] === 1,
+        changes: bs.changes?.list(b) ?? [],
+      })
+    if (bs.nodataStatus[b] !== NONE)
+      out.push({
+        kind: 'nodata',
+        ...key,
+        status: STATUS_TEXT[bs.nodataStatus[b]!] as EventStatus,
+        step: 1,
+        lastEventTs: Number.isFinite(bs.nodataLastEventTs[b]!) ? bs.nodataLastEventTs[b]! : null,
+        holdSince: null,
+        flapping: false,
+        changes: [],
+      })
   }
 }
 
@@ -563,32 +615,4 @@ function tagsOf(tags: string): Set<string> {
 
 function keyOf(s: EventKey): EventKey {
   return { kind: s.kind, strategy: s.strategy, endpoint: s.endpoint, metric: s.metric, tags: s.tags }
-}
-
-/** The stored states of a binding's keys (value and no data), where they hold anything. */
-function pushStates(b: Binding, out: StoredEventState[]): void {
-  const s = b.series
-  const key = { strategy: b.strategy.id, endpoint: s.endpoint, metric: s.metric, tags: s.tags }
-  if (b.hasValueState)
-    out.push({
-      kind: 'value',
-      ...key,
-      status: b.status === NONE ? null : (STATUS_TEXT[b.status] as EventStatus),
-      step: b.step,
-      lastEventTs: Number.isFinite(b.lastEventTs) ? b.lastEventTs : null,
-      holdSince: Number.isNaN(b.holdSince) ? null : b.holdSince,
-      flapping: b.flapping,
-      changes: changeList(b),
-    })
-  if (b.nodataStatus !== NONE)
-    out.push({
-      kind: 'nodata',
-      ...key,
-      status: STATUS_TEXT[b.nodataStatus] as EventStatus,
-      step: 1,
-      lastEventTs: Number.isFinite(b.nodataLastEventTs) ? b.nodataLastEventTs : null,
-      holdSince: null,
-      flapping: false,
-      changes: [],
-    })
 }

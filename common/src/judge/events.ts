@@ -1,5 +1,5 @@
 import type { CompiledStrategy } from './conditions.ts'
-import { type ChangeLog, changesWithin, type FlappingRule, recordChange } from './flapping.ts'
+import type { FlappingRule } from './flapping.ts'
 
 export type EventStatus = 'PROBLEM' | 'OK'
 /** `value`: the strategy's condition; `nodata`: no point for the strategy's `nodata` duration. */
@@ -55,7 +55,7 @@ export const PROBLEM = 2
 export const STATUS_TEXT = ['', 'OK', 'PROBLEM'] as const
 
 /** The state of one value event key: what was last sent, hold and flapping. */
-export interface ValueState extends ChangeLog {
+export interface ValueState {
   /** NONE, OK or PROBLEM: the key's status (while flapping, the status it would have). */
   status: number
   step: number
@@ -64,6 +64,10 @@ export interface ValueState extends ChangeLog {
   /** Since when the condition has been true, for `hold`; NaN when it is not. */
   holdSince: number
   flapping: boolean
+  /** Notes a status change at `ts`, for flapping detection. */
+  recordChange(ts: number): void
+  /** How many status changes noted lie in the flapping window ending at `ts`. */
+  changesWithin(ts: number): number
 }
 
 /** Bits of what judgeVerdict did. */
@@ -141,10 +145,10 @@ function change(st: ValueState, status: number, ts: number, flap: FlappingRule |
     st.lastEventTs = ts
     return CHANGED | EMIT | (was ? FLAPPING_OFF : 0)
   }
-  recordChange(st, ts, flap)
+  st.recordChange(ts)
   if (st.flapping) return CHANGED // quiet: the status is kept, the change counted
   st.lastEventTs = ts
-  if (changesWithin(st, ts, flap) > flap.changes) {
+  if (st.changesWithin(ts) > flap.changes) {
     st.flapping = true
     return CHANGED | EMIT | FLAPPING_ON
   }
@@ -154,7 +158,7 @@ function change(st: ValueState, status: number, ts: number, flap: FlappingRule |
 /** Ends flapping once fewer than K changes lie in the window: one event with the status now. */
 function calmDown(st: ValueState, ts: number, flap: FlappingRule | null): number {
   if (!st.flapping) return 0
-  if (flap !== null && changesWithin(st, ts, flap) >= flap.changes) return 0
+  if (flap !== null && st.changesWithin(ts) >= flap.changes) return 0
   st.flapping = false
   st.step = 1
   st.lastEventTs = ts

@@ -74,16 +74,18 @@ export function evaluateCondition(c: Condition, h: History, out: Verdict): void 
   out.oldest = h.fromAt(n - 1)
   const buf = h.buf
   const cap = h.cap
+  // The window's values are buf[values + s], s = head, head - 1, … wrapping at 0 to cap - 1.
+  const values = h.base + cap
   const { op, threshold } = c
   let s = h.head
-  const v0 = buf[cap + s]!
+  const v0 = buf[values + s]!
   let truth = false
   let value = v0
   switch (c.fn) {
     case FN.all: {
       truth = true
       for (let i = 0; i < n; i++) {
-        if (!satisfies(buf[cap + s]!, op, threshold)) {
+        if (!satisfies(buf[values + s]!, op, threshold)) {
           truth = false
           break
         }
@@ -94,7 +96,7 @@ export function evaluateCondition(c: Condition, h: History, out: Verdict): void 
     case FN.lookup: {
       let hits = 0
       for (let i = 0; i < n && hits < c.hits; i++) {
-        if (satisfies(buf[cap + s]!, op, threshold)) hits++
+        if (satisfies(buf[values + s]!, op, threshold)) hits++
         s = s === 0 ? cap - 1 : s - 1
       }
       truth = hits >= c.hits
@@ -104,7 +106,7 @@ export function evaluateCondition(c: Condition, h: History, out: Verdict): void 
     case FN.min: {
       for (let i = 1; i < n; i++) {
         s = s === 0 ? cap - 1 : s - 1
-        const v = buf[cap + s]!
+        const v = buf[values + s]!
         if (c.fn === FN.max ? v > value : v < value) value = v
       }
       truth = satisfies(value, op, threshold)
@@ -117,7 +119,7 @@ export function evaluateCondition(c: Condition, h: History, out: Verdict): void 
       let delta = 0
       for (let i = 1; i < n; i++) {
         s = s === 0 ? cap - 1 : s - 1
-        const v = buf[cap + s]!
+        const v = buf[values + s]!
         sum += v
         delta += v - v0
       }
@@ -131,7 +133,7 @@ export function evaluateCondition(c: Condition, h: History, out: Verdict): void 
       value = Number.NaN
       for (let i = 1; i < n; i++) {
         s = s === 0 ? cap - 1 : s - 1
-        const vi = buf[cap + s]!
+        const vi = buf[values + s]!
         if (c.fn === FN.pdiff) {
           if (vi === 0) continue
           value = ((v0 - vi) / vi) * 100
@@ -148,13 +150,13 @@ export function evaluateCondition(c: Condition, h: History, out: Verdict): void 
       let delta = 0
       for (let i = 1; i < n; i++) {
         s = s === 0 ? cap - 1 : s - 1
-        delta += buf[cap + s]! - v0
+        delta += buf[values + s]! - v0
       }
       const mean = v0 + delta / n
       let squares = 0
       s = h.head
       for (let i = 0; i < n; i++) {
-        const d = buf[cap + s]! - mean
+        const d = buf[values + s]! - mean
         squares += d * d
         s = s === 0 ? cap - 1 : s - 1
       }
