@@ -34,16 +34,13 @@ export async function escalate(deps: EscalationDeps, nowSeconds: number): Promis
     if (due.length === 0 || (await deps.acknowledged(f.event))) continue
     const dir = deps.directory()
     for (const [level, step] of due.entries())
-      for (const r of recipientsOf(withoutCallback(f.event), step.teams, dir)) {
+      for (const r of recipientsOf(withoutCallback(f.event), step.teams, dir))
         await deps.send({
           id: escalationId(f, level, r.receiver, r.channel, r.address),
           recipient: r,
           events: [f.event],
         })
-        sent++
-      }
   }
-  return sent
 }
 
 /** Escalation goes to people: the strategy's callback was called with the PROBLEM already. */
