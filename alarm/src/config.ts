@@ -95,10 +95,15 @@ export const channelSettings = {
     'Largest webhook or callback body; a merged notification lists fewer events (and says how many it left out) to fit.',
   ),
   concurrency: setting('ALARM_CONCURRENCY', posNum(8), 'Sends in flight at once per channel type.'),
-  ratePerMinute: setting(
-    'ALARM_RATE_PER_MINUTE',
+  rateLimit: setting(
+    'ALARM_RATE_LIMIT',
     num(20),
-    'Most messages to one receiver over one channel in any minute; more wait their turn, none is dropped. 0: no limit.',
+    'Most messages to one receiver over one channel within ALARM_RATE_WINDOW_MS; more wait their turn, none is dropped. 0: no limit.',
+  ),
+  rateWindowMs: setting(
+    'ALARM_RATE_WINDOW_MS',
+    posNum(60_000),
+    'The window of ALARM_RATE_LIMIT (a sliding one).',
   ),
   maxAttempts: setting(
     'ALARM_MAX_ATTEMPTS',
