@@ -91,7 +91,11 @@ function exchange(req: OutboundRequest, body: Buffer, addresses: Addresses, sign
       url,
       {
         method: req.method,
-        headers: { 'user-agent': 'Peregrine-Alarm', ...req.headers, 'content-length': String(body.length) },
+        headers: {
+          'user-agent': 'Peregrine-Alarm',
+          ...req.headers,
+          ...(req.method === 'GET' ? {} : { 'content-length': String(body.length) }),
+        },
         lookup: pinned(addresses),
         agent: false,
         signal,
