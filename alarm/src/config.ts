@@ -107,8 +107,8 @@ export const channelSettings = {
   ),
   maxAttempts: setting(
     'ALARM_MAX_ATTEMPTS',
-    posNum(8),
-    'Attempts of a notification before it is given up (dead) when failures are transient.',
+    posNum(10),
+    'Attempts of a notification before it is given up (dead) when failures are transient; with the default backoff, ten span two to four minutes.',
   ),
   retryBaseMs: setting(
     'ALARM_RETRY_BASE_MS',
