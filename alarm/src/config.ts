@@ -98,7 +98,7 @@ export const channelSettings = {
   rateLimit: setting(
     'ALARM_RATE_LIMIT',
     num(20),
-    'Most messages to one receiver over one channel within ALARM_RATE_WINDOW_MS; more wait their turn, none is dropped. 0: no limit.',
+    'Most messages to one address (mailbox, phone, robot, URL) over one channel within ALARM_RATE_WINDOW_MS; more wait their turn, none is dropped. 0: no limit.',
   ),
   rateWindowMs: setting(
     'ALARM_RATE_WINDOW_MS',

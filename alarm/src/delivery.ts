@@ -89,7 +89,7 @@ interface Entry {
 
 /**
  * Sends notifications through their channels: one p-queue per channel type bounds the sends in
- * flight, a rate limit per receiver and channel spaces them, transient failures are retried with
+ * flight, a rate limit per address and channel spaces them, transient failures are retried with
  * exponential backoff up to ALARM_MAX_ATTEMPTS, and every attempt is reported. Memory is bounded
  * by ALARM_QUEUE_LIMIT notifications; past it `send` refuses.
  */
@@ -177,7 +177,8 @@ export class Delivery {
     const channel = this.deps.channels.get(n.channel)
     if (!channel) return this.dead(n, 1, missing(n.channel))
     const message = render(n.events, { dashboardUrl: this.c.dashboardUrl, ackUrl: n.ackUrl })
-    await this.wait(this.rateLimit.reserve(`${n.channel}\0${n.receiver}`, Date.now()))
+    // By address, not receiver: a team's robot shared by its members is one DingTalk robot with one limit.
+    await this.wait(this.rateLimit.reserve(`${n.channel}\0${n.address}`, Date.now()))
     for (let attempt = 1; ; attempt++) {
       entry.state = 'waiting'
       const failure = await this.attempt(entry, channel, message)

@@ -132,12 +132,12 @@ describe('delivery', () => {
     expect(attempts[0]?.error).toBe('no email channel is set up (ALARM_SMTP_URL is empty)')
   })
 
-  it('spaces messages to one receiver by the rate limit, delaying but delivering them all', async () => {
+  it('spaces messages to one address by the rate limit, delaying but delivering them all', async () => {
     const server = await receiver()
     const { d } = delivery({ ALARM_RATE_LIMIT: '2', ALARM_RATE_WINDOW_MS: '1500' })
     const started = Date.now()
-    const sends = [1, 2, 3].map(() => d.send(notification('webhook', server.url, 'alice')))
-    const other = d.send(notification('webhook', server.url, 'bob'))
+    const sends = [1, 2, 3].map(() => d.send(notification('webhook', `${server.url}/alice`, 'alice')))
+    const other = d.send(notification('webhook', `${server.url}/bob`, 'bob'))
     await other
     expect(Date.now() - started).toBeLessThan(1000)
     const results = await Promise.all(sends)
@@ -170,9 +170,9 @@ describe('delivery', () => {
     const held: ServerResponse[] = []
     const server = await receiver((res) => held.push(res))
     const { d, attempts } = delivery({ ALARM_RATE_LIMIT: '1' })
-    const quick = notification('webhook', server.url, 'alice')
-    const slow = notification('webhook', server.url, 'bob')
-    const limited = notification('webhook', server.url, 'alice')
+    const quick = notification('webhook', `${server.url}/alice`, 'alice')
+    const slow = notification('webhook', `${server.url}/bob`, 'bob')
+    const limited = notification('webhook', `${server.url}/alice`, 'alice')
     const sends = [quick, slow, limited].map((n) => d.send(n).catch((e: Error) => e))
     await until(() => held.length === 2)
     const stopping = d.stop(500)

@@ -1,5 +1,5 @@
 /**
- * At most `limit` messages per key (receiver × channel) in any `windowMs`, by reservation: each
+ * At most `limit` messages per key (address × channel) in any `windowMs`, by reservation: each
  * message is given the earliest time it may go, in the order they come, and waits until then —
  * a sliding window, so a burst never sends more than the limit within a window, and nothing is
  * dropped. Keeps the last `limit` times per key, and forgets keys idle for a window.

@@ -17,9 +17,9 @@ export interface Notification {
   /** The pipeline's idempotency key (event × receiver × channel): every attempt is recorded under it. */
   id: string
   channel: ChannelType
-  /** Who it is for (a user, or for a callback the strategy): rate limits count per receiver and channel. */
+  /** Who it is for (a user; for a callback, the strategy), as attempts are recorded. */
   receiver: string
-  /** Where: an email address, a phone number, a webhook or callback URL. */
+  /** Where: an email address, a phone number, a webhook or callback URL; rate limits count per address and channel. */
   address: string
   /** One event, or several of the same priority, status, receiver and metric; a callback takes one. */
   events: readonly AlertEvent[]
