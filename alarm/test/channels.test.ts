@@ -271,6 +271,14 @@ describe('every HTTP channel', () => {
     await expect(send(n)).rejects.toThrow(TransientSendError)
   })
 
+  it('takes an address that is not a URL as permanent', async () => {
+    for (const channel of ['webhook', 'feishu', 'callback'] as const)
+      await expect(send(notification(channel, 'alice@example.com'))).rejects.toThrow(PermanentSendError)
+    await expect(
+      send(notification('callback', 'not a url'), { ALARM_CALLBACK_STYLE: 'falcon-get' }),
+    ).rejects.toThrow('not a URL: not a url')
+  })
+
   it('does not follow redirects', async () => {
     answer = (_, res) => res.writeHead(302, { location: 'http://169.254.169.254/' }).end()
     await expect(send(notification('webhook', server.url))).rejects.toThrow(/redirects are not followed/)

@@ -1,7 +1,7 @@
 import type { AlertEvent } from '@peregrine/common/schema'
 import type { ChannelConfig } from '../config.ts'
 import { PermanentSendError } from './errors.ts'
-import { type HttpLimits, type OutboundRequest, sendOutbound } from './http.ts'
+import { addressUrl, type HttpLimits, type OutboundRequest, sendOutbound } from './http.ts'
 import { signatureHeaders } from './signature.ts'
 import { utcTime } from './text.ts'
 import type { Channel } from './types.ts'
@@ -56,7 +56,7 @@ function postRequest(url: string, e: AlertEvent, secret: string): OutboundReques
 
 /** Open-Falcon's parameters (modules/alarm/cron/callback.go); it has no template or expression ids to give. */
 function falconRequest(address: string, e: AlertEvent): OutboundRequest {
-  const url = new URL(address)
+  const url = addressUrl(address)
   const params = {
     endpoint: e.endpoint,
     metric: e.metric,

@@ -50,6 +50,15 @@ export async function sendOutbound(
   throw new TransientSendError(what, retryAfterMs(headers['retry-after']))
 }
 
+/** A notification's address as a URL; one that is not cannot become one by retrying. */
+export function addressUrl(address: string): URL {
+  try {
+    return new URL(address)
+  } catch {
+    throw new PermanentSendError(`not a URL: ${address.slice(0, 200)}`)
+  }
+}
+
 type Addresses = Awaited<ReturnType<typeof resolveOutbound>>
 
 async function checkedAddresses(url: string, policy: OutboundPolicy): Promise<Addresses> {

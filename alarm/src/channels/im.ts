@@ -1,5 +1,5 @@
 import { PermanentSendError, TransientSendError } from './errors.ts'
-import { type HttpLimits, sendOutbound } from './http.ts'
+import { addressUrl, type HttpLimits, sendOutbound } from './http.ts'
 import { IM_FORMATS, type ImType } from './im-formats.ts'
 import { truncateBytes } from './text.ts'
 import type { Channel, ChannelType } from './types.ts'
@@ -33,7 +33,7 @@ export function imChannel(type: ImType, o: HttpLimits & { secret: string }): Cha
   const format = IM_FORMATS[type]
   return {
     async send(n, message, signal) {
-      const robot = new URL(n.address)
+      const robot = addressUrl(n.address)
       const secret = fragment(robot).get('secret') ?? o.secret
       robot.hash = ''
       const text = truncateBytes(`${message.subject}\n\n${message.text}`, format.maxTextBytes)
