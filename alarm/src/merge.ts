@@ -26,7 +26,8 @@ export function singleId(event: AlertEvent, r: Recipient): string {
 }
 
 /**
- * The merge group of an event for a recipient, or null when it goes at once (high priority).
+ * The merge group of an event for a recipient, or null when it goes at once (high priority, or
+ * a callback).
  * Windows are aligned to event time, so alarm instances group alike. A notification's id is its
  * group and the events in it: when one group's events were shared between instances, each sends
  * what it holds (two messages, not one lost), and a group sent again after a crash is the same.
@@ -36,7 +37,8 @@ export function groupOf(
   r: Recipient,
   policy: MergePolicy,
 ): { key: string; closesAt: number } | null {
-  if (event.strategy.priority <= policy.immediateUpTo) return null
+  // A callback is a remediation hook called per event: never merged.
+  if (event.strategy.priority <= policy.immediateUpTo || r.channel === 'callback') return null
   const w = policy.windowSeconds
   const start = event.timestamp - (event.timestamp % w)
   const key = hash(

@@ -1,17 +1,6 @@
 import type { AlertEvent, Subscription, Team, Tree, User } from '@peregrine/common/schema'
-
-/** How a notification reaches someone; the channels' registry has one sender per type. */
-export const CHANNEL_TYPES = [
-  'email',
-  'webhook',
-  'slack',
-  'feishu',
-  'dingtalk',
-  'wecom',
-  'sms',
-  'callback',
-] as const
-export type ChannelType = (typeof CHANNEL_TYPES)[number]
+import { imChannelFor } from './channels/im.ts'
+import type { ChannelType } from './channels/types.ts'
 
 /** One address to notify: a user's email, phone or IM robot, or the strategy's callback. */
 export interface Recipient {
@@ -27,24 +16,6 @@ export interface Directory {
   users: ReadonlyMap<string, User>
   teams: ReadonlyMap<string, Team>
   subscriptions: readonly Subscription[]
-}
-
-/** IM robots recognised by their webhook's host; any other URL gets the generic signed webhook. */
-const IM_HOSTS: [RegExp, ChannelType][] = [
-  [/(^|\.)hooks\.slack\.com$/, 'slack'],
-  [/(^|\.)(open\.feishu\.cn|open\.larksuite\.com)$/, 'feishu'],
-  [/(^|\.)oapi\.dingtalk\.com$/, 'dingtalk'],
-  [/(^|\.)qyapi\.weixin\.qq\.com$/, 'wecom'],
-]
-
-export function imChannelOf(url: string): ChannelType {
-  let host: string
-  try {
-    host = new URL(url).hostname
-  } catch {
-    return 'webhook'
-  }
-  return IM_HOSTS.find(([re]) => re.test(host))?.[1] ?? 'webhook'
 }
 
 /**
@@ -83,6 +54,6 @@ function addressesOf(user: User): Recipient[] {
   if (user.email) out.push({ receiver: user.name, channel: 'email', address: user.email })
   if (user.phone) out.push({ receiver: user.name, channel: 'sms', address: user.phone })
   if (user.imWebhook)
-    out.push({ receiver: user.name, channel: imChannelOf(user.imWebhook), address: user.imWebhook })
+    out.push({ receiver: user.name, channel: imChannelFor(user.imWebhook), address: user.imWebhook })
   return out
 }
