@@ -4,6 +4,8 @@ export const METRICS_SUBJECT_PREFIX = 'peregrine.metrics'
 export const COLLECTOR_CONSUMER = 'collector'
 export const EVENTS_STREAM = 'PEREGRINE_EVENTS'
 export const EVENTS_SUBJECT_PREFIX = 'peregrine.events'
+export const NOTIFICATIONS_STREAM = 'PEREGRINE_NOTIFICATIONS'
+export const NOTIFICATIONS_SUBJECT_PREFIX = 'peregrine.notifications'
 
 /** Endpoint names may hold dots and wildcards, which are subject separators in NATS. */
 export function subjectToken(name: string): string {
@@ -38,6 +40,11 @@ export function metricsSubject(host: string): string {
 /** Where the judge of `partition` publishes its events. */
 export function eventsSubject(partition: number): string {
   return `${EVENTS_SUBJECT_PREFIX}.${partition}`
+}
+
+/** Where the alarm records attempts on `channel`: a consumer may follow one channel. */
+export function notificationsSubject(channel: string): string {
+  return `${NOTIFICATIONS_SUBJECT_PREFIX}.${subjectToken(channel)}`
 }
 
 /** Every host's batches of one partition. */

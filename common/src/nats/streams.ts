@@ -1,12 +1,23 @@
 import {
   DiscardPolicy,
+  type JetStreamClient,
   type JetStreamManager,
   nanos,
+  type PubAck,
   RetentionPolicy,
   StorageType,
   type StreamConfig,
 } from 'nats'
-import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, METRICS_STREAM, METRICS_SUBJECT_PREFIX } from './names.ts'
+import { MAX_RECORD_ERROR, NotificationRecord } from '../model/notification.ts'
+import {
+  EVENTS_STREAM,
+  EVENTS_SUBJECT_PREFIX,
+  METRICS_STREAM,
+  METRICS_SUBJECT_PREFIX,
+  NOTIFICATIONS_STREAM,
+  NOTIFICATIONS_SUBJECT_PREFIX,
+  notificationsSubject,
+} from './names.ts'
 
 /** The largest batch message the metrics stream takes (nats-server's max_payload is the same). */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024
@@ -46,9 +57,30 @@ export async function ensureMetricsStream(jsm: JetStreamManager, o = defaultMetr
  * the same id within the duplicate window is stored once.
  */
 export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
-  await ensureStream(jsm, {
-    name: EVENTS_STREAM,
-    subjects: [`${EVENTS_SUBJECT_PREFIX}.>`],
+  await ensureStream(jsm, recordStream(EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, 64 * 1024))
+}
+
+/**
+ * Creates the stream of notification attempts, or brings an existing one to these limits.
+ * Idempotent. Records wait here for the collector; one published again under the same id (an
+ * alarm that restarted before its publish was acknowledged) within the duplicate window is stored once.
+ */
+export async function ensureNotificationsStream(jsm: JetStreamManager): Promise<void> {
+  // A record may list a thousand events, keys, endpoints and paths (MAX_RECORD_EVENTS).
+  await ensureStream(jsm, recordStream(NOTIFICATIONS_STREAM, NOTIFICATIONS_SUBJECT_PREFIX, 1024 * 1024))
+}
+
+/** Publishes one notification record, validated, with its id as the message id. */
+export async function publishNotification(js: JetStreamClient, record: NotificationRecord): Promise<PubAck> {
+  const valid = NotificationRecord.parse({ ...record, error: record.error.slice(0, MAX_RECORD_ERROR) })
+  return js.publish(notificationsSubject(valid.channel), JSON.stringify(valid), { msgID: valid.id })
+}
+
+/** A stream of low-volume records the collector persists: a week, a million, an hour's duplicates. */
+function recordStream(name: string, prefix: string, maxMsgSize: number): StreamSettings {
+  return {
+    name,
+    subjects: [`${prefix}.>`],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
@@ -57,14 +89,13 @@ export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
     // all-in-one sizes to its volume for the metrics stream.
     max_msgs: 1_000_000,
     duplicate_window: nanos(3600_000),
-    max_msg_size: 64 * 1024,
-  })
+    max_msg_size: maxMsgSize,
+  }
 }
 
-async function ensureStream(
-  jsm: JetStreamManager,
-  config: Partial<StreamConfig> & { name: string },
-): Promise<void> {
+type StreamSettings = Partial<StreamConfig> & { name: string }
+
+async function ensureStream(jsm: JetStreamManager, config: StreamSettings): Promise<void> {
   try {
     await jsm.streams.info(config.name)
     await jsm.streams.update(config.name, config)
