@@ -3,6 +3,7 @@
  * (the agent) imports the subpath entries it needs instead (package.json `exports`), so it never
  * loads ClickHouse's engine or fastify.
  */
+export * from './ack-link.ts'
 export * from './audit.ts'
 export * from './clickhouse/index.ts'
 export * from './config.ts'

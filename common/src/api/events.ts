@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { Ack } from '../model/ack.ts'
 import { AlertEvent, EVENT_KINDS, EVENT_STATUSES } from '../model/event.ts'
 import { NodePath } from '../model/tree.ts'
 
@@ -39,3 +40,23 @@ export type EventEntry = z.infer<typeof EventEntry>
 
 export const EventsResponse = z.object({ events: z.array(EventEntry) })
 export type EventsResponse = z.infer<typeof EventsResponse>
+
+/** An acknowledgement as the API answers it: `at` in unix seconds. */
+export const AckView = Ack.extend({
+  at: z.number().nonnegative().describe('Unix seconds, with milliseconds as the fraction'),
+})
+export type AckView = z.infer<typeof AckView>
+
+/** A firing event and, when someone has acknowledged its PROBLEM, who and when. */
+export const FiringEntry = EventEntry.extend({ ack: AckView.nullable() })
+export type FiringEntry = z.infer<typeof FiringEntry>
+
+export const FiringResponse = z.object({ events: z.array(FiringEntry) })
+export type FiringResponse = z.infer<typeof FiringResponse>
+
+export const EventKeyParam = z.object({ key: AlertEvent.shape.key })
+
+export const AckBody = z.strictObject({
+  note: Ack.shape.note.optional().describe('What is being done about it'),
+})
+export type AckBody = z.infer<typeof AckBody>

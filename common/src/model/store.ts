@@ -2,6 +2,7 @@ import type { NatsConnection } from 'nats'
 import { z } from 'zod'
 import { AGENT_CHECKS_PREFIX, KvCollection, openConfigBuckets } from '../nats/kv.ts'
 import { HostRecord, Subscription, Team, Token, User } from './access.ts'
+import { Ack } from './ack.ts'
 import { AgentChecks } from './agent-checks.ts'
 import { Strategy } from './strategy.ts'
 import { Tree, TreeDoc, type TreeDoc as TreeDocType } from './tree.ts'
@@ -9,6 +10,8 @@ import { Tree, TreeDoc, type TreeDoc as TreeDocType } from './tree.ts'
 const TREE_ID = 'doc'
 
 export const Marker = z.object({ version: z.number().int().nonnegative() })
+/** A key services generate once and share (e.g. the one that signs acknowledgement links). */
+export const Secret = z.strictObject({ value: z.string().regex(/^[0-9a-f]{64}$/), createdAt: z.number() })
 
 /** Every configuration collection, each a typed family of keys in the NATS KV buckets. */
 export class ConfigStore {
@@ -23,6 +26,10 @@ export class ConfigStore {
     readonly agentChecks: KvCollection<typeof AgentChecks>,
     /** What a service installed once and must not install again (e.g. the judge's default strategies). */
     readonly markers: KvCollection<typeof Marker>,
+    /** By event key: who acknowledged its PROBLEM. */
+    readonly acks: KvCollection<typeof Ack>,
+    /** Never answered by the API: services only (their NATS credentials read the bucket). */
+    readonly secrets: KvCollection<typeof Secret>,
   ) {}
 
   static async open(nc: NatsConnection): Promise<ConfigStore> {
@@ -37,6 +44,8 @@ export class ConfigStore {
       new KvCollection(config, 'token', Token),
       new KvCollection(agents, AGENT_CHECKS_PREFIX, AgentChecks),
       new KvCollection(config, 'marker', Marker),
+      new KvCollection(config, 'ack', Ack),
+      new KvCollection(config, 'secret', Secret),
     )
   }
 
