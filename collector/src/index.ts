@@ -8,6 +8,7 @@ import { metricsConsumer } from './consumer.ts'
 import { eventsTable } from './events.ts'
 import { type IngestState, ingestMessage } from './ingest.ts'
 import { collectorMetrics } from './metrics.ts'
+import { notificationsTable } from './notifications.ts'
 import { PendingBatch } from './pending.ts'
 import { SeriesCache } from './series-cache.ts'
 import { startStreamTable } from './stream-table.ts'
@@ -61,6 +62,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
   const consumer = await metricsConsumer(deps.nc, config)
   const audit = await startStreamTable(auditTable, deps.nc, deps.store, log, deps.registry)
   const events = await startStreamTable(eventsTable, deps.nc, deps.store, log, deps.registry)
+  const notifications = await startStreamTable(notificationsTable, deps.nc, deps.store, log, deps.registry)
   const state: IngestState = {
     cache: new SeriesCache(),
     seriesRefreshSeconds: config.seriesRefreshSeconds,
@@ -169,7 +171,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
 
   return {
     async stop() {
-      const tablesStopped = Promise.all([audit.stop(), events.stop()])
+      const tablesStopped = Promise.all([audit.stop(), events.stop(), notifications.stop()])
       stopping = true
       clearInterval(timer)
       messages?.stop()

@@ -155,6 +155,41 @@ const MIGRATIONS: Migration[] = [
       'CREATE MATERIALIZED VIEW IF NOT EXISTS events_latest_mv TO events_latest AS SELECT * FROM events',
     ],
   },
+  {
+    version: 6,
+    name: 'notifications',
+    statements: [
+      // The alarm's delivery attempts. A record published twice has the same id and time, so it
+      // lands in the same sorting key and is folded (readers use FINAL). Reads filter by the
+      // arrays (an event's key or id, a host) through their bloom filters.
+      `CREATE TABLE IF NOT EXISTS notifications (
+        at DateTime64(3),
+        id String,
+        notification String,
+        events Array(String),
+        keys Array(String),
+        count UInt32,
+        channel LowCardinality(String),
+        receiver LowCardinality(String),
+        address String,
+        priority UInt8,
+        status LowCardinality(String),
+        outcome LowCardinality(String),
+        attempt UInt16,
+        error String CODEC(ZSTD(3)),
+        paths Array(String),
+        endpoints Array(String),
+        metric LowCardinality(String),
+        INDEX keys_idx keys TYPE bloom_filter GRANULARITY 4,
+        INDEX events_idx events TYPE bloom_filter GRANULARITY 4,
+        INDEX endpoints_idx endpoints TYPE bloom_filter GRANULARITY 4
+      ) ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(at)
+      ORDER BY (toDate(at), id)
+      TTL toDateTime(at) + INTERVAL 400 DAY
+      SETTINGS ttl_only_drop_parts = 1`,
+    ],
+  },
 ]
 
 /**

@@ -5,6 +5,7 @@ import { type ConnectionOptions, type NatsConnection, nkeyAuthenticator } from '
 import { decodeBatch, type MetricBatch } from '../batch.ts'
 import { Store } from '../clickhouse/client.ts'
 import { migrate } from '../clickhouse/migrations.ts'
+import type { NotificationRecord } from '../model/notification.ts'
 import { agentInboxPrefix, type NatsRole, startAuthorizedNatsServer } from '../nats/auth.ts'
 import { METRICS_STREAM } from '../nats/names.ts'
 import type { NatsServer } from '../nats/server.ts'
@@ -138,4 +139,28 @@ export async function openTestStore(dir: string): Promise<Store> {
   const store = Store.open({ url: '', path: join(dir, 'ch') })
   await migrate(store, TEST_RETENTION)
   return store
+}
+
+/** A valid notification record about one PROBLEM, for tests to vary. */
+export function testNotification(over: Partial<NotificationRecord> = {}): NotificationRecord {
+  return {
+    id: 'n1-1',
+    notification: 'a1a1a1a1a1a1a1a1.ops.email',
+    events: ['a1'.repeat(8)],
+    keys: ['b2'.repeat(8)],
+    count: 1,
+    channel: 'email',
+    receiver: 'ops',
+    address: 'oncall@example.com',
+    priority: 2,
+    status: 'PROBLEM',
+    outcome: 'sent',
+    attempt: 1,
+    error: '',
+    at: 1_800_000_000_250,
+    paths: ['shop.web'],
+    endpoints: ['web-1'],
+    metric: 'cpu.idle',
+    ...over,
+  }
 }
