@@ -139,6 +139,9 @@ export function outranks(p: Principal, role: Role): boolean {
   return RANK[p.role] >= RANK[role]
 }
 
+/** Who may read contact details (users' addresses, where notifications went): whole-tree admins. */
+export const isGlobalAdmin = (p: Principal) => outranks(p, 'admin') && p.scope === ''
+
 /** A token to store: who it is for, what it may do, where. */
 export type TokenSpec = Pick<Token, 'name' | 'role' | 'scope'>
 

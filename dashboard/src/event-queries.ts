@@ -77,15 +77,15 @@ function filters(f: EventFilter): BoundQuery[] {
   if (f.strategy !== undefined) where.push(sql`strategy_id = ${param.string(f.strategy)}`)
   if (f.priority !== undefined) where.push(sql`priority = ${param.uint32(f.priority)}`)
   if (f.kind !== undefined) where.push(sql`kind = ${param.string(f.kind)}`)
-  for (const path of [f.scope, f.node ?? ''])
-    if (path !== '')
-      where.push(
-        sql`arrayExists(p -> p = ${param.string(path)} OR startsWith(p, ${param.string(`${path}.`)}), paths)`,
-      )
+  for (const path of [f.scope, f.node ?? '']) if (path !== '') where.push(pathsWithin(path))
   return where
 }
 
-const and = (where: BoundQuery[]) => where.reduce((all, w) => sql`${all} AND ${w}`, sql`1`)
+/** Rows whose `paths` column holds `path` or a path below it. */
+export const pathsWithin = (path: string) =>
+  sql`arrayExists(p -> p = ${param.string(path)} OR startsWith(p, ${param.string(`${path}.`)}), paths)`
+
+export const and = (where: BoundQuery[]) => where.reduce((all, w) => sql`${all} AND ${w}`, sql`1`)
 
 function toEntry(r: EventRow): EventEntry {
   return {

@@ -30,6 +30,7 @@ import { auditRoutes } from './routes/audit.ts'
 import { eventRoutes } from './routes/events.ts'
 import { hostRoutes } from './routes/hosts.ts'
 import { monitorRoutes } from './routes/monitor.ts'
+import { notificationRoutes } from './routes/notifications.ts'
 import { strategyRoutes } from './routes/strategies.ts'
 import { treeRoutes } from './routes/tree.ts'
 import { trialRoutes } from './routes/trials.ts'
@@ -121,6 +122,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     accessRoutes(api, ctx)
     auditRoutes(api, ctx)
     eventRoutes(api, ctx)
+    notificationRoutes(api, ctx)
     monitorRoutes(api, deps.store, deps.retention)
   })
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())

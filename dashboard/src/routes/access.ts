@@ -21,7 +21,15 @@ import {
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { HttpError, issueToken, outranks, type Principal, requireRole, requireScope } from '../auth.ts'
+import {
+  HttpError,
+  isGlobalAdmin,
+  issueToken,
+  outranks,
+  type Principal,
+  requireRole,
+  requireScope,
+} from '../auth.ts'
 import { requireOutbound } from '../config/checks.ts'
 import { audit, type ConfigContext, principalOf, visibilityOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
@@ -45,8 +53,6 @@ function requireGlobalAdmin(p: Principal): void {
   requireRole(p, 'admin')
   requireScope(p, '')
 }
-
-const isGlobalAdmin = (p: Principal) => outranks(p, 'admin') && p.scope === ''
 
 /** List, read, create-or-update (by name, with revision) and delete for a named collection. */
 function namedRoutes<S extends z.ZodType<{ name: string }>>(
