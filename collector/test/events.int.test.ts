@@ -9,6 +9,7 @@ import {
   type TempDir,
   type TestNats,
   tempDir,
+  testEvent,
   waitFor,
 } from '@peregrine/common/testing'
 import { connect, type NatsConnection } from 'nats'
@@ -39,34 +40,11 @@ afterAll(async () => {
   await dir?.remove()
 })
 
-function event(over: Partial<AlertEvent>): AlertEvent {
+const event = (over: Partial<AlertEvent>) => {
+  const e = testEvent(over)
   return {
-    id: 'a1'.repeat(8),
-    key: 'b2'.repeat(8),
-    status: 'PROBLEM',
-    kind: 'value',
-    step: 1,
-    timestamp: 1_800_000_000,
-    value: 3.5,
-    flapping: false,
-    endpoint: 'web-1',
-    metric: 'cpu.idle',
-    tags: '',
-    strategy: {
-      id: 's1',
-      name: 'cpu-low',
-      node: 'n1',
-      priority: 2,
-      condition: 'all(#3) cpu.idle < 10',
-      operator: '<',
-      threshold: 10,
-      note: "it's 'quoted'\tand\ttabbed",
-      receivers: ['ops', "o'brien"],
-      callbackUrl: null,
-    },
-    paths: ['shop.web'],
-    judgedAt: 1_800_000_000_123,
-    ...over,
+    ...e,
+    strategy: { ...e.strategy, note: "it's 'quoted'\tand\ttabbed", receivers: ['ops', "o'brien"] },
   }
 }
 

@@ -26,6 +26,8 @@ import { FieldError } from './config/checks.ts'
 import type { ConfigContext } from './config/context.ts'
 import type { Retention } from './resolution.ts'
 import { accessRoutes } from './routes/access.ts'
+import { ackLinkRoutes } from './routes/ack-link.ts'
+import { ackRoutes } from './routes/acks.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { eventRoutes } from './routes/events.ts'
 import { hostRoutes } from './routes/hosts.ts'
@@ -51,6 +53,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Host names (255), tree paths (512) and acknowledgement link tokens exceed the default of 100.
+    maxParamLength: 1024,
     // Per-request logs would drown the API's own; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
   })
@@ -122,9 +126,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     accessRoutes(api, ctx)
     auditRoutes(api, ctx)
     eventRoutes(api, ctx)
+    ackRoutes(api, ctx)
     notificationRoutes(api, ctx)
     monitorRoutes(api, deps.store, deps.retention)
   })
+  // Outside /api/v1: a link in a message works without an API token, its signature is the permission.
+  await ackLinkRoutes(app, deps.configApi)
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
 }

@@ -5,6 +5,7 @@ import { type ConnectionOptions, type NatsConnection, nkeyAuthenticator } from '
 import { decodeBatch, type MetricBatch } from '../batch.ts'
 import { Store } from '../clickhouse/client.ts'
 import { migrate } from '../clickhouse/migrations.ts'
+import type { AlertEvent } from '../model/event.ts'
 import type { NotificationRecord } from '../model/notification.ts'
 import { agentInboxPrefix, type NatsRole, startAuthorizedNatsServer } from '../nats/auth.ts'
 import { METRICS_STREAM } from '../nats/names.ts'
@@ -161,6 +162,38 @@ export function testNotification(over: Partial<NotificationRecord> = {}): Notifi
     paths: ['shop.web'],
     endpoints: ['web-1'],
     metric: 'cpu.idle',
+    ...over,
+  }
+}
+
+/** A valid PROBLEM event of web-1, for tests to vary. */
+export function testEvent(over: Partial<AlertEvent> = {}): AlertEvent {
+  return {
+    id: 'a1'.repeat(8),
+    key: 'b2'.repeat(8),
+    status: 'PROBLEM',
+    kind: 'value',
+    step: 1,
+    timestamp: 1_800_000_000,
+    value: 3.5,
+    flapping: false,
+    endpoint: 'web-1',
+    metric: 'cpu.idle',
+    tags: '',
+    strategy: {
+      id: 's1',
+      name: 'cpu-low',
+      node: 'n1',
+      priority: 2,
+      condition: 'all(#3) cpu.idle < 10',
+      operator: '<',
+      threshold: 10,
+      note: '',
+      receivers: ['ops'],
+      callbackUrl: null,
+    },
+    paths: ['shop.web'],
+    judgedAt: 1_800_000_000_123,
     ...over,
   }
 }
