@@ -53,7 +53,10 @@ const unixMs = z
 export const NotificationRecord = z
   .strictObject({
     /** Unique per attempt; the stream's message id, so a record published twice is stored once. */
-    id: z.string().regex(/^[A-Za-z0-9_.:=-]{1,128}$/, 'letters, digits and _ . : = - (at most 128)'),
+    id: z
+      .string()
+      .max(256)
+      .regex(/^[!-~]+$/, 'printable ASCII without spaces'),
     /** The idempotency key: event (or merged group) × receiver × channel; equal for every attempt. */
     notification: z.string().min(1).max(512),
     events: z.array(AlertEvent.shape.id).min(1).max(MAX_RECORD_EVENTS),
