@@ -1,5 +1,5 @@
 import { AlertEvent, EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, ensureEventsStream } from '@peregrine/common'
-import type { StreamTable } from './stream-table.ts'
+import { jsonRow, type StreamTable } from './stream-table.ts'
 
 export const EVENTS_CONSUMER = 'collector-events'
 
@@ -10,14 +10,7 @@ export const eventsTable: StreamTable = {
   subject: `${EVENTS_SUBJECT_PREFIX}.>`,
   consumer: EVENTS_CONSUMER,
   ensureStream: ensureEventsStream,
-  row(m) {
-    try {
-      const parsed = AlertEvent.safeParse(JSON.parse(m.string()))
-      return parsed.success ? { row: JSON.stringify(toRow(parsed.data)) } : { error: parsed.error.issues }
-    } catch (err) {
-      return { error: (err as Error).message }
-    }
-  },
+  row: jsonRow(AlertEvent, toRow),
   insert: (store, rows) => store.insertJsonRows('events', rows),
 }
 

@@ -4,7 +4,7 @@ import {
   NOTIFICATIONS_SUBJECT_PREFIX,
   NotificationRecord,
 } from '@peregrine/common'
-import type { StreamTable } from './stream-table.ts'
+import { jsonRow, type StreamTable } from './stream-table.ts'
 
 export const NOTIFICATIONS_CONSUMER = 'collector-notifications'
 
@@ -15,14 +15,7 @@ export const notificationsTable: StreamTable = {
   subject: `${NOTIFICATIONS_SUBJECT_PREFIX}.>`,
   consumer: NOTIFICATIONS_CONSUMER,
   ensureStream: ensureNotificationsStream,
-  row(m) {
-    try {
-      const parsed = NotificationRecord.safeParse(JSON.parse(m.string()))
-      return parsed.success ? { row: JSON.stringify(toRow(parsed.data)) } : { error: parsed.error.issues }
-    } catch (err) {
-      return { error: (err as Error).message }
-    }
-  },
+  row: jsonRow(NotificationRecord, toRow),
   insert: (store, rows) => store.insertJsonRows('notifications', rows),
 }
 

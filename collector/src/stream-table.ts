@@ -10,6 +10,7 @@ import {
   nanos,
 } from 'nats'
 import { Counter } from 'prom-client'
+import type { z } from 'zod'
 
 /** Records per fetch, and how long a fetch waits for them: a trickle is stored within this. */
 const FETCH_MAX = 256
@@ -30,6 +31,21 @@ export interface StreamTable {
   /** The row to insert for a message, or the reason it is not a record. */
   row(m: JsMsg): { row: string } | { error: unknown }
   insert(store: Store, rows: string[]): Promise<void>
+}
+
+/**
+ * A `row` for records that are JSON messages: parsed by `schema`, inserted as JSONEachRow with the
+ * columns `toRow` makes.
+ */
+export function jsonRow<T>(schema: z.ZodType<T>, toRow: (record: T) => object): StreamTable['row'] {
+  return (m) => {
+    try {
+      const parsed = schema.safeParse(JSON.parse(m.string()))
+      return parsed.success ? { row: JSON.stringify(toRow(parsed.data)) } : { error: parsed.error.issues }
+    } catch (err) {
+      return { error: (err as Error).message }
+    }
+  }
 }
 
 export interface StreamTableConsumer {

@@ -1,55 +1,21 @@
 // The collector persists the alarm's notification records: every valid record once (even published
 // twice), every field as sent, and a malformed message terminated and counted while the next is stored.
 
-import {
-  createLogger,
-  createRegistry,
-  NOTIFICATIONS_SUBJECT_PREFIX,
-  publishNotification,
-  type Store,
-} from '@peregrine/common'
-import {
-  openTestStore,
-  startTestNats,
-  type TempDir,
-  type TestNats,
-  tempDir,
-  testNotification,
-  waitFor,
-} from '@peregrine/common/testing'
-import { connect, type NatsConnection } from 'nats'
+import { NOTIFICATIONS_SUBJECT_PREFIX, publishNotification } from '@peregrine/common'
+import { testNotification, waitFor } from '@peregrine/common/testing'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type Collector, loadCollectorConfig, startCollector } from '../src/index.ts'
+import { type RecordsHarness, startRecordsHarness } from './records-harness.ts'
 
-const log = createLogger('test', process.env.TEST_LOG ?? 'silent')
-let nats: TestNats
-let dir: TempDir
-let store: Store
-let nc: NatsConnection
-let collector: Collector
-const registry = createRegistry()
+let h: RecordsHarness
 
 beforeAll(async () => {
-  nats = await startTestNats()
-  dir = await tempDir()
-  store = await openTestStore(dir.path)
-  nc = await connect(nats.connectOptions('service'))
-  collector = await startCollector(loadCollectorConfig({}), { nc, store, log, registry })
+  h = await startRecordsHarness()
 })
 
-afterAll(async () => {
-  await collector?.stop()
-  await nc?.close()
-  await store?.close()
-  await nats?.dispose()
-  await dir?.remove()
-})
-
-const rows = (q: string) => store.query<Record<string, unknown>>({ query: q, params: {} })
-const counter = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values[0]?.value ?? 0
+afterAll(() => h?.dispose())
 
 it('stores records once, as sent, and terminates what is not a record', async () => {
-  const js = nc.jetstream()
+  const js = h.nc.jetstream()
   const failed = testNotification({
     id: 'n1-1',
     outcome: 'retrying',
@@ -61,8 +27,10 @@ it('stores records once, as sent, and terminates what is not a record', async ()
   await js.publish(`${NOTIFICATIONS_SUBJECT_PREFIX}.email`, '{"not":"a record"}')
   await js.publish(`${NOTIFICATIONS_SUBJECT_PREFIX}.email`, 'not even JSON')
   await publishNotification(js, sent)
-  await waitFor(async () => (await rows('SELECT id FROM notifications FINAL')).length === 2, 10_000, 'two')
-  const stored = await rows(`SELECT *, toUnixTimestamp64Milli(at) AS ms FROM notifications FINAL ORDER BY at`)
+  await waitFor(async () => (await h.rows('SELECT id FROM notifications FINAL')).length === 2, 10_000, 'two')
+  const stored = await h.rows(
+    `SELECT *, toUnixTimestamp64Milli(at) AS ms FROM notifications FINAL ORDER BY at`,
+  )
   expect(stored[0]).toMatchObject({
     id: 'n1-1',
     notification: failed.notification,
@@ -77,6 +45,6 @@ it('stores records once, as sent, and terminates what is not a record', async ()
   // Cut to its bound when published, and stored with its quotes, tabs and newlines.
   expect(stored[0]!.error).toBe(failed.error.slice(0, 2000))
   expect(stored[1]).toMatchObject({ id: 'n1-2', outcome: 'sent', attempt: 2 })
-  expect(await counter('peregrine_collector_notifications_rejected_total')).toBe(2)
-  expect(await counter('peregrine_collector_notifications_records_total')).toBe(2)
+  expect(await h.counter('peregrine_collector_notifications_rejected_total')).toBe(2)
+  expect(await h.counter('peregrine_collector_notifications_records_total')).toBe(2)
 })
