@@ -55,7 +55,7 @@ export function ackRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         tags,
         summary: "Withdraw the key's acknowledgement: repeats and escalation resume",
         params: EventKeyParam,
-        response: responses(204, NoContent, [400, 403, 404]),
+        response: responses(204, NoContent, [400, 403, 404, 409]),
       },
     },
     async (req, reply) => {
