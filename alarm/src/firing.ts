@@ -1,6 +1,7 @@
-import { keyToken } from '@peregrine/common/nats'
+import type { Logger } from '@peregrine/common/log'
+import { keepWatching, type Watching } from '@peregrine/common/nats'
 import { AlertEvent } from '@peregrine/common/schema'
-import type { KV, NatsConnection } from 'nats'
+import type { KV, KvEntry, NatsConnection } from 'nats'
 import { z } from 'zod'
 
 export const FIRING_BUCKET = 'peregrine-alarm-firing'
@@ -14,49 +15,72 @@ const Firing = z.object({
 })
 export type Firing = z.infer<typeof Firing>
 
-const eventKey = (key: string) => `event.${key}`
-const hostDownKey = (endpoint: string) => `down.${keyToken(endpoint)}`
+const PREFIX = 'event.'
 
 /**
- * What is in PROBLEM now, as the alarm instances saw it, shared in a KV bucket: whether a
- * recovery is to be told, which hosts are down (their heartbeat lost: inhibition), and what
- * escalation walks.
+ * What is in PROBLEM now, as the alarm instances saw it, shared in a KV bucket and mirrored in
+ * each instance by a watch: whether a recovery is to be told (read from the bucket itself, never
+ * a lagging copy), what inhibits what, and what escalation walks.
  */
 export class FiringState {
+  readonly #mirror = new Map<string, Firing>()
+  #watching: Watching | null = null
+
   private constructor(private readonly kv: KV) {}
 
-  static async open(nc: NatsConnection): Promise<FiringState> {
-    return new FiringState(await nc.jetstream().views.kv(FIRING_BUCKET, { history: 1 }))
+  /** Opens the bucket and resolves once the mirror holds what the bucket holds. */
+  static async open(nc: NatsConnection, log: Logger): Promise<FiringState> {
+    const state = new FiringState(await nc.jetstream().views.kv(FIRING_BUCKET, { history: 1 }))
+    await new Promise<void>((ready) => {
+      state.#watching = keepWatching(
+        () => state.kv.watch({ key: `${PREFIX}>`, initializedFn: ready }),
+        (e) => state.#apply(e),
+        { nc, onError: (err) => log.warn({ err }, 'watching the firing events failed; reopening') },
+      )
+    })
+    return state
+  }
+
+  async stop(): Promise<void> {
+    await this.#watching?.stop()
   }
 
   async get(key: string): Promise<Firing | undefined> {
-    const e = await this.kv.get(eventKey(key))
-    if (e?.operation !== 'PUT') return undefined
-    const f = Firing.safeParse(e.json())
-    return f.success ? f.data : undefined
+    const e = await this.kv.get(PREFIX + key)
+    return e?.operation === 'PUT' ? parse(e) : undefined
   }
 
   async problem(event: AlertEvent, notified: boolean, since: number): Promise<void> {
-    await this.kv.put(eventKey(event.key), JSON.stringify({ event, notified, since } satisfies Firing))
-    if (event.kind === 'heartbeat') await this.kv.put(hostDownKey(event.endpoint), event.key)
+    await this.kv.put(PREFIX + event.key, JSON.stringify({ event, notified, since } satisfies Firing))
   }
 
   async ok(event: AlertEvent): Promise<void> {
-    await this.kv.delete(eventKey(event.key))
-    if (event.kind === 'heartbeat') await this.kv.delete(hostDownKey(event.endpoint))
+    await this.kv.delete(PREFIX + event.key)
   }
 
-  /** The host's heartbeat is lost: its other events are inhibited until it is back. */
-  async hostDown(endpoint: string): Promise<boolean> {
-    const e = await this.kv.get(hostDownKey(endpoint))
-    return e !== null && e.operation === 'PUT'
+  /** The PROBLEMs firing now (the sources inhibition rules look at). */
+  events(): AlertEvent[] {
+    return [...this.#mirror.values()].map((f) => f.event)
   }
 
-  /** Every PROBLEM held (escalation walks them). */
-  async *all(): AsyncIterable<Firing> {
-    for await (const k of await this.kv.keys('event.>')) {
-      const f = await this.get(k.slice('event.'.length))
-      if (f) yield f
-    }
+  /** Every PROBLEM held, with what escalation needs. */
+  all(): Firing[] {
+    return [...this.#mirror.values()]
+  }
+
+  #apply(e: KvEntry): void {
+    const key = e.key.slice(PREFIX.length)
+    const f = e.operation === 'PUT' ? parse(e) : undefined
+    if (f) this.#mirror.set(key, f)
+    else this.#mirror.delete(key)
+  }
+}
+
+function parse(e: KvEntry): Firing | undefined {
+  try {
+    const f = Firing.safeParse(e.json())
+    return f.success ? f.data : undefined
+  } catch {
+    return undefined
   }
 }

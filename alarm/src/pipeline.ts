@@ -14,6 +14,8 @@ export interface PipelineDeps {
   directory(): Directory
   /** Ids of the silences holding `event` now; empty when none. */
   silencesOf(event: AlertEvent): string[]
+  /** What holds `event` back among what fires now (inhibition rules), as text; empty when nothing. */
+  inhibitionsOf(event: AlertEvent): string[]
   /** Whether someone acknowledged the PROBLEM `event` (its key's current PROBLEM). */
   acknowledged(event: AlertEvent): Promise<boolean>
   firing: FiringState
@@ -68,10 +70,10 @@ export class Pipeline {
   async #problemHeld(event: AlertEvent): Promise<{ reason: Held; detail: string } | null> {
     const { firing } = this.deps
     const silences = this.deps.silencesOf(event)
+    const inhibitions = silences.length ? [] : this.deps.inhibitionsOf(event)
     let held: { reason: Held; detail: string } | null = null
     if (silences.length) held = { reason: 'silenced', detail: silences.join(', ') }
-    else if (event.kind !== 'heartbeat' && (await firing.hostDown(event.endpoint)))
-      held = { reason: 'inhibited', detail: `${event.endpoint} is down (heartbeat lost)` }
+    else if (inhibitions.length) held = { reason: 'inhibited', detail: inhibitions.join('; ') }
     else if (event.step > 1 && (await this.deps.acknowledged(event)))
       held = { reason: 'acknowledged', detail: 'a repeat of an acknowledged PROBLEM' }
     // A repeat keeps what the first PROBLEM decided about its recovery, and when it began.

@@ -1,16 +1,8 @@
-import type { AlertEvent } from '@peregrine/common/schema'
+import type { AlertEvent, NotificationChannel as ChannelType } from '@peregrine/common/schema'
 
-export const CHANNEL_TYPES = [
-  'email',
-  'webhook',
-  'slack',
-  'feishu',
-  'dingtalk',
-  'wecom',
-  'sms',
-  'callback',
-] as const
-export type ChannelType = (typeof CHANNEL_TYPES)[number]
+export type { NotificationChannel as ChannelType } from '@peregrine/common/schema'
+/** The channel types, as notification records name them. */
+export { NOTIFICATION_CHANNELS as CHANNEL_TYPES } from '@peregrine/common/schema'
 
 /** One message to one receiver over one channel, about one event or several merged ones. */
 export interface Notification {
