@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { AGENT_CHECKS_PREFIX, KvCollection, openConfigBuckets } from '../nats/kv.ts'
 import { HostRecord, Subscription, Team, Token, User } from './access.ts'
 import { AgentChecks } from './agent-checks.ts'
+import { EscalationPolicy, InhibitionRule, Silence } from './alarm.ts'
 import { Strategy } from './strategy.ts'
 import { Tree, TreeDoc, type TreeDoc as TreeDocType } from './tree.ts'
 
@@ -23,6 +24,10 @@ export class ConfigStore {
     readonly agentChecks: KvCollection<typeof AgentChecks>,
     /** What a service installed once and must not install again (e.g. the judge's default strategies). */
     readonly markers: KvCollection<typeof Marker>,
+    readonly silences: KvCollection<typeof Silence>,
+    readonly inhibitionRules: KvCollection<typeof InhibitionRule>,
+    /** Keyed by tree node id. */
+    readonly escalationPolicies: KvCollection<typeof EscalationPolicy>,
   ) {}
 
   static async open(nc: NatsConnection): Promise<ConfigStore> {
@@ -37,6 +42,9 @@ export class ConfigStore {
       new KvCollection(config, 'token', Token),
       new KvCollection(agents, AGENT_CHECKS_PREFIX, AgentChecks),
       new KvCollection(config, 'marker', Marker),
+      new KvCollection(config, 'silence', Silence),
+      new KvCollection(config, 'inhibition', InhibitionRule),
+      new KvCollection(config, 'escalation', EscalationPolicy),
     )
   }
 
