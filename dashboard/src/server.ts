@@ -26,10 +26,12 @@ import { FieldError } from './config/checks.ts'
 import type { ConfigContext } from './config/context.ts'
 import type { Retention } from './resolution.ts'
 import { accessRoutes } from './routes/access.ts'
+import { alarmPolicyRoutes } from './routes/alarm-policies.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { eventRoutes } from './routes/events.ts'
 import { hostRoutes } from './routes/hosts.ts'
 import { monitorRoutes } from './routes/monitor.ts'
+import { silenceRoutes } from './routes/silences.ts'
 import { strategyRoutes } from './routes/strategies.ts'
 import { treeRoutes } from './routes/tree.ts'
 import { trialRoutes } from './routes/trials.ts'
@@ -121,6 +123,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     accessRoutes(api, ctx)
     auditRoutes(api, ctx)
     eventRoutes(api, ctx)
+    silenceRoutes(api, ctx)
+    alarmPolicyRoutes(api, ctx)
     monitorRoutes(api, deps.store, deps.retention)
   })
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())
