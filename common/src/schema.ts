@@ -4,6 +4,7 @@
  * bundle and the lean agent can both take it; encodeBatch/decodeBatch use Node's Buffer when called.
  */
 export * from './api/config.ts'
+export * from './api/deploy-gate.ts'
 export * from './api/evaluate.ts'
 export * from './api/events.ts'
 export * from './api/monitor.ts'

@@ -29,6 +29,7 @@ import { accessRoutes } from './routes/access.ts'
 import { alarmPolicyRoutes } from './routes/alarm-policies.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { eventRoutes } from './routes/events.ts'
+import { healthRoutes } from './routes/health.ts'
 import { hostRoutes } from './routes/hosts.ts'
 import { monitorRoutes } from './routes/monitor.ts'
 import { silenceRoutes } from './routes/silences.ts'
@@ -125,6 +126,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     eventRoutes(api, ctx)
     silenceRoutes(api, ctx)
     alarmPolicyRoutes(api, ctx)
+    healthRoutes(api, ctx)
     monitorRoutes(api, deps.store, deps.retention)
   })
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())
