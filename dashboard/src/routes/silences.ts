@@ -61,9 +61,20 @@ export function silenceRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     return { s, place }
   }
 
-  /** Names are unique, as strategies-as-code refers to silences by name. */
-  const requireUniqueName = (all: Versioned<Silence>[], name: string | undefined, except?: string) => {
-    const clash = all.find((s) => name !== undefined && s.value.name === name && s.value.id !== except)
+  /** Names are unique among silences in force, as strategies-as-code refers to them by name. */
+  const requireUniqueName = (
+    all: Versioned<Silence>[],
+    name: string | undefined,
+    now: number,
+    except?: string,
+  ) => {
+    const clash = all.find(
+      (s) =>
+        name !== undefined &&
+        s.value.name === name &&
+        s.value.id !== except &&
+        silenceState(s.value, now) !== 'expired',
+    )
     if (clash) throw new HttpError(409, `a silence named ${name} exists (${clash.value.id})`)
   }
 
@@ -128,7 +139,7 @@ export function silenceRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       const stored = toStored(req.body, place.tree)
       requireWritable(p, visibilityOf(req), stored.match, place)
       requireFuture(stored, now)
-      requireUniqueName(all, stored.name)
+      requireUniqueName(all, stored.name, now)
       const inForce = all.filter((s) => silenceState(s.value, now) !== 'expired').length
       if (inForce >= MAX_SILENCES)
         throw new HttpError(
@@ -174,8 +185,9 @@ export function silenceRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       const { revision, ...body } = req.body
       const stored = toStored(body, place.tree)
       requireWritable(p, visibilityOf(req), stored.match, place)
-      requireFuture(stored, nowSeconds())
-      requireUniqueName(await ctx.config.silences.list(), stored.name, req.params.id)
+      const now = nowSeconds()
+      requireFuture(stored, now)
+      requireUniqueName(await ctx.config.silences.list(), stored.name, now, req.params.id)
       // `name` is set even when absent from the body: left out, it is removed, not kept from before.
       const silence: Silence = { ...before.value, ...stored, name: stored.name }
       const next = await ctx.config.silences.update(silence.id, silence, revision)
@@ -187,7 +199,7 @@ export function silenceRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         after: silence,
         paths: [...new Set([...pathsOf(before.value.match, place), ...pathsOf(silence.match, place)])],
       })
-      return silenceView(place.tree, { value: silence, revision: next }, nowSeconds())
+      return silenceView(place.tree, { value: silence, revision: next }, now)
     },
   )
 
