@@ -133,6 +133,13 @@ describe('GET /api/v1/health', () => {
       healthy: true,
     })
     expect((await health(deployer, 'node=corp.shop.web')).body.healthy).toBe(true)
+    // Asked by the deploy that made the silence, the event it holds still counts.
+    const own = await health(deployer, `node=corp.shop&ownSilence=${silence.body.id}`)
+    expect(own.body).toMatchObject({
+      healthy: false,
+      firing: { total: 1, silenced: 0 },
+      silences: [{ id: silence.body.id }],
+    })
 
     expect((await call(deployer, 'DELETE', `/api/v1/silences/${silence.body.id}`)).status).toBe(204)
     expect((await health(deployer, 'node=corp.shop')).body.healthy).toBe(false)

@@ -16,6 +16,12 @@ export const HealthQuery = z.strictObject({
     .max(4_294_967_295)
     .optional()
     .describe('Unix seconds: a host counts as up only with a heartbeat from then on (when the deploy began)'),
+  ownSilence: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe("The deploy's own silence (its id): the events only it holds still make the subtree unhealthy"),
   maxPriority: z.coerce
     .number()
     .int()
@@ -35,7 +41,7 @@ export const HealthResponse = z.object({
   firing: z.object({
     total: count.describe('Firing events not silenced, every priority'),
     byPriority: z.object({ P0: count, P1: count, P2: count, P3: count, P4: count, P5: count, P6: count }),
-    silenced: count.describe('Firing events an active silence holds'),
+    silenced: count.describe('Firing events an active silence (other than ownSilence) holds'),
     events: z.array(EventEntry).describe(`Not silenced, most urgent first; at most ${MAX_HEALTH_EVENTS}`),
   }),
   hosts: z.object({

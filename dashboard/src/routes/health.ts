@@ -99,8 +99,9 @@ function reasonsOf(
 
 /**
  * The deploy gate: whether a subtree is healthy, in one call — no firing event left unsilenced
- * (of the priorities asked), every host with a recent heartbeat (docs/deploy-gate.md). Only a
- * token that sees the whole subtree may ask: a verdict over part of it would mislead.
+ * (of the priorities asked; the deploy's own silence silences nothing here), every host with a
+ * recent heartbeat (docs/deploy-gate.md). Only a token that sees the whole subtree may ask: a
+ * verdict over part of it would mislead.
  */
 export function healthRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   app.withTypeProvider<ZodTypeProvider>().get(
@@ -115,7 +116,7 @@ export function healthRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     },
     async (req) => {
       const p = principalOf(req)
-      const { since, maxPriority } = req.query
+      const { since, maxPriority, ownSilence } = req.query
       const now = nowSeconds()
       const [place, stored] = await Promise.all([placeOf(ctx), ctx.config.silences.list()])
       const path = pathOf(place.tree, req.query.node)
@@ -126,7 +127,8 @@ export function healthRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         withoutHeartbeat(ctx, hosts, now, since),
       ])
       const active: Versioned<Silence>[] = stored.filter((s) => silenceActiveAt(s.value, now))
-      const holding = active.map((s) => s.value)
+      // The deploy's own silence keeps people from being paged, not the gate from seeing what broke.
+      const holding = active.map((s) => s.value).filter((s) => s.id !== ownSilence)
       const loud = firing.filter((e) => silenced(holding, e, now, place.tree).length === 0)
       const counted = loud.filter((e) => e.strategy.priority <= maxPriority)
       const reasons = reasonsOf(counted, firing.length >= FIRING_READ, down, hosts.length)
