@@ -2,12 +2,13 @@
 // identity by name and node, scope, what is never the file's (unnamed, expired, elsewhere), the
 // silences of the file that are over, export round trips and the order of apply.
 import { describe, expect, it } from 'vitest'
-import { applyPlan, type Writer } from '../src/code/apply.ts'
+import { applyPlan } from '../src/code/apply.ts'
 import type { ApiEscalation, ApiSilence } from '../src/code/client.ts'
 import { describeChange, renderPlan, scheduleText, stepsText } from '../src/code/diff.ts'
 import { exportFile, exportYaml } from '../src/code/export.ts'
-import { type CodeFileInput, FileError, parseCodeFile, validate } from '../src/code/format.ts'
-import { type Change, PlanError, plan, type State } from '../src/code/plan.ts'
+import { type CodeFileInput, parseCodeFile, validate } from '../src/code/format.ts'
+import { type Change, plan, type State } from '../src/code/plan.ts'
+import { problemsOf, recordingWriter } from './code-helpers.ts'
 
 const NOW = 1_800_000_000
 const weekly = { kind: 'weekly' as const, days: [0], start: '02:00', end: '04:00', timeZone: 'Europe/Berlin' }
@@ -130,15 +131,7 @@ describe('silences and escalation in the plan', () => {
   })
 
   it('refuses a name taken outside the scope, and a policy on a node that does not exist', () => {
-    const problems = (f: CodeFileInput) => {
-      try {
-        planOf(f)
-      } catch (err) {
-        if (err instanceof PlanError) return err.problems
-        throw err
-      }
-      return []
-    }
+    const problems = (f: CodeFileInput) => problemsOf(() => planOf(f))
     expect(problems({ scope: 'corp.web', silences: [silence('db-maint', 'corp.web')] })).toEqual([
       "silences[0].name: db-maint is taken by a silence on corp.db, outside the file's scope",
     ])
@@ -155,15 +148,7 @@ describe('silences and escalation in the plan', () => {
 })
 
 describe('silences and escalation in the file', () => {
-  const problems = (yaml: string) => {
-    try {
-      parseCodeFile(yaml, 'x.yaml')
-    } catch (err) {
-      if (err instanceof FileError) return err.problems
-      throw err
-    }
-    return []
-  }
+  const problems = (yaml: string) => problemsOf(() => parseCodeFile(yaml, 'x.yaml'))
 
   it('checks every field, naming item, field and line', () => {
     const yaml = `
@@ -223,19 +208,11 @@ describe('export and apply', () => {
   })
 
   it('applies through the silence and escalation routes with the revisions read', async () => {
-    const calls: string[] = []
-    const fake = new Proxy({} as Writer, {
-      get:
-        (_t, name: string) =>
-        async (...args: unknown[]) => {
-          calls.push(`${name} ${JSON.stringify(args.map((a) => (typeof a === 'object' ? '…' : a)))}`)
-          return null
-        },
-    })
+    const { calls, writer } = recordingWriter()
     const f = webFile()
     f.silences = [silence('web-maint', 'corp.web', { reason: 'r' }), silence('new', 'corp.web')]
     f.escalation = [{ node: 'corp.web.api', steps: [{ afterSeconds: 0, teams: ['ops'] }] }]
-    await applyPlan(fake, planOf(f, state(), true))
+    await applyPlan(writer, planOf(f, state(), true))
     expect(calls).toEqual([
       'putEscalation ["corp.web.api","…",null]',
       'createSilence ["…"]',

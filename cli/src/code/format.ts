@@ -164,31 +164,34 @@ function checkPlaced(f: File, ctx: z.RefinementCtx, node: string, at: Path): voi
     ctx.addIssue({ code: 'custom', path: at, message: `${node} is not listed under tree:` })
 }
 
-/** Items bound to no node (expressions, silences without `match.node`) belong to whole-tree files. */
-function checkUnplaced(f: File, ctx: z.RefinementCtx, at: Path, message: string): void {
-  if (f.scope !== '') ctx.addIssue({ code: 'custom', path: at, message })
+/** An item's node within the scope; one on no node (an expression, a silence on hosts) in whole-tree files only. */
+function checkNode(
+  f: File,
+  ctx: z.RefinementCtx,
+  node: string | null | undefined,
+  at: Path,
+  unplaced: string,
+) {
+  if (node !== null && node !== undefined) checkPlaced(f, ctx, node, at)
+  else if (f.scope !== '') ctx.addIssue({ code: 'custom', path: at, message: unplaced })
 }
 
 /** The rules across items: scope, uniqueness, parents listed, items on known nodes. */
 function checkFile(f: File, ctx: z.RefinementCtx): void {
   checkTree(f, ctx)
   eachItem(ctx, 'teams', f.teams, (t) => t.name, ['name'])
-  eachItem(ctx, 'strategies', f.strategies, strategyKey, ['name'], (s, i) => {
-    const at = ['strategies', i, 'node']
-    if (s.node !== null) checkPlaced(f, ctx, s.node, at)
-    else checkUnplaced(f, ctx, at, 'expressions (node: null) belong in a file whose scope is the whole tree')
-  })
+  const expression = 'expressions (node: null) belong in a file whose scope is the whole tree'
+  eachItem(ctx, 'strategies', f.strategies, strategyKey, ['name'], (s, i) =>
+    checkNode(f, ctx, s.node, ['strategies', i, 'node'], expression),
+  )
+  const unplaced = 'a silence in a scoped file names a node within the scope'
   eachItem(
     ctx,
     'silences',
     f.silences,
     (s) => s.name,
     ['name'],
-    (s, i) => {
-      const at = ['silences', i, 'match', 'node']
-      if (s.match.node !== undefined) checkPlaced(f, ctx, s.match.node, at)
-      else checkUnplaced(f, ctx, at, 'a silence in a scoped file names a node within the scope')
-    },
+    (s, i) => checkNode(f, ctx, s.match.node, ['silences', i, 'match', 'node'], unplaced),
   )
   eachItem(
     ctx,

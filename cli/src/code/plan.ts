@@ -268,7 +268,20 @@ interface SectionPlan {
   deletes: Change[]
 }
 
-const silenceValue = (s: ApiSilence) => SilenceValue.parse(pick(s, ['name', 'match', 'schedule', 'reason']))
+/** The before-value of a stored silence and what an update or delete is based on. */
+const silenceRef = (s: ApiSilence) => ({
+  before: SilenceValue.parse(pick(s, ['name', 'match', 'schedule', 'reason'])),
+  ref: { id: s.id, revision: s.revision },
+})
+
+/** Deletes of a section's items, sorted by key. */
+function deletes<K extends 'silence' | 'escalation'>(
+  kind: K,
+  gone: { key: string; before: Values[K]; ref: Ref }[],
+): Change[] {
+  return gone.map((g) => ({ op: 'delete', kind, ...g }) as Change).sort(byKey)
+}
+
 /** Where a silence lies, for messages: its node's path, or why it has none. */
 const whereIs = (s: ApiSilence) =>
   s.match.node === undefined
@@ -309,29 +322,26 @@ function planSilences(
       )
     else if (end !== null && end <= now) out.over.push(d.name)
     else {
-      const ref = cur && { before: silenceValue(cur), ref: { id: cur.id, revision: cur.revision } }
-      const change = upsert('silence', d.name, d, ref)
+      const change = upsert('silence', d.name, d, cur && silenceRef(cur))
       if (change) out.upserts.push(change)
     }
   })
   out.upserts.sort(byKey)
   if (!prune) return out
   const desired = new Set(file.silences.map((s) => s.name))
-  for (const cur of named)
-    if (inScope(cur) && !desired.has(cur.name))
-      out.deletes.push({
-        op: 'delete',
-        kind: 'silence',
-        key: cur.name,
-        before: silenceValue(cur),
-        ref: { id: cur.id, revision: cur.revision },
-      })
-  out.deletes.sort(byKey)
+  const gone = named.filter((cur) => inScope(cur) && !desired.has(cur.name))
+  out.deletes = deletes(
+    'silence',
+    gone.map((cur) => ({ key: cur.name, ...silenceRef(cur) })),
+  )
   return out
 }
 
-const escalationValue = (p: ApiEscalation & { node: string }) =>
-  EscalationValue.parse(pick(p, ['node', 'steps', 'repeatEverySeconds']))
+/** The before-value of a stored policy and what an update or delete is based on. */
+const escalationRef = (p: ApiEscalation & { node: string }) => ({
+  before: EscalationValue.parse(pick(p, ['node', 'steps', 'repeatEverySeconds'])),
+  ref: { id: p.node, revision: p.revision },
+})
 
 /** The file's escalation policies, one per node; a policy whose node is gone is left alone. */
 function planEscalation(
@@ -351,23 +361,17 @@ function planEscalation(
     if (!file.tree && !nodes.has(d.node))
       problems.push(`escalation[${i}].node: there is no tree node ${d.node}`)
     const cur = current.get(d.node)
-    const ref = cur && { before: escalationValue(cur), ref: { id: d.node, revision: cur.revision } }
-    const change = upsert('escalation', d.node, d, ref)
+    const change = upsert('escalation', d.node, d, cur && escalationRef(cur))
     if (change) out.upserts.push(change)
   })
   out.upserts.sort(byKey)
   if (!prune) return out
   const desired = new Set(file.escalation.map((p) => p.node))
-  for (const cur of placed)
-    if (Tree.within(cur.node, file.scope) && !desired.has(cur.node))
-      out.deletes.push({
-        op: 'delete',
-        kind: 'escalation',
-        key: cur.node,
-        before: escalationValue(cur),
-        ref: { id: cur.node, revision: cur.revision },
-      })
-  out.deletes.sort(byKey)
+  const gone = placed.filter((cur) => Tree.within(cur.node, file.scope) && !desired.has(cur.node))
+  out.deletes = deletes(
+    'escalation',
+    gone.map((cur) => ({ key: cur.node, ...escalationRef(cur) })),
+  )
   return out
 }
 
