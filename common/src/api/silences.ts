@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import {
-  atLeastOneMatcher,
+  anyGiven,
   EscalationPolicy,
   escalationFields,
   InhibitionRule,
@@ -27,7 +27,7 @@ const revision = z.number().int().nonnegative().describe('The revision the edit 
 const storedRevision = z.number().int().positive().describe('Send it back to update or delete')
 
 /** As stored, but `node` is a tree path. */
-export const SilenceMatchBody = z.strictObject(matchShape(NodePath)).refine(atLeastOneMatcher, NO_MATCHER)
+export const SilenceMatchBody = z.strictObject(matchShape(NodePath)).refine(anyGiven, NO_MATCHER)
 export const SilenceCreate = z.strictObject({ match: SilenceMatchBody, ...silenceFields })
 export const SilenceUpdate = SilenceCreate.safeExtend({ revision })
 export const SilencesQuery = z.strictObject({

@@ -54,12 +54,13 @@ export const matchShape = <N extends z.ZodType>(node: N) => ({
   priorities: Priorities.optional(),
 })
 
-export const atLeastOneMatcher = (m: Record<string, unknown>) => Object.values(m).some((v) => v !== undefined)
+/** Whether an object of optional matchers has one: an empty one would match everything. */
+export const anyGiven = (m: Record<string, unknown>) => Object.values(m).some((v) => v !== undefined)
 export const NO_MATCHER = 'a silence needs at least one of node, hosts, strategy, metric, tags, priorities'
 
 export const SilenceMatch = z
   .strictObject(matchShape(z.string().min(1).max(128)))
-  .refine(atLeastOneMatcher, NO_MATCHER)
+  .refine(anyGiven, NO_MATCHER)
 export type SilenceMatch = z.infer<typeof SilenceMatch>
 
 /** One time range, unix seconds, `from` included and `to` not. */
@@ -126,7 +127,7 @@ export const INHIBITION_EQUAL = ['endpoint', 'node'] as const
 
 export const inhibitionFields = {
   /** A firing event selected here … */
-  source: EventSelector.refine(atLeastOneMatcher, 'a source selects by kind, strategy, metric or priorities'),
+  source: EventSelector.refine(anyGiven, 'a source selects by kind, strategy, metric or priorities'),
   /** … holds back the events selected here that share `equal` with it. */
   target: EventSelector,
   equal: z.array(z.enum(INHIBITION_EQUAL)).min(1).max(2).refine(unique, 'each once'),

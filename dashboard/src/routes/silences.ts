@@ -68,12 +68,9 @@ export function silenceRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     now: number,
     except?: string,
   ) => {
+    if (name === undefined) return
     const clash = all.find(
-      (s) =>
-        name !== undefined &&
-        s.value.name === name &&
-        s.value.id !== except &&
-        silenceState(s.value, now) !== 'expired',
+      (s) => s.value.name === name && s.value.id !== except && silenceState(s.value, now) !== 'expired',
     )
     if (clash) throw new HttpError(409, `a silence named ${name} exists (${clash.value.id})`)
   }
