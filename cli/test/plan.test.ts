@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { ApplyError, applyPlan, type Writer } from '../src/code/apply.ts'
+import { ApplyError, applyPlan } from '../src/code/apply.ts'
 import { ApiError } from '../src/code/client.ts'
 import { condition, describeChange, renderPlan } from '../src/code/diff.ts'
 import { exportFile, exportYaml } from '../src/code/export.ts'
-import { type CodeFileInput, FileError, parseCodeFile, StrategyValue, validate } from '../src/code/format.ts'
-import { type Change, PlanError, plan, type State } from '../src/code/plan.ts'
+import { type CodeFileInput, parseCodeFile, StrategyValue, validate } from '../src/code/format.ts'
+import { type Change, plan, type State } from '../src/code/plan.ts'
+import { problemsOf, recordingWriter } from './code-helpers.ts'
 
 const strategy = (node: string | null, name: string, extra: Record<string, unknown> = {}) => ({
   node,
@@ -167,15 +168,8 @@ describe('plan', () => {
   it('refuses, listing every problem, what the API would refuse halfway', () => {
     const s = state()
     s.hosts = [{ host: 'api-1', nodes: ['corp.web.api'] }]
-    const problems = (f: CodeFileInput, st: State = s) => {
-      try {
-        plan(validate(f), st, { prune: true })
-      } catch (err) {
-        if (err instanceof PlanError) return err.problems
-        throw err
-      }
-      return []
-    }
+    const problems = (f: CodeFileInput, st: State = s) =>
+      problemsOf(() => plan(validate(f), st, { prune: true }))
     expect(problems({ scope: 'corp.web', tree: [{ path: 'corp.web' }], strategies: [] })).toEqual([
       'node corp.web.api: to be pruned but hosts are bound to it (api-1); bind them elsewhere first',
     ])
@@ -192,15 +186,7 @@ describe('plan', () => {
 })
 
 describe('the file', () => {
-  const problems = (yaml: string) => {
-    try {
-      parseCodeFile(yaml, 'x.yaml')
-    } catch (err) {
-      if (err instanceof FileError) return err.problems
-      throw err
-    }
-    return []
-  }
+  const problems = (yaml: string) => problemsOf(() => parseCodeFile(yaml, 'x.yaml'))
 
   it('names the item, the field and the line of every problem', () => {
     const yaml = [
@@ -323,17 +309,11 @@ describe('export', () => {
 
 describe('apply', () => {
   it('makes the changes in order with the revisions read, and stops at the first error', async () => {
-    const calls: string[] = []
-    const fake = new Proxy({} as Writer, {
-      get:
-        (_t, name: string) =>
-        async (...args: unknown[]) => {
-          calls.push(`${name} ${JSON.stringify(args.map((a) => (typeof a === 'object' ? '…' : a)))}`)
-          if (name === 'deleteStrategy')
-            throw new ApiError(403, 'this needs the editor role; the token is viewer')
-          return null
-        },
-    })
+    const { calls, writer: fake } = recordingWriter((name) =>
+      name === 'deleteStrategy'
+        ? new ApiError(403, 'this needs the editor role; the token is viewer')
+        : undefined,
+    )
     const f = validate({
       scope: 'corp.web',
       tree: [{ path: 'corp.web', note: 'x' }, { path: 'corp.web.new' }],

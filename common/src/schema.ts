@@ -4,14 +4,18 @@
  * bundle and the lean agent can both take it; encodeBatch/decodeBatch use Node's Buffer when called.
  */
 export * from './api/config.ts'
+export * from './api/deploy-gate.ts'
 export * from './api/evaluate.ts'
 export * from './api/events.ts'
 export * from './api/monitor.ts'
 export * from './api/notifications.ts'
+export * from './api/silences.ts'
 export * from './batch.ts'
 export * from './model/access.ts'
 export * from './model/ack.ts'
 export * from './model/agent-checks.ts'
+export * from './model/alarm.ts'
+export * from './model/alarm-rules.ts'
 export * from './model/event.ts'
 export * from './model/notification.ts'
 export * from './model/resolve.ts'

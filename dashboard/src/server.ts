@@ -28,11 +28,14 @@ import type { Retention } from './resolution.ts'
 import { accessRoutes } from './routes/access.ts'
 import { ackLinkRoutes } from './routes/ack-link.ts'
 import { ackRoutes } from './routes/acks.ts'
+import { alarmPolicyRoutes } from './routes/alarm-policies.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { eventRoutes } from './routes/events.ts'
+import { healthRoutes } from './routes/health.ts'
 import { hostRoutes } from './routes/hosts.ts'
 import { monitorRoutes } from './routes/monitor.ts'
 import { notificationRoutes } from './routes/notifications.ts'
+import { silenceRoutes } from './routes/silences.ts'
 import { strategyRoutes } from './routes/strategies.ts'
 import { treeRoutes } from './routes/tree.ts'
 import { trialRoutes } from './routes/trials.ts'
@@ -128,6 +131,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     eventRoutes(api, ctx)
     ackRoutes(api, ctx)
     notificationRoutes(api, ctx)
+    silenceRoutes(api, ctx)
+    alarmPolicyRoutes(api, ctx)
+    healthRoutes(api, ctx)
     monitorRoutes(api, deps.store, deps.retention)
   })
   // Outside /api/v1: a link in a message works without an API token, its signature is the permission.

@@ -13,6 +13,11 @@ export type Writer = Pick<
   | 'createStrategy'
   | 'updateStrategy'
   | 'deleteStrategy'
+  | 'createSilence'
+  | 'updateSilence'
+  | 'deleteSilence'
+  | 'putEscalation'
+  | 'deleteEscalation'
 >
 
 /** Applying stopped at `failed`; `done` were applied before it, the rest were not attempted. */
@@ -56,6 +61,17 @@ async function make(api: Writer, c: Change): Promise<void> {
       if (c.op === 'create') await api.createStrategy(c.after)
       else await api.updateStrategy(c.ref.id, c.after, c.ref.revision)
       return
+    case 'silence':
+      if (c.op === 'delete') return void (await api.deleteSilence(c.ref.id, c.ref.revision))
+      if (c.op === 'create') await api.createSilence(c.after)
+      else await api.updateSilence(c.ref.id, c.after, c.ref.revision)
+      return
+    case 'escalation': {
+      if (c.op === 'delete') return void (await api.deleteEscalation(c.key, c.ref.revision))
+      const { node, ...body } = c.after
+      await api.putEscalation(node, body, c.op === 'update' ? c.ref.revision : undefined)
+      return
+    }
   }
 }
 

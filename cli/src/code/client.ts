@@ -1,4 +1,11 @@
-import type { Exclusion, StrategySpec } from '@peregrine/common'
+import type {
+  EscalationPolicyView,
+  EscalationPolicyWrite,
+  Exclusion,
+  SilenceCreate,
+  SilenceView,
+  StrategySpec,
+} from '@peregrine/common'
 import type { z } from 'zod'
 import type { State } from './plan.ts'
 
@@ -22,6 +29,11 @@ export interface ApiTeam {
   revision: number
 }
 
+/** A silence as the API shows it: `match.node` a path (null once the node is gone). */
+export type ApiSilence = z.output<typeof SilenceView>
+/** An escalation policy as the API shows it: `node` a path (null once the node is gone). */
+export type ApiEscalation = z.output<typeof EscalationPolicyView>
+
 export interface ApiHost {
   host: string
   /** Paths of the nodes the host is bound to. */
@@ -36,6 +48,8 @@ export interface NodeBody {
   excludes?: { metric: string; tags?: string }[]
 }
 export type StrategyBody = z.input<typeof StrategySpec> & { node: string | null }
+export type SilenceBody = z.input<typeof SilenceCreate>
+export type EscalationBody = Omit<z.input<typeof EscalationPolicyWrite>, 'revision'>
 export interface TeamBody {
   name: string
   members?: string[]
@@ -109,6 +123,23 @@ export class PeregrineClient {
 
   hosts = async () => (await this.request<{ hosts: ApiHost[] }>('GET', '/api/v1/hosts')).hosts
 
+  /** Every silence the token sees, expired ones included (a plan must know their names are taken). */
+  silences = async () =>
+    (await this.request<{ silences: ApiSilence[] }>('GET', '/api/v1/silences?state=all')).silences
+  createSilence = (body: SilenceBody) => this.request<ApiSilence>('POST', '/api/v1/silences', body)
+  updateSilence = (id: string, body: SilenceBody, revision: number) =>
+    this.request<ApiSilence>('PUT', `/api/v1/silences/${enc(id)}`, { ...body, revision })
+  deleteSilence = (id: string, revision: number) =>
+    this.request<null>('DELETE', `/api/v1/silences/${enc(id)}?revision=${revision}`)
+
+  escalation = async () =>
+    (await this.request<{ policies: ApiEscalation[] }>('GET', '/api/v1/escalation-policies')).policies
+  /** Creates the node's policy when `revision` is undefined, else updates it with compare-and-set. */
+  putEscalation = (node: string, body: EscalationBody, revision?: number) =>
+    this.request<ApiEscalation>('PUT', `/api/v1/escalation-policies/${enc(node)}`, { ...body, revision })
+  deleteEscalation = (node: string, revision: number) =>
+    this.request<null>('DELETE', `/api/v1/escalation-policies/${enc(node)}?revision=${revision}`)
+
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.#token}`,
@@ -143,19 +174,30 @@ export class PeregrineClient {
   }
 }
 
+/** The optional parts of a state: each read only when wanted. */
+export interface Wanted {
+  teams: boolean
+  hosts: boolean
+  silences?: boolean
+  escalation?: boolean
+}
+
 /**
- * What a plan needs from the server: the tree and the strategies, the teams when the file
- * manages them, host bindings when nodes may be pruned. Lists what the token may read.
+ * What a plan needs from the server: the tree and the strategies, the teams, silences and
+ * escalation policies when the file manages them, host bindings when nodes may be pruned. Lists
+ * what the token may read.
  */
 export async function readState(
-  client: Pick<PeregrineClient, 'tree' | 'strategies' | 'teams' | 'hosts'>,
-  want: { teams: boolean; hosts: boolean },
+  client: Pick<PeregrineClient, 'tree' | 'strategies' | 'teams' | 'hosts' | 'silences' | 'escalation'>,
+  want: Wanted,
 ): Promise<State> {
-  const [nodes, strategies, teams, hosts] = await Promise.all([
+  const [nodes, strategies, teams, hosts, silences, escalation] = await Promise.all([
     client.tree(),
     client.strategies(),
     want.teams ? client.teams() : undefined,
     want.hosts ? client.hosts() : undefined,
+    want.silences ? client.silences() : undefined,
+    want.escalation ? client.escalation() : undefined,
   ])
-  return { nodes, strategies, teams, hosts }
+  return { nodes, strategies, teams, hosts, silences, escalation }
 }

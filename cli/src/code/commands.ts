@@ -48,7 +48,12 @@ async function planFrom(opts: PlanOptions, env: NodeJS.ProcessEnv) {
   const { api, token } = connection(opts, env)
   const client = new PeregrineClient(api, token)
   const prune = opts.prune ?? false
-  const state = await readState(client, { teams: file.teams !== undefined, hosts: prune && !!file.tree })
+  const state = await readState(client, {
+    teams: file.teams !== undefined,
+    hosts: prune && !!file.tree,
+    silences: file.silences !== undefined,
+    escalation: file.escalation !== undefined,
+  })
   return { file, client, state, plan: plan(file, state, { prune }) }
 }
 
@@ -112,7 +117,8 @@ export async function runExport(
     if (!scope.success) throw new Error(`--scope: ${scope.error.issues[0]?.message}`)
     const { api, token } = connection(opts, io.env)
     const client = new PeregrineClient(api, token)
-    const yaml = exportYaml(await readState(client, { teams: scope.data === '', hosts: false }), scope.data)
+    const want = { teams: scope.data === '', hosts: false, silences: true, escalation: true }
+    const yaml = exportYaml(await readState(client, want), scope.data)
     if (opts.output) await writeFile(opts.output, yaml)
     else io.out(yaml.trimEnd())
     return EXIT.ok

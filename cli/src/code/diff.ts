@@ -1,4 +1,4 @@
-import type { StrategyEntry } from './format.ts'
+import type { EscalationEntry, SilenceEntry, StrategyEntry } from './format.ts'
 import { type Change, type Plan, type Summary, summarize } from './plan.ts'
 
 const SIGN = { create: '+', update: '~', delete: '-' } as const
@@ -24,6 +24,39 @@ export function condition(s: StrategyEntry): string {
   return [one(s), ...(s.also ?? []).map((c) => `${s.combine ?? 'and'} ${one(c)}`)].join(' ')
 }
 
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
+const utc = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(0, 16)}Z`
+
+/** `weekly Sun,Sat 22:00–02:00 Europe/Berlin`, or `once 2026-01-05T03:30Z–2026-01-05T05:00Z`. */
+export function scheduleText(s: SilenceEntry['schedule']): string {
+  if (s.kind === 'once') return `once ${utc(s.from)}–${utc(s.to)}`
+  const bounds = [
+    s.from === undefined ? '' : ` from ${utc(s.from)}`,
+    s.until === undefined ? '' : ` until ${utc(s.until)}`,
+  ]
+  return `weekly ${s.days.map((d) => DAYS[d]).join(',')} ${s.start}–${s.end} ${s.timeZone}${bounds.join('')}`
+}
+
+/** `600s web-oncall, 1800s web-leads+sre`. */
+export function stepsText(steps: EscalationEntry['steps']): string {
+  return steps.map((s) => `${s.afterSeconds}s ${s.teams.join('+')}`).join(', ')
+}
+
+/** A changed field's value: schedules and steps as text people read, the rest as short JSON. */
+function fieldText(field: string, v: unknown): string {
+  if (v !== undefined && field === 'schedule') return scheduleText(v as SilenceEntry['schedule'])
+  if (v !== undefined && field === 'steps') return stepsText(v as EscalationEntry['steps'])
+  return formatValue(v)
+}
+
+/** What a created item is, after its key: a strategy's condition, a silence's schedule, a policy's steps. */
+function summary(c: Change & { op: 'create' }): string | null {
+  if (c.kind === 'strategy') return condition(c.after)
+  if (c.kind === 'silence') return scheduleText(c.after.schedule)
+  if (c.kind === 'escalation') return stepsText(c.after.steps)
+  return null
+}
+
 /**
  * One line: `+ strategy corp.web/cpu-high: cpu.busy all(#3) > 90`, `~ node corp.web: note "" → "web"`,
  * `- team dba`. With `detail` false, only the sign, kind and key.
@@ -34,10 +67,10 @@ export function describeChange(c: Change, detail = true): string {
   if (c.op === 'update') {
     const before = c.before as unknown as Record<string, unknown>
     const after = c.after as unknown as Record<string, unknown>
-    return `${head}: ${c.fields.map((f) => `${f} ${formatValue(before[f])} → ${formatValue(after[f])}`).join(', ')}`
+    return `${head}: ${c.fields.map((f) => `${f} ${fieldText(f, before[f])} → ${fieldText(f, after[f])}`).join(', ')}`
   }
-  if (c.op === 'create' && c.kind === 'strategy') return `${head}: ${condition(c.after)}`
-  return head
+  const what = c.op === 'create' ? summary(c) : null
+  return what === null ? head : `${head}: ${what}`
 }
 
 export function summaryLine(s: Summary): string {
@@ -45,7 +78,8 @@ export function summaryLine(s: Summary): string {
   return `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete.`
 }
 
-/** The human-readable plan: one line per change, then the summary. */
+/** The human-readable plan: one line per change, the file's silences that are over, then the summary. */
 export function renderPlan(p: Plan): string {
-  return [...p.changes.map((c) => describeChange(c)), summaryLine(summarize(p))].join('\n')
+  const over = p.over.map((name) => `(silence ${name} is over: not applied; remove it from the file)`)
+  return [...p.changes.map((c) => describeChange(c)), ...over, summaryLine(summarize(p))].join('\n')
 }

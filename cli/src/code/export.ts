@@ -1,6 +1,14 @@
 import { Tree } from '@peregrine/common'
 import { stringify } from 'yaml'
-import { type CodeFileInput, NodeValue, StrategyValue, strategyOrder, TeamValue } from './format.ts'
+import {
+  type CodeFileInput,
+  EscalationValue,
+  NodeValue,
+  SilenceValue,
+  StrategyValue,
+  strategyOrder,
+  TeamValue,
+} from './format.ts'
 import { canonical, type State } from './plan.ts'
 
 /** Defaults of each kind: what a minimal item becomes once parsed. */
@@ -37,11 +45,34 @@ const STRATEGY_ORDER = [
   'node',
   ...Object.keys(StrategyValue.shape).filter((k) => k !== 'name' && k !== 'node'),
 ]
+const SILENCE_ORDER = ['name', 'match', 'schedule', 'reason']
+const ESCALATION_ORDER = ['node', 'steps', 'repeatEverySeconds']
+
+/** Named silences in force within the scope (one on no node only in a whole-tree file), by name. */
+function silencesOf(state: State, scope: string) {
+  return (state.silences ?? [])
+    .filter((s) => s.name !== undefined && s.state !== 'expired')
+    .filter((s) =>
+      s.match.node === undefined ? scope === '' : s.match.node !== null && Tree.within(s.match.node, scope),
+    )
+    .map((s) => SilenceValue.parse(s))
+    .sort((a, b) => cmp(a.name, b.name))
+    .map((s) => compact(s, SILENCE_ORDER, {}))
+}
+
+/** The policies on nodes within the scope, by node. */
+function escalationOf(state: State, scope: string) {
+  return (state.escalation ?? [])
+    .flatMap((p) => (p.node !== null && Tree.within(p.node, scope) ? [EscalationValue.parse(p)] : []))
+    .sort((a, b) => cmp(a.node, b.node))
+    .map((p) => compact(p, ESCALATION_ORDER, {}))
+}
 
 /**
  * The file that describes `scope` as it is: its nodes, the strategies bound there (and the
- * expressions and the teams when the scope is the whole tree). Stable: nodes by path, strategies
- * by node then name (expressions last), teams by name; fields in a fixed order, defaults left out.
+ * expressions and the teams when the scope is the whole tree), the named silences in force and the
+ * escalation policies there. Stable: nodes by path, strategies by node then name (expressions
+ * last), teams and silences by name, policies by node; fields in a fixed order, defaults left out.
  * Applying it to the same server changes nothing.
  */
 export function exportFile(state: State, scope: string): CodeFileInput {
@@ -69,6 +100,8 @@ export function exportFile(state: State, scope: string): CodeFileInput {
       .sort((a, b) => cmp(a.name, b.name))
       .map((t) => compact(t, TEAM_ORDER, TEAM_DEFAULTS))
   file.strategies = strategies
+  file.silences = silencesOf(state, scope)
+  file.escalation = escalationOf(state, scope)
   return file as CodeFileInput
 }
 

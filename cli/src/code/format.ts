@@ -1,16 +1,31 @@
-import { NodeCreate, NodePath, NodeSpec, StrategyCreate, StrategySpec, Team, Tree } from '@peregrine/common'
+import {
+  AlarmName,
+  escalationFields,
+  matchShape,
+  NodeCreate,
+  NodePath,
+  NodeSpec,
+  SilenceCreate,
+  SilenceSchedule,
+  StrategyCreate,
+  StrategySpec,
+  silenceFields,
+  Team,
+  Tree,
+} from '@peregrine/common'
 import { isNode, LineCounter, parseDocument } from 'yaml'
 import { z } from 'zod'
 
 /**
- * The strategies-as-code file: the tree nodes, teams and strategies of a scope, as a team keeps
- * them in git. See docs/strategies-as-code.md.
+ * The strategies-as-code file: the tree nodes, teams, strategies, named silences and escalation
+ * policies of a scope, as a team keeps them in git. See docs/strategies-as-code.md.
  *
- * Identity: nodes by `path`, teams by `name`, strategies by (`node`, `name`). A strategy's `node`
- * is required: a tree path, or `null` for an expression (a strategy bound to no node).
- * A section left out (`tree`, `teams` or `strategies`) is not managed by the file: nothing of that
- * kind is created, changed or deleted. An empty list (`strategies: []`) manages that kind and wants
- * none of it.
+ * Identity: nodes by `path`, teams by `name`, strategies by (`node`, `name`), silences by `name`,
+ * escalation policies by `node`. A strategy's `node` is required: a tree path, or `null` for an
+ * expression (a strategy bound to no node). A section left out is not managed by the file:
+ * nothing of that kind is created, changed or deleted. An empty list (`strategies: []`) manages
+ * that kind and wants none of it. Silences without a name (a deploy's, made through the API) are
+ * never the file's.
  */
 
 /** A node, as in the API's create body. Unknown fields are errors: a typo must not be ignored. */
@@ -27,10 +42,25 @@ const StrategyNode = NodePath.nullable()
 export const StrategyEntry = StrategyCreate
 export type StrategyEntry = z.output<typeof StrategyEntry>
 
+/** As in the API's create body, with a name: the file refers to silences by name. */
+export const SilenceEntry = SilenceCreate.safeExtend({ name: AlarmName }).strict()
+export type SilenceEntry = z.output<typeof SilenceEntry>
+
+/** As in the API's body, with the node (a path) it is on. */
+export const EscalationEntry = z.strictObject({ node: NodePath, ...escalationFields })
+export type EscalationEntry = z.output<typeof EscalationEntry>
+
 /** The same shapes without the strictness: to normalize what the API returns (ids, revisions …). */
 export const NodeValue = NodeSpec
 export const TeamValue = Team
 export const StrategyValue = StrategySpec.safeExtend({ node: StrategyNode })
+export const SilenceValue = z.object({
+  ...silenceFields,
+  name: AlarmName,
+  match: z.object(matchShape(NodePath)),
+  schedule: SilenceSchedule,
+})
+export const EscalationValue = z.object({ node: NodePath, ...escalationFields })
 
 /** '' (or absent, or null) is the whole tree. */
 export const Scope = z
@@ -44,6 +74,8 @@ const FileShape = z.strictObject({
   tree: z.array(NodeEntry).optional(),
   teams: z.array(TeamEntry).optional(),
   strategies: z.array(StrategyEntry).optional(),
+  silences: z.array(SilenceEntry).optional(),
+  escalation: z.array(EscalationEntry).optional(),
 })
 
 /** The parent path of a node path, or null for a top-level node. */
@@ -68,64 +100,107 @@ export function strategyOrder(
   return a.node === null ? 1 : b.node === null ? -1 : cmp(a.node, b.node)
 }
 
-/** The rules across items: scope, uniqueness, parents listed, strategies on known nodes. */
-function checkFile(f: z.output<typeof FileShape>, ctx: z.RefinementCtx): void {
-  const scope = f.scope
-  const outside = (p: string) => `${p} is outside the file's scope ${scope}`
-  const listed = new Map<string, number>()
-  f.tree?.forEach((n, i) => {
-    const at = ['tree', i, 'path']
-    if (!Tree.within(n.path, scope)) ctx.addIssue({ code: 'custom', path: at, message: outside(n.path) })
-    const seen = listed.get(n.path)
-    if (seen !== undefined)
-      ctx.addIssue({ code: 'custom', path: at, message: `${n.path} is also tree[${seen}]` })
-    else listed.set(n.path, i)
+type File = z.output<typeof FileShape>
+type Path = (string | number)[]
+
+/**
+ * Checks each item of a section in file order: `check` (placement), then that no earlier item has
+ * its key (`x is also section[i]`, at `field`).
+ */
+function eachItem<T>(
+  ctx: z.RefinementCtx,
+  section: string,
+  items: readonly T[] | undefined,
+  keyOf: (item: T) => string,
+  field: Path,
+  check: (item: T, i: number) => void = () => undefined,
+): void {
+  const seen = new Map<string, number>()
+  items?.forEach((item, i) => {
+    check(item, i)
+    const key = keyOf(item)
+    const first = seen.get(key)
+    if (first !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [section, i, ...field],
+        message: `${key} is also ${section}[${first}]`,
+      })
+    else seen.set(key, i)
   })
+}
+
+const outside = (path: string, scope: string) => `${path} is outside the file's scope ${scope}`
+
+/** Nodes within the scope, each listed once, with their parents within the scope listed too. */
+function checkTree(f: File, ctx: z.RefinementCtx): void {
+  eachItem(
+    ctx,
+    'tree',
+    f.tree,
+    (n) => n.path,
+    ['path'],
+    (n, i) => {
+      if (!Tree.within(n.path, f.scope))
+        ctx.addIssue({ code: 'custom', path: ['tree', i, 'path'], message: outside(n.path, f.scope) })
+    },
+  )
+  const listed = new Set(f.tree?.map((n) => n.path))
   f.tree?.forEach((n, i) => {
     const parent = parentOf(n.path)
-    if (parent !== null && Tree.within(parent, scope) && !listed.has(parent))
+    if (parent !== null && Tree.within(parent, f.scope) && !listed.has(parent))
       ctx.addIssue({
         code: 'custom',
         path: ['tree', i, 'path'],
         message: `its parent ${parent} is within the scope, so the file must list it too`,
       })
   })
-  const teams = new Map<string, number>()
-  f.teams?.forEach((t, i) => {
-    const seen = teams.get(t.name)
-    if (seen !== undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['teams', i, 'name'],
-        message: `${t.name} is also teams[${seen}]`,
-      })
-    else teams.set(t.name, i)
-  })
-  const strategies = new Map<string, number>()
-  f.strategies?.forEach((s, i) => {
-    const at = ['strategies', i, 'node']
-    if (s.node === null) {
-      if (scope !== '')
-        ctx.addIssue({
-          code: 'custom',
-          path: at,
-          message: 'expressions (node: null) belong in a file whose scope is the whole tree',
-        })
-    } else if (!Tree.within(s.node, scope)) {
-      ctx.addIssue({ code: 'custom', path: at, message: outside(s.node) })
-    } else if (f.tree && !listed.has(s.node)) {
-      ctx.addIssue({ code: 'custom', path: at, message: `${s.node} is not listed under tree:` })
-    }
-    const key = strategyKey(s)
-    const seen = strategies.get(key)
-    if (seen !== undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['strategies', i, 'name'],
-        message: `${key} is also strategies[${seen}]`,
-      })
-    else strategies.set(key, i)
-  })
+}
+
+/** What an item is bound to is within the scope and, when the file has a tree, listed in it. */
+function checkPlaced(f: File, ctx: z.RefinementCtx, node: string, at: Path): void {
+  if (!Tree.within(node, f.scope)) ctx.addIssue({ code: 'custom', path: at, message: outside(node, f.scope) })
+  else if (f.tree && !f.tree.some((n) => n.path === node))
+    ctx.addIssue({ code: 'custom', path: at, message: `${node} is not listed under tree:` })
+}
+
+/** An item's node within the scope; one on no node (an expression, a silence on hosts) in whole-tree files only. */
+function checkNode(
+  f: File,
+  ctx: z.RefinementCtx,
+  node: string | null | undefined,
+  at: Path,
+  unplaced: string,
+) {
+  if (node !== null && node !== undefined) checkPlaced(f, ctx, node, at)
+  else if (f.scope !== '') ctx.addIssue({ code: 'custom', path: at, message: unplaced })
+}
+
+/** The rules across items: scope, uniqueness, parents listed, items on known nodes. */
+function checkFile(f: File, ctx: z.RefinementCtx): void {
+  checkTree(f, ctx)
+  eachItem(ctx, 'teams', f.teams, (t) => t.name, ['name'])
+  const expression = 'expressions (node: null) belong in a file whose scope is the whole tree'
+  eachItem(ctx, 'strategies', f.strategies, strategyKey, ['name'], (s, i) =>
+    checkNode(f, ctx, s.node, ['strategies', i, 'node'], expression),
+  )
+  const unplaced = 'a silence in a scoped file names a node within the scope'
+  eachItem(
+    ctx,
+    'silences',
+    f.silences,
+    (s) => s.name,
+    ['name'],
+    (s, i) => checkNode(f, ctx, s.match.node, ['silences', i, 'match', 'node'], unplaced),
+  )
+  eachItem(
+    ctx,
+    'escalation',
+    f.escalation,
+    (e) => e.node,
+    ['node'],
+    (e, i) => checkPlaced(f, ctx, e.node, ['escalation', i, 'node']),
+  )
 }
 
 export const CodeFile = FileShape.superRefine(checkFile)

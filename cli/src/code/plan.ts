@@ -1,10 +1,15 @@
-import { Tree } from '@peregrine/common'
+import { silenceEndsAt, Tree } from '@peregrine/common'
 import type { z } from 'zod'
+import type { ApiEscalation, ApiSilence } from './client.ts'
 import {
   type CodeFile,
+  type EscalationEntry,
+  EscalationValue,
   type NodeEntry,
   NodeValue,
   parentOf,
+  type SilenceEntry,
+  SilenceValue,
   type StrategyEntry,
   StrategyValue,
   strategyKey,
@@ -21,21 +26,30 @@ export interface State {
   teams?: (z.input<typeof TeamValue> & { revision: number })[] | undefined
   /** Host bindings (node paths); read only when the plan may delete nodes. */
   hosts?: { host: string; nodes: string[] }[] | undefined
+  /** Read only when the file manages silences. */
+  silences?: ApiSilence[] | undefined
+  /** Read only when the file manages escalation policies. */
+  escalation?: ApiEscalation[] | undefined
 }
 
-export type Kind = 'node' | 'team' | 'strategy'
+export type Kind = 'node' | 'team' | 'strategy' | 'silence' | 'escalation'
 interface Values {
   node: NodeEntry
   team: TeamEntry
   strategy: StrategyEntry
+  silence: SilenceEntry
+  escalation: EscalationEntry
 }
-/** What an update or delete is based on: path + version, team name + revision, strategy id + revision. */
+/**
+ * What an update or delete is based on: path + version, team name + revision, strategy or
+ * silence id + revision, policy node path + revision.
+ */
 export interface Ref {
   id: string
   revision: number
 }
 
-/** One change: `key` is the node path, the team name or `node/name` of a strategy. */
+/** One change: `key` is the node path, the team or silence name, `node/name` of a strategy, a policy's node. */
 export type Change = {
   [K in Kind]:
     | { op: 'create'; kind: K; key: string; after: Values[K] }
@@ -48,6 +62,8 @@ export interface Plan {
   prune: boolean
   /** In the order to apply them (see `plan`). */
   changes: Change[]
+  /** Names of the file's silences that are over: neither created nor compared. */
+  over: string[]
 }
 
 /** The file cannot be applied to this state; nothing has been changed. */
@@ -93,7 +109,7 @@ const byStrategy = (x: Change, y: Change) => strategyOrder(strategyOf(x), strate
  * then strategies deleted, nodes deleted children first, teams deleted. Throws PlanError listing
  * every problem (a missing parent, a node to delete that still has hosts …) before anything is done.
  */
-export function plan(file: CodeFile, state: State, opts: { prune?: boolean } = {}): Plan {
+export function plan(file: CodeFile, state: State, opts: { prune?: boolean; now?: number } = {}): Plan {
   const prune = opts.prune ?? false
   const scope = file.scope
   const problems: string[] = []
@@ -224,9 +240,139 @@ export function plan(file: CodeFile, state: State, opts: { prune?: boolean } = {
           'the file does not manage strategies',
       )
   }
+  const now = opts.now ?? Math.floor(Date.now() / 1000)
+  const silences = planSilences(file, state, prune, now, problems)
+  const escalation = planEscalation(file, state, prune, currentNodes, problems)
   if (problems.length) throw new PlanError(problems)
-  // Strategies go before the nodes they are bound to, teams last (strategies name them as receivers).
-  return { scope, prune, changes: [...upserts, ...strategyDeletes, ...nodeDeletes, ...teamDeletes] }
+  // What is bound to nodes goes before them, teams last (strategies and policies name them).
+  return {
+    scope,
+    prune,
+    changes: [
+      ...upserts,
+      ...escalation.upserts,
+      ...silences.upserts,
+      ...strategyDeletes,
+      ...silences.deletes,
+      ...escalation.deletes,
+      ...nodeDeletes,
+      ...teamDeletes,
+    ],
+    over: silences.over,
+  }
+}
+
+/** What the file wants of a section: creates and updates, and (with prune) deletes. */
+interface SectionPlan {
+  upserts: Change[]
+  deletes: Change[]
+}
+
+/** The before-value of a stored silence and what an update or delete is based on. */
+const silenceRef = (s: ApiSilence) => ({
+  before: SilenceValue.parse(pick(s, ['name', 'match', 'schedule', 'reason'])),
+  ref: { id: s.id, revision: s.revision },
+})
+
+/** Deletes of a section's items, sorted by key. */
+function deletes<K extends 'silence' | 'escalation'>(
+  kind: K,
+  gone: { key: string; before: Values[K]; ref: Ref }[],
+): Change[] {
+  return gone.map((g) => ({ op: 'delete', kind, ...g }) as Change).sort(byKey)
+}
+
+/** Where a silence lies, for messages: its node's path, or why it has none. */
+const whereIs = (s: ApiSilence) =>
+  s.match.node === undefined
+    ? 'on no node'
+    : s.match.node === null
+      ? 'on a deleted node'
+      : `on ${s.match.node}`
+
+/**
+ * The file's silences by name. Only named silences in force are the file's to manage: a deploy's
+ * unnamed silence and an expired one are left alone, and so is one outside the scope (or on a
+ * deleted node), whose name the file then cannot use. A silence of the file that is over is
+ * skipped (`over`): creating it would be refused.
+ */
+function planSilences(
+  file: CodeFile,
+  state: State,
+  prune: boolean,
+  now: number,
+  problems: string[],
+): SectionPlan & { over: string[] } {
+  const out = { upserts: [] as Change[], deletes: [] as Change[], over: [] as string[] }
+  if (!file.silences) return out
+  const named = (state.silences ?? []).filter(
+    (s): s is ApiSilence & { name: string } => s.name !== undefined && s.state !== 'expired',
+  )
+  const current = new Map(named.map((s) => [s.name, s]))
+  const inScope = (s: ApiSilence) =>
+    s.match.node === undefined
+      ? file.scope === ''
+      : s.match.node !== null && Tree.within(s.match.node, file.scope)
+  file.silences.forEach((d, i) => {
+    const cur = current.get(d.name)
+    const end = silenceEndsAt(d)
+    if (cur && !inScope(cur))
+      problems.push(
+        `silences[${i}].name: ${d.name} is taken by a silence ${whereIs(cur)}, outside the file's scope`,
+      )
+    else if (end !== null && end <= now) out.over.push(d.name)
+    else {
+      const change = upsert('silence', d.name, d, cur && silenceRef(cur))
+      if (change) out.upserts.push(change)
+    }
+  })
+  out.upserts.sort(byKey)
+  if (!prune) return out
+  const desired = new Set(file.silences.map((s) => s.name))
+  const gone = named.filter((cur) => inScope(cur) && !desired.has(cur.name))
+  out.deletes = deletes(
+    'silence',
+    gone.map((cur) => ({ key: cur.name, ...silenceRef(cur) })),
+  )
+  return out
+}
+
+/** The before-value of a stored policy and what an update or delete is based on. */
+const escalationRef = (p: ApiEscalation & { node: string }) => ({
+  before: EscalationValue.parse(pick(p, ['node', 'steps', 'repeatEverySeconds'])),
+  ref: { id: p.node, revision: p.revision },
+})
+
+/** The file's escalation policies, one per node; a policy whose node is gone is left alone. */
+function planEscalation(
+  file: CodeFile,
+  state: State,
+  prune: boolean,
+  nodes: Map<string, unknown>,
+  problems: string[],
+): SectionPlan {
+  const out = { upserts: [] as Change[], deletes: [] as Change[] }
+  if (!file.escalation) return out
+  const placed = (state.escalation ?? []).filter(
+    (p): p is ApiEscalation & { node: string } => p.node !== null,
+  )
+  const current = new Map(placed.map((p) => [p.node, p]))
+  file.escalation.forEach((d, i) => {
+    if (!file.tree && !nodes.has(d.node))
+      problems.push(`escalation[${i}].node: there is no tree node ${d.node}`)
+    const cur = current.get(d.node)
+    const change = upsert('escalation', d.node, d, cur && escalationRef(cur))
+    if (change) out.upserts.push(change)
+  })
+  out.upserts.sort(byKey)
+  if (!prune) return out
+  const desired = new Set(file.escalation.map((p) => p.node))
+  const gone = placed.filter((cur) => Tree.within(cur.node, file.scope) && !desired.has(cur.node))
+  out.deletes = deletes(
+    'escalation',
+    gone.map((cur) => ({ key: cur.node, ...escalationRef(cur) })),
+  )
+  return out
 }
 
 const nodeValue = (n: State['nodes'][number]) =>

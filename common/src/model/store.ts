@@ -4,6 +4,7 @@ import { AGENT_CHECKS_PREFIX, KvCollection, openConfigBuckets } from '../nats/kv
 import { HostRecord, Subscription, Team, Token, User } from './access.ts'
 import { Ack } from './ack.ts'
 import { AgentChecks } from './agent-checks.ts'
+import { EscalationPolicy, InhibitionRule, Silence } from './alarm.ts'
 import { Strategy } from './strategy.ts'
 import { Tree, TreeDoc, type TreeDoc as TreeDocType } from './tree.ts'
 
@@ -30,6 +31,10 @@ export class ConfigStore {
     readonly acks: KvCollection<typeof Ack>,
     /** Never answered by the API: services only (their NATS credentials read the bucket). */
     readonly secrets: KvCollection<typeof Secret>,
+    readonly silences: KvCollection<typeof Silence>,
+    readonly inhibitionRules: KvCollection<typeof InhibitionRule>,
+    /** Keyed by tree node id. */
+    readonly escalationPolicies: KvCollection<typeof EscalationPolicy>,
   ) {}
 
   static async open(nc: NatsConnection): Promise<ConfigStore> {
@@ -46,6 +51,9 @@ export class ConfigStore {
       new KvCollection(config, 'marker', Marker),
       new KvCollection(config, 'ack', Ack),
       new KvCollection(config, 'secret', Secret),
+      new KvCollection(config, 'silence', Silence),
+      new KvCollection(config, 'inhibition', InhibitionRule),
+      new KvCollection(config, 'escalation', EscalationPolicy),
     )
   }
 

@@ -12,7 +12,7 @@ export const Window = z
 /** A duration such as `30s`, `2m`, `1h`, `1d`. */
 export const Duration = z.string().regex(/^[1-9]\d{0,6}[smhd]$/, 'a duration like 30s, 2m, 1h or 1d')
 /** `HH:MM`, 24-hour clock. */
-const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM')
+export const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM')
 
 /** An IANA time zone (`Europe/Berlin`), as Intl knows it: where active windows are read. */
 export const TimeZone = z.string().refine((tz) => {
