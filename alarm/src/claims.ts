@@ -60,6 +60,11 @@ export class Claims {
     }
   }
 
+  /** The send could not start: whoever gets the event next may send it at once. */
+  async release(id: string): Promise<void> {
+    await this.kv.delete(id)
+  }
+
   /** The notification was delivered (or given up as dead): nobody sends it again. */
   async done(id: string): Promise<void> {
     await this.kv.put(id, this.#encode({ owner: this.owner, state: 'done', at: Date.now() }))

@@ -1,4 +1,14 @@
-import { type ConfigOf, num, posNum, setting, text } from '@peregrine/common/config'
+import { hostname } from 'node:os'
+import {
+  type ConfigOf,
+  commonSettings,
+  loadConfig,
+  num,
+  posNum,
+  setting,
+  text,
+} from '@peregrine/common/config'
+import { outboundSettings } from '@peregrine/common/outbound'
 import { z } from 'zod'
 
 const HttpUrl = z.url({ protocol: /^https?$/ })
@@ -128,3 +138,78 @@ export const channelSettings = {
   ),
 }
 export type ChannelConfig = ConfigOf<typeof channelSettings>
+
+/** Everything the alarm service reads: common and outbound settings, channels, and the pipeline's. */
+export const alarmSettings = {
+  ...commonSettings,
+  ...outboundSettings,
+  ...channelSettings,
+  instance: setting(
+    'ALARM_INSTANCE',
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{0,64}$/, 'letters, digits, _ and -; up to 64')
+      .default(''),
+    'Name of this alarm instance among the live ones (unique; it owns the notifications it claims); empty: <host>-<pid>.',
+  ),
+  immediateUpTo: setting(
+    'ALARM_IMMEDIATE_PRIORITIES',
+    z.coerce.number().int().min(-1).max(6).default(2),
+    'Priorities up to this one (P0 is the highest) go out at once on every channel; lower ones are merged (-1: merge all).',
+  ),
+  mergeWindowSeconds: setting(
+    'ALARM_MERGE_WINDOW_SECONDS',
+    posNum(60),
+    'Low-priority events of one receiver, priority, status and metric within this window (of event time) become one message.',
+  ),
+  mergeGraceMs: setting(
+    'ALARM_MERGE_GRACE_MS',
+    num(2000),
+    'How long after its window a merge group waits for events still on their way.',
+  ),
+  maxInFlight: setting(
+    'ALARM_MAX_IN_FLIGHT',
+    posNum(20_000),
+    'Events in hand at once, merged groups waiting included (more wait on the stream).',
+  ),
+  ackWaitMs: setting(
+    'ALARM_ACK_WAIT_MS',
+    posNum(30_000),
+    'How long an event taken by an instance that died waits before another instance gets it.',
+  ),
+  claimStaleMs: setting(
+    'ALARM_CLAIM_STALE_MS',
+    posNum(120_000),
+    'A notification claimed this long ago and not finished is sent again by another instance (its sender died mid-send): longer than any send with its retries.',
+  ),
+  claimKeepHours: setting(
+    'ALARM_CLAIM_KEEP_HOURS',
+    posNum(168),
+    'How long a sent notification is remembered, so that its event redelivered meanwhile does not send it again.',
+  ),
+  escalationCheckMs: setting(
+    'ALARM_ESCALATION_CHECK_MS',
+    posNum(10_000),
+    'Between walks of the unacknowledged PROBLEMs for escalation steps that fell due.',
+  ),
+  ackLinkHours: setting(
+    'ALARM_ACK_LINK_HOURS',
+    posNum(72),
+    'How long the acknowledgement link in a message works.',
+  ),
+  opsHost: setting(
+    'ALARM_OPS_HOST',
+    z.string().default('127.0.0.1'),
+    'Listen address of /healthz and /metrics.',
+  ),
+  opsPort: setting('ALARM_OPS_PORT', num(8094), 'Port of /healthz and /metrics (0: none) when run alone.'),
+}
+export type AlarmConfig = ConfigOf<typeof alarmSettings>
+
+export function loadAlarmConfig(env = process.env): AlarmConfig {
+  const c = loadConfig(alarmSettings, 'alarm', env)
+  const host = hostname()
+    .replace(/[^A-Za-z0-9_-]/g, '_')
+    .slice(0, 48)
+  return { ...c, instance: c.instance || `${host}-${process.pid}` }
+}

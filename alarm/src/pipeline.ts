@@ -3,10 +3,10 @@ import type { AlertEvent } from '@peregrine/common/schema'
 import type { Claims } from './claims.ts'
 import type { FiringState } from './firing.ts'
 import { type Batch, type MergePolicy, Merger, singleId } from './merge.ts'
-import { type Directory, recipientsOf, teamsOf } from './recipients.ts'
+import { type Directory, type Recipient, recipientsOf, teamsOf } from './recipients.ts'
 
-/** Why an event was not sent to anyone. */
-export type Held = 'silenced' | 'inhibited' | 'acknowledged' | 'suppressed' | 'no-receiver'
+/** Why an event was sent to nobody, on purpose. */
+export type Held = 'silenced' | 'inhibited' | 'acknowledged' | 'suppressed'
 
 export interface PipelineDeps {
   log: Logger
@@ -22,8 +22,10 @@ export interface PipelineDeps {
   claims: Claims
   /** Renders and delivers one notification; settles once it is sent or given up as dead. */
   deliver(batch: Batch): Promise<void>
-  /** Records an event that went to nobody, and why. */
-  held(event: AlertEvent, why: Held, detail: string): void
+  /** Records, for one recipient, an event that was not sent on purpose, and why. */
+  held(event: AlertEvent, r: Recipient, why: Held, detail: string): void
+  /** An event that names nobody: no team, subscription or callback. */
+  unrouted(event: AlertEvent): void
   merge: MergePolicy & { graceMs: number }
 }
 
@@ -38,28 +40,29 @@ export class Pipeline {
   readonly #merger: Merger
 
   constructor(private readonly deps: PipelineDeps) {
-    this.#merger = new Merger(deps.merge, deps.merge.graceMs, (b) => this.#send(b))
+    this.#merger = new Merger(deps.merge, deps.merge.graceMs, (b) => this.send(b))
   }
 
-  /** Settles once every notification of `event` is sent, given up, or held back for a reason. */
-  async handle(event: AlertEvent): Promise<void> {
+  /** Settles once every notification of `event` is sent, given up, or held back; says which. */
+  async handle(event: AlertEvent): Promise<Held | 'unrouted' | 'notified'> {
     const why = event.status === 'PROBLEM' ? await this.#problemHeld(event) : await this.#recoveryHeld(event)
-    if (why !== null) {
-      this.deps.held(event, why.reason, why.detail)
-      return
-    }
     const dir = this.deps.directory()
     const recipients = recipientsOf(event, teamsOf(event, dir), dir)
     if (recipients.length === 0) {
-      this.deps.held(event, 'no-receiver', 'no team, subscription or callback names anyone')
-      return
+      this.deps.unrouted(event)
+      return 'unrouted'
+    }
+    if (why !== null) {
+      for (const r of recipients) this.deps.held(event, r, why.reason, why.detail)
+      return why.reason
     }
     await Promise.all(
       recipients.map(
         (r) =>
-          this.#merger.add(event, r) ?? this.#send({ id: singleId(event, r), recipient: r, events: [event] }),
+          this.#merger.add(event, r) ?? this.send({ id: singleId(event, r), recipient: r, events: [event] }),
       ),
     )
+    return 'notified'
   }
 
   /** Sends what merge groups hold now (a clean stop). */
@@ -90,12 +93,20 @@ export class Pipeline {
     return null
   }
 
-  async #send(batch: Batch): Promise<void> {
-    if (!(await this.deps.claims.take(batch.id))) return // sent, or being sent, by another
+  /**
+   * Sends a notification unless another instance has (or is sending it). A send that cannot even
+   * be queued (the queue is full, the service stops) gives its claim back and fails, so that its
+   * event stays unacknowledged and is taken again.
+   */
+  async send(batch: Batch): Promise<void> {
+    const { claims } = this.deps
+    if (!(await claims.take(batch.id))) return
     try {
       await this.deps.deliver(batch)
-    } finally {
-      await this.deps.claims.done(batch.id)
+    } catch (err) {
+      await claims.release(batch.id)
+      throw err
     }
+    await claims.done(batch.id)
   }
 }

@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises'
 import { BlockList, isIP, isIPv4 } from 'node:net'
 import { z } from 'zod'
+import { setting } from './config.ts'
 
 /**
  * Where Peregrine may send requests that users configure (strategy callbacks, IM webhooks): not to
@@ -171,4 +172,14 @@ export async function resolveOutbound(
     if (reason) throw new OutboundRefusedError(`${host} resolves to ${a.address}, ${reason}`)
   }
   return addresses
+}
+
+/** The one setting of outbound calls, shared by the services that make them (dashboard, alarm). */
+export const outboundSettings = {
+  outboundAllowNets: setting(
+    'OUTBOUND_ALLOW_NETS',
+    AllowNets.default([]),
+    'Address ranges (CIDRs, comma-separated) that strategy callbacks and IM webhooks may reach although ' +
+      'private, loopback or link-local, e.g. `10.0.0.0/8,192.168.1.0/24`. Cloud metadata addresses never.',
+  ),
 }

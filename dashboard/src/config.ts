@@ -1,10 +1,10 @@
 import {
-  AllowNets,
   type ConfigOf,
   clickhouseSettings,
   commonSettings,
   loadConfig,
   num,
+  outboundSettings,
   setting,
 } from '@peregrine/common'
 import { z } from 'zod'
@@ -31,12 +31,7 @@ export const dashboardSettings = {
       .default(''),
     'The first admin token, used only when no token exists yet; empty: one is generated and printed once.',
   ),
-  outboundAllowNets: setting(
-    'OUTBOUND_ALLOW_NETS',
-    AllowNets.default([]),
-    'Address ranges (CIDRs, comma-separated) that strategy callbacks and IM webhooks may reach although ' +
-      'private, loopback or link-local, e.g. `10.0.0.0/8,192.168.1.0/24`. Cloud metadata addresses never.',
-  ),
+  ...outboundSettings,
 }
 export type DashboardConfig = ConfigOf<typeof dashboardSettings>
 

@@ -16,8 +16,10 @@ export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number]
 
 /**
  * What became of one attempt. `retrying`: failed, another attempt follows; `dead`: failed for the
- * last time; `silenced`, `inhibited`: not sent, on purpose; `merged`: not sent alone, the event went
- * into a merged group's message (whose own records carry the group's `notification`).
+ * last time; `silenced`, `inhibited`: not sent, on purpose; `acknowledged`: a repeat of a PROBLEM
+ * someone acknowledged, not sent; `suppressed`: a recovery whose PROBLEM nobody was told of (it
+ * was silenced or inhibited), not sent; `merged`: not sent alone, the event went into a merged
+ * group's message (whose own records carry the group's `notification`).
  */
 export const NOTIFICATION_OUTCOMES = [
   'sent',
@@ -26,6 +28,8 @@ export const NOTIFICATION_OUTCOMES = [
   'dead',
   'silenced',
   'inhibited',
+  'acknowledged',
+  'suppressed',
   'merged',
 ] as const
 export type NotificationOutcome = (typeof NOTIFICATION_OUTCOMES)[number]
