@@ -177,8 +177,9 @@ export class Delivery {
     const channel = this.deps.channels.get(n.channel)
     if (!channel) return this.dead(n, 1, missing(n.channel))
     const message = render(n.events, { dashboardUrl: this.c.dashboardUrl, ackUrl: n.ackUrl })
-    // By address, not receiver: a team's robot shared by its members is one DingTalk robot with one limit.
-    await this.wait(this.rateLimit.reserve(`${n.channel}\0${n.address}`, Date.now()))
+    // By address, not receiver: a team's robot shared by its members is one DingTalk robot with one
+    // limit. An urgent one (high priority) never waits behind a storm of low ones.
+    if (!n.urgent) await this.wait(this.rateLimit.reserve(`${n.channel}\0${n.address}`, Date.now()))
     for (let attempt = 1; ; attempt++) {
       entry.state = 'waiting'
       const failure = await this.attempt(entry, channel, message)

@@ -85,7 +85,8 @@ export async function startAlarm(c: AlarmConfig, deps: AlarmDeps): Promise<Alarm
         : undefined
     sending.set(b.id, b)
     try {
-      await delivery.send({ id: b.id, ...b.recipient, events: b.events, ...(ackUrl && { ackUrl }) })
+      const urgent = first !== undefined && first.strategy.priority <= c.immediateUpTo
+      await delivery.send({ id: b.id, ...b.recipient, events: b.events, urgent, ...(ackUrl && { ackUrl }) })
     } finally {
       sending.delete(b.id)
     }

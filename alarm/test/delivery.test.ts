@@ -138,12 +138,14 @@ describe('delivery', () => {
     const started = Date.now()
     const sends = [1, 2, 3].map(() => d.send(notification('webhook', `${server.url}/alice`, 'alice')))
     const other = d.send(notification('webhook', `${server.url}/bob`, 'bob'))
-    await other
+    // A high-priority one to the same address is not held behind them.
+    const urgent = d.send({ ...notification('webhook', `${server.url}/alice`, 'alice'), urgent: true })
+    await Promise.all([other, urgent])
     expect(Date.now() - started).toBeLessThan(1000)
     const results = await Promise.all(sends)
     expect(results.map((r) => r.outcome)).toEqual(['sent', 'sent', 'sent'])
     expect(Date.now() - started).toBeGreaterThanOrEqual(1450)
-    expect(server.received).toHaveLength(4)
+    expect(server.received).toHaveLength(5)
   })
 
   it('refuses past ALARM_QUEUE_LIMIT and sends one at a time at concurrency 1', async () => {

@@ -17,6 +17,8 @@ export interface Notification {
   events: readonly AlertEvent[]
   /** The signed acknowledgement link, when the event can be acknowledged. */
   ackUrl?: string
+  /** High priority (sent at once): not held back by the per-address rate limit. */
+  urgent?: boolean
 }
 
 /** What people read: render.ts makes it once per notification, every channel sends it its own way. */
