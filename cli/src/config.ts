@@ -1,4 +1,5 @@
 import { agentSettings, loadAgentConfig } from '@peregrine/agent'
+import { alarmSettings, loadAlarmConfig } from '@peregrine/alarm'
 import { collectorSettings, loadCollectorConfig } from '@peregrine/collector'
 import { loadConfig, num, setting } from '@peregrine/common'
 import { dashboardSettings, loadDashboardConfig } from '@peregrine/dashboard'
@@ -22,11 +23,16 @@ export function loadAllInOneConfig(env = process.env) {
       collector.retention1mDays,
       collector.retention1hDays,
     )
+  const dashboard = loadDashboardConfig(env)
+  const alarm = loadAlarmConfig(env)
+  // The links in messages lead to this process's API unless told where people reach it.
+  if (env.ALARM_DASHBOARD_URL === undefined) alarm.dashboardUrl = `http://${dashboard.host}:${dashboard.port}`
   return {
     agent,
     collector,
     judge: loadJudgeConfig(env),
-    dashboard: loadDashboardConfig(env),
+    alarm,
+    dashboard,
     ...loadConfig(allInOneSettings, 'allinone', env),
   }
 }
@@ -37,5 +43,6 @@ export const settingsBySection = {
   agent: agentSettings,
   collector: collectorSettings,
   judge: judgeSettings,
+  alarm: alarmSettings,
   dashboard: dashboardSettings,
 }

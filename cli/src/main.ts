@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { loadAgentConfig } from '@peregrine/agent'
 import { runAgent } from '@peregrine/agent/run'
+import { loadAlarmConfig } from '@peregrine/alarm'
 import { loadCollectorConfig } from '@peregrine/collector'
 import { describeSettings, natsAuthMethod } from '@peregrine/common'
 import { loadDashboardConfig } from '@peregrine/dashboard'
@@ -10,7 +11,7 @@ import { z } from 'zod'
 import { registerCodeCommands } from './code/commands.ts'
 import { loadAllInOneConfig, settingsBySection } from './config.ts'
 import { registerNatsCommands } from './nats.ts'
-import { runAllInOne, runCollector, runDashboard, runJudge } from './run.ts'
+import { runAlarm, runAllInOne, runCollector, runDashboard, runJudge } from './run.ts'
 import { registerTokenCommands } from './token.ts'
 
 const program = new Command('peregrine').description('Peregrine monitoring').showHelpAfterError()
@@ -27,6 +28,7 @@ const services = {
   collector: () => runCollector(loadCollectorConfig()),
   dashboard: () => runDashboard(loadDashboardConfig()),
   judge: () => runJudge(loadJudgeConfig()),
+  alarm: () => runAlarm(loadAlarmConfig()),
 }
 for (const [name, run] of Object.entries(services)) {
   program
@@ -40,7 +42,7 @@ program
   .description('validate the configuration from env and PEREGRINE_CONFIG, print it (secrets hidden) and exit')
   .action(() => {
     const c = loadAllInOneConfig()
-    for (const section of [c.agent, c.collector, c.judge, c.dashboard]) natsAuthMethod(section)
+    for (const section of [c.agent, c.collector, c.judge, c.alarm, c.dashboard]) natsAuthMethod(section)
     const hide = (k: string, v: unknown) => (/url|token|password/i.test(k) && v ? '[set]' : v)
     console.log(JSON.stringify(c, hide, 2))
   })

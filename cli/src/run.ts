@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { startAgent } from '@peregrine/agent'
+import { type AlarmConfig, startAlarm } from '@peregrine/alarm'
 import { type CollectorConfig, startCollector } from '@peregrine/collector'
 import {
   agentInboxPrefix,
@@ -13,6 +14,7 @@ import {
   type NatsClientConfig,
   type NatsClientOptions,
   nkeyClientConfig,
+  type Registry,
   registerReadMetrics,
   Store,
   serviceHealth,
@@ -24,6 +26,7 @@ import {
 import { type Stoppable, stopOnSignals } from '@peregrine/common/lifecycle'
 import { type DashboardConfig, startDashboard } from '@peregrine/dashboard'
 import { type JudgeConfig, startJudge } from '@peregrine/judge'
+import type { NatsConnection } from 'nats'
 import type { AllInOneConfig } from './config.ts'
 
 async function openStore(c: ClickHouseConfig & { dataDir: string }): Promise<Store> {
@@ -53,7 +56,7 @@ async function boot(
 
 /**
  * Everything in one process: a nats-server child, collector and dashboard on the embedded
- * ClickHouse, and an agent for this host. The judge and alarm join here as they are built.
+ * ClickHouse, a judge, an alarm and an agent for this host.
  * The agent has its own connection with the agent credential, so it runs with the permissions
  * of any other agent.
  */
@@ -79,6 +82,7 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
     process: createRegistry(true),
     collector: createRegistry(),
     judge: createRegistry(),
+    alarm: createRegistry(),
     agent: createRegistry(),
   }
   const child = (service: string): Logger => log.child({ service })
@@ -88,6 +92,7 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
   )
   parts.push(collector)
   parts.push(await startJudge(c.judge, { nc, log: child('judge'), registry: registries.judge }))
+  parts.push(await startAlarm(c.alarm, { nc, log: child('alarm'), registry: registries.alarm }))
   parts.push(
     await startDashboard(c.dashboard, {
       nc,
@@ -111,7 +116,7 @@ export async function runAllInOne(c: AllInOneConfig): Promise<void> {
   parts.push(agentPart)
   parts.push(
     // Under the agent's name for this host, so the two are one endpoint whatever the OS calls it.
-    startSelfReport(nc, [registries.process, registries.collector, registries.judge], {
+    startSelfReport(nc, [registries.process, registries.collector, registries.judge, registries.alarm], {
       step: c.collector.selfStep,
       log,
       endpoint: c.agent.hostname,
@@ -135,11 +140,18 @@ export async function runCollector(c: CollectorConfig): Promise<void> {
   parts.push(startSelfReport(nc, registries, { step: c.selfStep, log }))
 }
 
-export async function runJudge(c: JudgeConfig): Promise<void> {
-  const { log, parts, nc } = await boot('judge', c)
+export const runJudge = (c: JudgeConfig) => runOnNats('judge', c, (deps) => startJudge(c, deps))
+export const runAlarm = (c: AlarmConfig) => runOnNats('alarm', c, (deps) => startAlarm(c, deps))
+
+/** A service that needs NATS alone (no ClickHouse): boot, /healthz and /metrics, self-report. */
+async function runOnNats(
+  name: string,
+  c: NatsClientConfig & { logLevel: string; opsHost: string; opsPort: number; selfStep: number },
+  start: (deps: { nc: NatsConnection; log: Logger; registry: Registry }) => Promise<Stoppable>,
+): Promise<void> {
+  const { log, parts, nc } = await boot(name, c)
   const registries = [createRegistry(true), createRegistry()]
-  const judge = await startJudge(c, { nc, log, registry: registries[1]! })
-  parts.push(judge)
+  parts.push(await start({ nc, log, registry: registries[1]! }))
   if (c.opsPort) {
     const ops = await startOpsServer({ host: c.opsHost, port: c.opsPort }, registries, serviceHealth({ nc }))
     parts.push({ stop: () => ops.close() })

@@ -117,8 +117,8 @@ async function checkConfig(env: Record<string, string>) {
 }
 
 describe('docker-compose.yml', () => {
-  it('runs the collector, the judge, the dashboard and an agent from our image', () => {
-    expect(ours.map(([name]) => name).sort()).toEqual(['agent', 'collector', 'dashboard', 'judge'])
+  it('runs the collector, the judge, the alarm, the dashboard and an agent from our image', () => {
+    expect(ours.map(([name]) => name).sort()).toEqual(['agent', 'alarm', 'collector', 'dashboard', 'judge'])
   })
 
   it("starts each of our services with one of the CLI's service commands, the agent from its bundle", async () => {
@@ -205,6 +205,7 @@ describe('docker-compose.yml', () => {
       agent: defaultOf(settingsBySection.agent.httpPort),
       collector: defaultOf(settingsBySection.collector.opsPort),
       judge: defaultOf(settingsBySection.judge.opsPort),
+      alarm: defaultOf(settingsBySection.alarm.opsPort),
       dashboard: defaultOf(settingsBySection.dashboard.port),
     }
     for (const [name, s] of ours) {
