@@ -18,8 +18,7 @@ export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number]
  * What became of one attempt. `retrying`: failed, another attempt follows; `dead`: failed for the
  * last time; `silenced`, `inhibited`: not sent, on purpose; `acknowledged`: a repeat of a PROBLEM
  * someone acknowledged, not sent; `suppressed`: a recovery whose PROBLEM nobody was told of (it
- * was silenced or inhibited), not sent; `merged`: not sent alone, the event went into a merged
- * group's message (whose own records carry the group's `notification`).
+ * was silenced or inhibited), not sent.
  */
 export const NOTIFICATION_OUTCOMES = [
   'sent',
@@ -30,7 +29,6 @@ export const NOTIFICATION_OUTCOMES = [
   'inhibited',
   'acknowledged',
   'suppressed',
-  'merged',
 ] as const
 export type NotificationOutcome = (typeof NOTIFICATION_OUTCOMES)[number]
 
