@@ -28,7 +28,7 @@ export function removeAtExit(path: string): void {
 }
 
 export function startService(
-  command: 'agent' | 'collector' | 'judge' | 'all',
+  command: 'agent' | 'collector' | 'judge' | 'alarm' | 'all',
   env: NodeJS.ProcessEnv,
   logFile: string,
 ) {
