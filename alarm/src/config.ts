@@ -1,7 +1,8 @@
-import { hostname } from 'node:os'
 import {
   type ConfigOf,
   commonSettings,
+  instanceName,
+  instanceSetting,
   loadConfig,
   num,
   posNum,
@@ -144,14 +145,7 @@ export const alarmSettings = {
   ...commonSettings,
   ...outboundSettings,
   ...channelSettings,
-  instance: setting(
-    'ALARM_INSTANCE',
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{0,64}$/, 'letters, digits, _ and -; up to 64')
-      .default(''),
-    'Name of this alarm instance among the live ones (unique; it owns the notifications it claims); empty: <host>-<pid>.',
-  ),
+  instance: instanceSetting('ALARM_INSTANCE', 'alarm instance'),
   immediateUpTo: setting(
     'ALARM_IMMEDIATE_PRIORITIES',
     z.coerce.number().int().min(-1).max(6).default(2),
@@ -208,8 +202,5 @@ export type AlarmConfig = ConfigOf<typeof alarmSettings>
 
 export function loadAlarmConfig(env = process.env): AlarmConfig {
   const c = loadConfig(alarmSettings, 'alarm', env)
-  const host = hostname()
-    .replace(/[^A-Za-z0-9_-]/g, '_')
-    .slice(0, 48)
-  return { ...c, instance: c.instance || `${host}-${process.pid}` }
+  return { ...c, instance: instanceName(c.instance) }
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { hostname } from 'node:os'
 import * as z from './zod.ts'
 
 /**
@@ -95,6 +96,27 @@ export const bool = (dflt: boolean) =>
   )
 /** A text setting and its default. */
 export const text = (dflt: string) => z._default(z.string(), dflt)
+
+/**
+ * The name of one instance of a service that runs several (judges, alarms): unique among the live
+ * ones, since leases and claims name their owner. Empty: instanceName() makes one.
+ */
+export const instanceSetting = (variable: string, what: string) =>
+  setting(
+    variable,
+    z._default(z.string().check(z.regex(/^[A-Za-z0-9_-]{0,64}$/, 'letters, digits, _ and -; up to 64')), ''),
+    `Name of this ${what} among the live ones (unique); empty: <host>-<pid>.`,
+  )
+
+/** `configured`, or this host's name and process id. */
+export function instanceName(configured: string): string {
+  return (
+    configured ||
+    `${hostname()
+      .replace(/[^A-Za-z0-9_-]/g, '_')
+      .slice(0, 48)}-${process.pid}`
+  )
+}
 
 /** Settings every Peregrine process shares. */
 export const commonSettings = {

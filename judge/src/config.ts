@@ -1,18 +1,19 @@
-import { hostname } from 'node:os'
-import { type ConfigOf, commonSettings, loadConfig, num, posNum, setting } from '@peregrine/common/config'
+import {
+  type ConfigOf,
+  commonSettings,
+  instanceName,
+  instanceSetting,
+  loadConfig,
+  num,
+  posNum,
+  setting,
+} from '@peregrine/common/config'
 import { TimeZone } from '@peregrine/common/schema'
 import { z } from 'zod'
 
 export const judgeSettings = {
   ...commonSettings,
-  instance: setting(
-    'JUDGE_INSTANCE',
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{0,64}$/, 'letters, digits, _ and -; up to 64')
-      .default(''),
-    'Name of this judge among the live ones (unique); empty: <host>-<pid>.',
-  ),
+  instance: instanceSetting('JUDGE_INSTANCE', 'judge'),
   leaseMs: setting(
     'JUDGE_LEASE_MS',
     posNum(5000),
@@ -50,12 +51,5 @@ export type JudgeConfig = ConfigOf<typeof judgeSettings>
 
 export function loadJudgeConfig(env = process.env): JudgeConfig {
   const c = loadConfig(judgeSettings, 'judge', env)
-  return {
-    ...c,
-    instance:
-      c.instance ||
-      `${hostname()
-        .replace(/[^A-Za-z0-9_-]/g, '_')
-        .slice(0, 48)}-${process.pid}`,
-  }
+  return { ...c, instance: instanceName(c.instance) }
 }

@@ -37,21 +37,16 @@ afterAll(async () => {
   await nats?.dispose()
 })
 
-it('keeps judging when saving its state fails, and saves it on a later flush', async () => {
-  const saved: PartitionState[] = []
-  let failures = 1
+/**
+ * A worker of `host`'s partition judging `temp all(#1) > 50`, whose states go to `save` (the
+ * start's boundary first), on a registry of its own.
+ */
+async function startWorker(host: string, save: (s: PartitionState) => void) {
   const states = {
     keyOf: (k: { kind: string; strategy: string; endpoint: string; metric: string; tags: string }) =>
       [k.kind, k.strategy, k.endpoint, k.metric, k.tags].join('\t'),
     load: async () => ({ checkpoint: null, states: new Map() }),
-    save: async (_p: number, s: PartitionState) => {
-      // The first save is the start's boundary; the one after the event fails, as on a timeout.
-      if (saved.length === 1 && failures > 0) {
-        failures--
-        throw new Error('TIMEOUT')
-      }
-      saved.push({ checkpoint: s.checkpoint, states: new Map(s.states) })
-    },
+    save: async (_p: number, s: PartitionState) => save(s),
   } as unknown as PartitionStateStore
   const strategy = {
     ...StrategySpec.parse({ name: 'hot', metric: 'temp', fn: 'all', window: '#1', threshold: 50 }),
@@ -60,47 +55,6 @@ it('keeps judging when saving its state fails, and saves it on a later flush', a
   } as Strategy
   const view = new StrategyView()
   view.replace(new Tree({ nodes: [] }), [], [strategy])
-  const host = 'oven-1'
-  const worker = new PartitionWorker(metricsPartition(host), {
-    nc,
-    view,
-    states,
-    log: createLogger('test', process.env.TEST_LOG ?? 'silent'),
-    metrics: judgeMetrics(createRegistry()),
-    evaluator: {},
-    readShare: new ReadShare(1024 * 1024),
-    replaySeconds: 60,
-    nodataCheckMs: 1000,
-  })
-  await worker.start()
-  const b = new BatchBuilder({ host, agent: 'test' })
-  const ts = Math.floor(Date.now() / 1000)
-  b.add({ endpoint: host, metric: 'temp', tags: '', counterType: 'GAUGE', step: 10 }, ts - (ts % 10), 90)
-  await nc.jetstream().publish(metricsSubject(host), encodeBatch(b.take()))
-  // The PROBLEM's state is saved after all, with the checkpoint past the point.
-  await waitFor(() => saved.some((s) => s.states.size === 1), 10_000, 'the state saved')
-  expect(failures).toBe(0)
-  expect(saved.at(-1)!.checkpoint).toBeGreaterThan(saved[0]!.checkpoint ?? 0)
-  await worker.stop()
-})
-
-it('skips what is not a batch, series storage refuses and points from the future, and judges the rest', async () => {
-  const saved: PartitionState[] = []
-  const states = {
-    keyOf: (k: { kind: string; strategy: string; endpoint: string; metric: string; tags: string }) =>
-      [k.kind, k.strategy, k.endpoint, k.metric, k.tags].join('\t'),
-    load: async () => ({ checkpoint: null, states: new Map() }),
-    save: async (_p: number, s: PartitionState) =>
-      void saved.push({ checkpoint: s.checkpoint, states: new Map(s.states) }),
-  } as unknown as PartitionStateStore
-  const strategy = {
-    ...StrategySpec.parse({ name: 'hot', metric: 'temp', fn: 'all', window: '#1', threshold: 50 }),
-    id: 's_hot',
-    node: null,
-  } as Strategy
-  const view = new StrategyView()
-  view.replace(new Tree({ nodes: [] }), [], [strategy])
-  const host = 'oven-2'
   const registry = createRegistry()
   const worker = new PartitionWorker(metricsPartition(host), {
     nc,
@@ -114,6 +68,38 @@ it('skips what is not a batch, series storage refuses and points from the future
     nodataCheckMs: 1000,
   })
   await worker.start()
+  return { worker, registry }
+}
+
+it('keeps judging when saving its state fails, and saves it on a later flush', async () => {
+  const saved: PartitionState[] = []
+  let failures = 1
+  const host = 'oven-1'
+  const { worker } = await startWorker(host, (s) => {
+    // The first save is the start's boundary; the one after the event fails, as on a timeout.
+    if (saved.length === 1 && failures > 0) {
+      failures--
+      throw new Error('TIMEOUT')
+    }
+    saved.push({ checkpoint: s.checkpoint, states: new Map(s.states) })
+  })
+  const b = new BatchBuilder({ host, agent: 'test' })
+  const ts = Math.floor(Date.now() / 1000)
+  b.add({ endpoint: host, metric: 'temp', tags: '', counterType: 'GAUGE', step: 10 }, ts - (ts % 10), 90)
+  await nc.jetstream().publish(metricsSubject(host), encodeBatch(b.take()))
+  // The PROBLEM's state is saved after all, with the checkpoint past the point.
+  await waitFor(() => saved.some((s) => s.states.size === 1), 10_000, 'the state saved')
+  expect(failures).toBe(0)
+  expect(saved.at(-1)!.checkpoint).toBeGreaterThan(saved[0]!.checkpoint ?? 0)
+  await worker.stop()
+})
+
+it('skips what is not a batch, series storage refuses and points from the future, and judges the rest', async () => {
+  const saved: PartitionState[] = []
+  const host = 'oven-2'
+  const { worker, registry } = await startWorker(host, (s) =>
+    saved.push({ checkpoint: s.checkpoint, states: new Map(s.states) }),
+  )
   const js = nc.jetstream()
   const now = Math.floor(Date.now() / 1000)
   const point = (counterType: string, ts: number, value: number) => {
