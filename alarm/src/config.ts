@@ -5,6 +5,7 @@ import {
   instanceSetting,
   loadConfig,
   num,
+  opsSettings,
   posNum,
   setting,
   text,
@@ -191,12 +192,7 @@ export const alarmSettings = {
     posNum(72),
     'How long the acknowledgement link in a message works.',
   ),
-  opsHost: setting(
-    'ALARM_OPS_HOST',
-    z.string().default('127.0.0.1'),
-    'Listen address of /healthz and /metrics.',
-  ),
-  opsPort: setting('ALARM_OPS_PORT', num(8094), 'Port of /healthz and /metrics (0: none) when run alone.'),
+  ...opsSettings('ALARM', 8094),
 }
 export type AlarmConfig = ConfigOf<typeof alarmSettings>
 

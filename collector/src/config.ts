@@ -3,11 +3,10 @@ import {
   clickhouseSettings,
   commonSettings,
   loadConfig,
-  num,
+  opsSettings,
   posNum,
   setting,
 } from '@peregrine/common'
-import { z } from 'zod'
 
 export const collectorSettings = {
   ...commonSettings,
@@ -57,16 +56,7 @@ export const collectorSettings = {
     posNum(600),
     'How often a known series has its last-seen time rewritten.',
   ),
-  opsHost: setting(
-    'COLLECTOR_OPS_HOST',
-    z.string().default('127.0.0.1'),
-    'Listen address of /healthz and /metrics.',
-  ),
-  opsPort: setting(
-    'COLLECTOR_OPS_PORT',
-    num(8091),
-    'Port of /healthz and /metrics (0: none) when run alone.',
-  ),
+  ...opsSettings('COLLECTOR', 8091),
 }
 export type CollectorConfig = ConfigOf<typeof collectorSettings>
 

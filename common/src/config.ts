@@ -97,6 +97,20 @@ export const bool = (dflt: boolean) =>
 /** A text setting and its default. */
 export const text = (dflt: string) => z._default(z.string(), dflt)
 
+/** Where a service run alone answers /healthz and /metrics: `<PREFIX>_OPS_HOST` and `_OPS_PORT`. */
+export const opsSettings = (prefix: string, port: number) => ({
+  opsHost: setting(
+    `${prefix}_OPS_HOST`,
+    z._default(z.string(), '127.0.0.1'),
+    'Listen address of /healthz and /metrics.',
+  ),
+  opsPort: setting(
+    `${prefix}_OPS_PORT`,
+    num(port),
+    'Port of /healthz and /metrics (0: none) when run alone.',
+  ),
+})
+
 /**
  * The name of one instance of a service that runs several (judges, alarms): unique among the live
  * ones, since leases and claims name their owner. Empty: instanceName() makes one.

@@ -4,12 +4,11 @@ import {
   instanceName,
   instanceSetting,
   loadConfig,
-  num,
+  opsSettings,
   posNum,
   setting,
 } from '@peregrine/common/config'
 import { TimeZone } from '@peregrine/common/schema'
-import { z } from 'zod'
 
 export const judgeSettings = {
   ...commonSettings,
@@ -40,12 +39,7 @@ export const judgeSettings = {
     TimeZone.default('UTC'),
     "IANA time zone in which strategies' active windows are read.",
   ),
-  opsHost: setting(
-    'JUDGE_OPS_HOST',
-    z.string().default('127.0.0.1'),
-    'Listen address of /healthz and /metrics.',
-  ),
-  opsPort: setting('JUDGE_OPS_PORT', num(8093), 'Port of /healthz and /metrics (0: none) when run alone.'),
+  ...opsSettings('JUDGE', 8093),
 }
 export type JudgeConfig = ConfigOf<typeof judgeSettings>
 
