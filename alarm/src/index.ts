@@ -49,8 +49,24 @@ export async function startAlarm(c: AlarmConfig, deps: AlarmDeps): Promise<Alarm
   await ensureNotificationsStream(jsm)
   const ackSecret = await ensureAckLinkSecret(config)
   const view = new AlarmView()
-  const passes = await startConfigPasses(config, log, { what: 'alarm configuration', nc }, () =>
-    view.load(config),
+  // The view reads more than the tree, strategies and hosts: a silence, a policy or a new user
+  // made while the alarm runs must reach it too.
+  const passes = await startConfigPasses(
+    config,
+    log,
+    {
+      what: 'alarm configuration',
+      nc,
+      also: [
+        config.users,
+        config.teams,
+        config.subscriptions,
+        config.silences,
+        config.inhibitionRules,
+        config.escalationPolicies,
+      ],
+    },
+    () => view.load(config),
   )
   const firing = await FiringState.open(nc, log)
   const claims = await Claims.open(nc, {

@@ -15,7 +15,14 @@ export interface ConfigPassesOptions {
   nc?: NatsConnection
   /** Whether a host record's change matters (default: every change does), e.g. only a rebinding. */
   hostChanged?: (e: KvEntry) => boolean
+  /**
+   * More collections the pass reads, each of whose changes asks for a pass too (the tree,
+   * strategies and host records always do): e.g. the alarm's users, teams and silences.
+   */
+  also?: readonly Watchable[]
 }
+
+type Watchable = { watch: ConfigStore['hosts']['watch'] }
 
 export interface ConfigPasses {
   /** Asks for a pass soon, as a change would. */
@@ -24,11 +31,12 @@ export interface ConfigPasses {
 }
 
 /**
- * Runs `pass` once at start and again whenever the tree, a strategy or a host record changes,
- * changes within `debounceMs` of each other taken together. Passes never overlap; a failed pass
- * is retried (at once after a ConflictError, after 5 s otherwise). A watch that is reopened
- * (after a failure or a reconnect) may have missed changes, so a pass follows it. Resolves once
- * the first pass is done: what depends on the configuration has it from the start.
+ * Runs `pass` once at start and again whenever the tree, a strategy, a host record or one of
+ * `also` changes, changes within `debounceMs` of each other taken together. Passes never
+ * overlap; a failed pass is retried (at once after a ConflictError, after 5 s otherwise). A watch
+ * that is reopened (after a failure or a reconnect) may have missed changes, so a pass follows
+ * it. Resolves once the first pass is done: what depends on the configuration has it from the
+ * start.
  */
 export async function startConfigPasses(
   config: ConfigStore,
@@ -62,7 +70,7 @@ export async function startConfigPasses(
 
   // Watches first (only changes from now on), then the first pass: nothing falls in between.
   const watches: Watching[] = []
-  const watch = (collection: { watch: ConfigStore['hosts']['watch'] }, onEntry: (e: KvEntry) => void) =>
+  const watch = (collection: Watchable, onEntry: (e: KvEntry) => void) =>
     new Promise<void>((opened) => {
       let first = true
       watches.push(
@@ -96,6 +104,7 @@ export async function startConfigPasses(
     watch(config.hosts, (e) => {
       if (hostChanged(e)) schedule()
     }),
+    ...(o.also ?? []).map((c) => watch(c, () => schedule())),
   ])
   running = running.then(runOnce)
   await running
