@@ -24,6 +24,9 @@ const PREFIX = 'event.'
  */
 export class FiringState {
   readonly #mirror = new Map<string, Firing>()
+  /** The firing events that can inhibit others (a few, among thousands firing in a storm). */
+  readonly #sources = new Map<string, AlertEvent>()
+  #isSource: (e: AlertEvent) => boolean = () => false
   #watching: Watching | null = null
 
   private constructor(private readonly kv: KV) {}
@@ -58,9 +61,16 @@ export class FiringState {
     await this.kv.delete(PREFIX + event.key)
   }
 
-  /** The PROBLEMs firing now (the sources inhibition rules look at). */
-  events(): AlertEvent[] {
-    return [...this.#mirror.values()].map((f) => f.event)
+  /** Which firing events inhibition rules look at; every firing event is judged anew. */
+  setSourceFilter(isSource: (e: AlertEvent) => boolean): void {
+    this.#isSource = isSource
+    this.#sources.clear()
+    for (const [key, f] of this.#mirror) if (isSource(f.event)) this.#sources.set(key, f.event)
+  }
+
+  /** The firing PROBLEMs that can inhibit others (setSourceFilter). */
+  sources(): AlertEvent[] {
+    return [...this.#sources.values()]
   }
 
   /** Every PROBLEM held, with what escalation needs. */
@@ -73,6 +83,8 @@ export class FiringState {
     const f = e.operation === 'PUT' ? parse(e) : undefined
     if (f) this.#mirror.set(key, f)
     else this.#mirror.delete(key)
+    if (f && this.#isSource(f.event)) this.#sources.set(key, f.event)
+    else this.#sources.delete(key)
   }
 }
 

@@ -49,6 +49,7 @@ export async function startAlarm(c: AlarmConfig, deps: AlarmDeps): Promise<Alarm
   await ensureNotificationsStream(jsm)
   const ackSecret = await ensureAckLinkSecret(config)
   const view = new AlarmView()
+  const firing = await FiringState.open(nc, log)
   // The view reads more than the tree, strategies and hosts: a silence, a policy or a new user
   // made while the alarm runs must reach it too.
   const passes = await startConfigPasses(
@@ -66,9 +67,11 @@ export async function startAlarm(c: AlarmConfig, deps: AlarmDeps): Promise<Alarm
         config.escalationPolicies,
       ],
     },
-    () => view.load(config),
+    async () => {
+      await view.load(config)
+      firing.setSourceFilter((e) => view.isInhibitionSource(e))
+    },
   )
-  const firing = await FiringState.open(nc, log)
   const claims = await Claims.open(nc, {
     owner: c.instance,
     staleMs: c.claimStaleMs,
@@ -111,7 +114,7 @@ export async function startAlarm(c: AlarmConfig, deps: AlarmDeps): Promise<Alarm
     log,
     directory: () => view.directory,
     silencesOf: (e) => view.silencesOf(e, Math.floor(Date.now() / 1000)),
-    inhibitionsOf: (e) => view.inhibitionsOf(e, firing.events()),
+    inhibitionsOf: (e) => view.inhibitionsOf(e, firing.sources()),
     acknowledged,
     firing,
     claims,

@@ -6,6 +6,7 @@ import {
   escalationFor,
   type InhibitionRule,
   inhibitedBy,
+  inhibitionSource,
   type Silence,
   silenced,
   Tree,
@@ -56,8 +57,13 @@ export class AlarmView {
     return silenced(this.#silences, event, nowSeconds, this.#directory.tree)
   }
 
-  inhibitionsOf(event: AlertEvent, firing: readonly AlertEvent[]): string[] {
-    return inhibitedBy(this.#inhibition, firing, event).map((i) => `rule ${i.rule} (event ${i.source})`)
+  /** What holds `event` back among `sources` (the firing events isInhibitionSource keeps). */
+  inhibitionsOf(event: AlertEvent, sources: readonly AlertEvent[]): string[] {
+    return inhibitedBy(this.#inhibition, sources, event).map((i) => `rule ${i.rule} (event ${i.source})`)
+  }
+
+  isInhibitionSource(event: AlertEvent): boolean {
+    return inhibitionSource(this.#inhibition, event)
   }
 
   escalationOf(event: AlertEvent): EscalationPolicy | null {

@@ -144,6 +144,16 @@ function shares(equal: InhibitionRule['equal'], source: EventFacts, target: Even
   )
 }
 
+/**
+ * Whether a firing event can hold others back under `rules` (some enabled rule's source selects
+ * it): the alarm keeps just those at hand, so that checking an event does not walk everything
+ * that fires.
+ */
+export function inhibitionSource(rules: Iterable<InhibitionRule>, e: EventFacts): boolean {
+  for (const r of rules) if (r.enabled && e.status === 'PROBLEM' && selects(r.source, e)) return true
+  return false
+}
+
 /** A rule holding an event back, and the firing event that does it (its id). */
 export interface Inhibition {
   rule: string
