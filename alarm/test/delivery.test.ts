@@ -87,6 +87,26 @@ describe('delivery', () => {
     })
   })
 
+  it('delivers every mail after an SMTP outage of a minute, with the default retries', async () => {
+    const port = await freePort()
+    // The shipped retry settings (1 s doubling to 60 s, 10 attempts) span about four minutes.
+    const { d } = delivery({
+      ALARM_SMTP_URL: `smtp://127.0.0.1:${port}`,
+      ALARM_RETRY_BASE_MS: '1000',
+      ALARM_RETRY_MAX_MS: '60000',
+      ALARM_MAX_ATTEMPTS: '10',
+    })
+    const sending = Array.from({ length: 5 }, (_, i) => d.send(notification('email', `user${i}@example.com`)))
+    await new Promise((r) => setTimeout(r, 60_000))
+    const smtp = await smtpReceiver(port)
+    closers.push(smtp.close)
+    const results = await Promise.all(sending)
+    expect(results.map((r) => r.outcome)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent'])
+    expect(smtp.mails.flatMap((m) => m.envelopeTo).sort()).toEqual(
+      Array.from({ length: 5 }, (_, i) => `user${i}@example.com`),
+    )
+  }, 150_000)
+
   it('gives a receiver that always answers 500 up after ALARM_MAX_ATTEMPTS: a dead letter', async () => {
     const server = await receiver((res) => res.writeHead(500).end('down'))
     const { d, attempts } = delivery()
