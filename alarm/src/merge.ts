@@ -69,7 +69,7 @@ interface OpenGroup {
 /**
  * Holds low-priority events until their group's window closes (in wall-clock seconds, with a
  * grace for late arrivals), then hands the group over. A group whose window is already over when
- * its first event comes (a backlog) closes after the grace alone.
+ * its first event comes (a backlog) gathers for one window from then.
  */
 export class Merger {
   readonly #open = new Map<string, OpenGroup>()
@@ -96,7 +96,10 @@ export class Merger {
     const sent = new Promise<void>((resolve, reject) => {
       release = (p) => p.then(resolve, reject)
     })
-    const due = Math.max(0, g.closesAt * 1000 - Date.now()) + this.graceMs
+    // A window already over (a backlog read late) gathers for one more window, not just the grace:
+    // else every grace period of a backlog would be a message of its own.
+    const left = g.closesAt * 1000 - Date.now()
+    const due = left > 0 ? left + this.graceMs : this.policy.windowSeconds * 1000
     const timer = setTimeout(() => this.#close(g.key), due)
     this.#open.set(g.key, { recipient: r, events: [event], timer, sent, release })
     return sent

@@ -106,6 +106,22 @@ describe('merging', () => {
     expect(groupOf(event({ priority: 3, metric: 'cpu.idle' }), r, policy)?.key).not.toBe(a?.key)
   })
 
+  it('gathers a backlog (its window long over) for one window, not a message per grace period', async () => {
+    const sent: Batch[] = []
+    const m = new Merger(policy, 1000, async (b) => void sent.push(b))
+    const old = event({ priority: 4, timestamp: 1_800_000_010 - 3600 })
+    const done = m.add(old, r)
+    await vi.advanceTimersByTimeAsync(59_999)
+    m.add(
+      event({ priority: 4, timestamp: 1_800_000_010 - 3600, id: 'e0000000000000aa', endpoint: 'db-9' }),
+      r,
+    )
+    expect(sent).toHaveLength(0)
+    await vi.advanceTimersByTimeAsync(1)
+    await done
+    expect(sent.map((b) => b.events.length)).toEqual([2])
+  })
+
   it('hands a group over when its window closes, with every event, under an id of its content', async () => {
     const sent: Batch[] = []
     const m = new Merger(policy, 1000, async (b) => void sent.push(b))
