@@ -3,7 +3,7 @@
 // `peregrine alarm` process. Measures how fast it takes them (events acknowledged on the stream
 // per second), when the last is handled, how many messages people get, and the alarm's memory;
 // against a bare consumer that only parses and acknowledges the same events, in the same run.
-// Usage: npm run bench:alarm-storm [-- --rate 10000 --seconds 10]
+// Usage: npm run bench:alarm-storm [-- --rate 10000 --seconds 10 --max-in-flight 20000]
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -18,7 +18,12 @@ import { AckPolicy, connect, type NatsConnection } from 'nats'
 import { cleanUpAll, removeAtExit, startService, stopService } from './faults/system.ts'
 
 const { values: args } = parseArgs({
-  options: { rate: { type: 'string', default: '10000' }, seconds: { type: 'string', default: '10' } },
+  options: {
+    rate: { type: 'string', default: '10000' },
+    seconds: { type: 'string', default: '10' },
+    /** ALARM_MAX_IN_FLIGHT of the alarm (its default: 20,000). */
+    'max-in-flight': { type: 'string', default: '20000' },
+  },
 })
 const RATE = Number(args.rate)
 const TOTAL = RATE * Number(args.seconds)
@@ -192,6 +197,7 @@ const result = {
   receivers: RECEIVERS,
   metrics: METRICS,
   mergeWindowSeconds: WINDOW,
+  maxInFlight: Number(args['max-in-flight']),
   published: { seconds: +r.publishSeconds.toFixed(2) },
   alarm: {
     allHandledSeconds: +r.seconds.toFixed(2),
