@@ -83,3 +83,28 @@ export async function seedTree(
   for (const [host, nodes] of Object.entries(hosts))
     await call('PUT', `/api/v1/hosts/${host}/nodes`, { nodes, revision: 0 }, 200)
 }
+
+export type Json = Record<string, unknown> & { [k: string]: unknown }
+
+/**
+ * Calls the API of `app()` in process (inject) as a token (null: none): the status and the parsed
+ * body. `as(token)` gives get/post/put/del for one token.
+ */
+export function apiCaller(app: () => FastifyInstance) {
+  const call = async (token: string | null, method: string, url: string, body?: unknown) => {
+    const res = await app().inject({
+      method: method as 'GET',
+      url,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      ...(body === undefined ? {} : { payload: body as Json }),
+    })
+    return { status: res.statusCode, body: (res.body ? JSON.parse(res.body) : null) as Json }
+  }
+  const as = (token: string) => ({
+    get: (url: string) => call(token, 'GET', url),
+    post: (url: string, body: unknown) => call(token, 'POST', url, body),
+    put: (url: string, body: unknown) => call(token, 'PUT', url, body),
+    del: (url: string) => call(token, 'DELETE', url),
+  })
+  return { call, as }
+}

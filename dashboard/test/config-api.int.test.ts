@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureAdminToken } from '../src/auth.ts'
-import { startTestApi, type TestApi } from '../src/testing.ts'
+import { apiCaller, type Json, startTestApi, type TestApi } from '../src/testing.ts'
 
 let api: TestApi
 let nc: NatsConnection
@@ -13,22 +13,7 @@ let admin: string
 /** `METHOD /route status` of every answer given in this file: each must be in the OpenAPI document. */
 const answered = new Set<string>()
 
-type Json = Record<string, unknown> & { [k: string]: unknown }
-async function call(token: string | null, method: string, url: string, body?: unknown) {
-  const res = await app.inject({
-    method: method as 'GET',
-    url,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-    ...(body === undefined ? {} : { payload: body as Json }),
-  })
-  return { status: res.statusCode, body: (res.body ? JSON.parse(res.body) : null) as Json }
-}
-const as = (token: string) => ({
-  get: (url: string) => call(token, 'GET', url),
-  post: (url: string, body: unknown) => call(token, 'POST', url, body),
-  put: (url: string, body: unknown) => call(token, 'PUT', url, body),
-  del: (url: string) => call(token, 'DELETE', url),
-})
+const { call, as } = apiCaller(() => app)
 
 const strategyBody = (node: string | null, name: string, extra: Record<string, unknown> = {}) => ({
   node,

@@ -5,7 +5,7 @@ import { AUDIT_STREAM, ConfigStore, type Silence } from '@peregrine/common'
 import { waitFor } from '@peregrine/common/testing'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedTree, startTestApi, type TestApi } from '../src/testing.ts'
+import { apiCaller, type Json, seedTree, startTestApi, type TestApi } from '../src/testing.ts'
 
 let api: TestApi
 let app: FastifyInstance
@@ -13,22 +13,7 @@ let admin: string
 /** `METHOD /route status` of every answer given in this file: each must be in the OpenAPI document. */
 const answered = new Set<string>()
 
-type Json = Record<string, unknown> & { [k: string]: unknown }
-async function call(token: string, method: string, url: string, body?: unknown) {
-  const res = await app.inject({
-    method: method as 'GET',
-    url,
-    headers: { authorization: `Bearer ${token}` },
-    ...(body === undefined ? {} : { payload: body as Json }),
-  })
-  return { status: res.statusCode, body: (res.body ? JSON.parse(res.body) : null) as Json }
-}
-const as = (token: string) => ({
-  get: (url: string) => call(token, 'GET', url),
-  post: (url: string, body: unknown) => call(token, 'POST', url, body),
-  put: (url: string, body: unknown) => call(token, 'PUT', url, body),
-  del: (url: string) => call(token, 'DELETE', url),
-})
+const { as } = apiCaller(() => app)
 
 async function tokenFor(role: string, scope = ''): Promise<string> {
   const r = await as(admin).post('/api/v1/tokens', { name: `${role}-${scope || 'all'}`, role, scope })
