@@ -145,23 +145,22 @@ export async function startAlarm(c: AlarmConfig, deps: AlarmDeps): Promise<Alarm
     },
   )
   const gauges = setInterval(() => metrics.inFlight.set(consumer.inFlight), 1000)
-  let walking: Promise<void> = Promise.resolve()
+  const escalationDeps = {
+    log,
+    firing,
+    directory: () => view.directory,
+    policyOf: (e: AlertEvent) => view.escalationOf(e),
+    acknowledged,
+    send: (b: Batch) => pipeline.send(b),
+  }
+  // One walk at a time: a walk slower than the interval skips a tick rather than queue up.
+  let walking: Promise<void> | null = null
   const escalation = setInterval(() => {
-    walking = walking
-      .then(() =>
-        escalate(
-          {
-            log,
-            firing,
-            directory: () => view.directory,
-            policyOf: (e) => view.escalationOf(e),
-            acknowledged,
-            send: (b) => pipeline.send(b),
-          },
-          Math.floor(Date.now() / 1000),
-        ),
-      )
+    walking ??= escalate(escalationDeps, Math.floor(Date.now() / 1000))
       .catch((err) => log.warn({ err }, 'an escalation walk failed'))
+      .finally(() => {
+        walking = null
+      })
   }, c.escalationCheckMs)
   log.info({ instance: c.instance }, 'alarm started')
 
