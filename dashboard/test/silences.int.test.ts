@@ -342,6 +342,25 @@ describe('escalation policies', () => {
     expect((await a.put('/api/v1/escalation-policies/corp.nope', { steps })).status).toBe(404)
   })
 
+  it('go with their node, as the silences on it', async () => {
+    const a = as(admin)
+    for (const name of ['ops', 'leads']) await a.put(`/api/v1/teams/${name}`, { name })
+    const node = await a.post('/api/v1/tree', { path: 'corp.gone' })
+    expect(node.status).toBe(201)
+    const policy = await a.put('/api/v1/escalation-policies/corp.gone', { steps })
+    expect(policy.status).toBe(200)
+    const now = Math.floor(Date.now() / 1000)
+    const silence = await a.post('/api/v1/silences', {
+      match: { node: 'corp.gone' },
+      schedule: { kind: 'once', from: now, to: now + 3600 },
+      reason: 'moving it away',
+    })
+    expect(silence.status).toBe(201)
+    expect((await a.del(`/api/v1/tree/corp.gone?cascade=true&version=${node.body.version}`)).status).toBe(204)
+    expect((await a.get(`/api/v1/escalation-policies/${policy.body.nodeId}`)).status).toBe(404)
+    expect((await a.get(`/api/v1/silences/${silence.body.id}`)).status).toBe(404)
+  })
+
   it('is read within the view and written by editors within the scope', async () => {
     expect((await as(shopViewer).get('/api/v1/escalation-policies')).body.policies).toHaveLength(1)
     expect((await as(dbViewer).get('/api/v1/escalation-policies')).body.policies).toEqual([])
