@@ -1,16 +1,15 @@
 // Two `peregrine alarm` processes share the events; `kill -9` of one in the middle of a stream of
 // PROBLEMs: every event still reaches its receiver, and only a send that was in flight at the
 // kill may arrive twice (docs/alarm.md).
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import { ConfigStore, ensureEventsStream, eventsSubject } from '@peregrine/common'
 import { startTestNats, type TestNats, testEvent, waitFor } from '@peregrine/common/testing'
 import { connect, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { startCli } from './run-cli.ts'
 
-const root = join(import.meta.dirname, '..', '..')
 const EVENTS = 300
 let nats: TestNats
 let nc: NatsConnection
@@ -51,20 +50,15 @@ afterAll(async () => {
 })
 
 function alarm(instance: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', 'alarm'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      ...nats.env('service'),
-      ALARM_INSTANCE: instance,
-      ALARM_OPS_PORT: '0',
-      ALARM_ACK_WAIT_MS: '3000',
-      ALARM_CLAIM_STALE_MS: '2000',
-      ALARM_CONCURRENCY: '4',
-      OUTBOUND_ALLOW_NETS: '127.0.0.0/8',
-      LOG_LEVEL: process.env.ALARM_LOG ?? 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const child = startCli('alarm', {
+    ...nats.env('service'),
+    ALARM_INSTANCE: instance,
+    ALARM_OPS_PORT: '0',
+    ALARM_ACK_WAIT_MS: '3000',
+    ALARM_CLAIM_STALE_MS: '2000',
+    ALARM_CONCURRENCY: '4',
+    OUTBOUND_ALLOW_NETS: '127.0.0.0/8',
+    LOG_LEVEL: process.env.ALARM_LOG ?? 'warn',
   })
   children.push(child)
   return child

@@ -1,9 +1,8 @@
 // Two `peregrine judge` processes share the partitions; `kill -9` of one moves its partitions to
 // the other within seconds, and every point that arrives meanwhile is judged: each host's PROBLEM
 // is raised exactly once.
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { join } from 'node:path'
 import {
   AlertEvent,
   BatchBuilder,
@@ -20,8 +19,8 @@ import {
 import { startTestNats, type TestNats, waitFor } from '@peregrine/common/testing'
 import { connect, type KV, type NatsConnection } from 'nats'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { startCli } from './run-cli.ts'
 
-const root = join(import.meta.dirname, '..', '..')
 let nats: TestNats
 let nc: NatsConnection
 const children: ChildProcess[] = []
@@ -40,18 +39,13 @@ afterAll(async () => {
 })
 
 function judge(instance: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', 'judge'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      ...nats.env('service'),
-      JUDGE_INSTANCE: instance,
-      JUDGE_LEASE_MS: '4000',
-      JUDGE_RENEW_MS: '500',
-      JUDGE_OPS_PORT: '0',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const child = startCli('judge', {
+    ...nats.env('service'),
+    JUDGE_INSTANCE: instance,
+    JUDGE_LEASE_MS: '4000',
+    JUDGE_RENEW_MS: '500',
+    JUDGE_OPS_PORT: '0',
+    LOG_LEVEL: 'warn',
   })
   children.push(child)
   return child

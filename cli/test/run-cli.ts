@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 
@@ -26,4 +26,16 @@ export async function runCommand(command: string, args: string[], env: NodeJS.Pr
   })
   const [code] = await once(child, 'exit')
   return { code: code as number, stdout, stderr }
+}
+
+/**
+ * Starts `peregrine <command>` as a long-running child with only `env` (and PATH), its output
+ * shown; the caller stops or kills it. Failover tests start several and kill one.
+ */
+export function startCli(command: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', command], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
 }
