@@ -46,16 +46,19 @@ export class Claims {
     } catch (err) {
       if (!isWrongRevision(err)) throw err
     }
+    // Taken by someone, or given back (a delete marker) since: look at it, then compare-and-set.
     const e = await this.kv.get(id)
-    if (e?.operation !== 'PUT') return this.take(id) // gone meanwhile (aged out): again
-    const c = Claim.safeParse(e.json())
-    const stale = c.success && c.data.state === 'sending' && Date.now() - c.data.at > this.staleMs
-    if (c.success && !stale) return false
+    if (e === null) throw new Error(`claim ${id} vanished while being taken; the event will be retried`)
+    if (e.operation === 'PUT') {
+      const c = Claim.safeParse(e.json())
+      const stale = c.success && c.data.state === 'sending' && Date.now() - c.data.at > this.staleMs
+      if (c.success && !stale) return false
+    }
     try {
       await this.kv.update(id, mine, e.revision)
       return true
     } catch (err) {
-      if (isWrongRevision(err)) return false // another instance took it over first
+      if (isWrongRevision(err)) return false // another instance took it first
       throw err
     }
   }
