@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['*/test/**/*.test.ts'],
+    include: ['*/test/**/*.test.ts', 'dashboard/ui/test/**/*.test.{ts,tsx}'],
     // chdb allows one engine per process and nats-server children must not leak between files.
     pool: 'forks',
     testTimeout: 60_000,

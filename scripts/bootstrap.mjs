@@ -58,3 +58,18 @@ if (!onPath('nats-server')) {
   run('apt-get', ['update', '-qq'])
   run('apt-get', ['install', '-y', '-qq', 'nats-server'])
 }
+
+// The browser tests drive Debian's Chromium (playwright-core never downloads a browser of its own).
+if (process.argv.includes('--test') && !existsSync('/usr/bin/chromium')) {
+  if (process.getuid?.() !== 0 || !onPath('apt-get')) {
+    say('chromium is not installed; the browser tests need it: apt-get install chromium')
+    process.exit(1)
+  }
+  say('installing chromium (Debian package) for the browser tests')
+  run('apt-get', ['update', '-qq'])
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'])
+}
+
+// `npm start` serves the built UI; it is built here when missing or older than its sources.
+const { buildUiIfStale } = await import('./ui-build.mjs')
+buildUiIfStale(say)

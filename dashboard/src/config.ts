@@ -31,6 +31,11 @@ export const dashboardSettings = {
       .default(''),
     'The first admin token, used only when no token exists yet; empty: one is generated and printed once.',
   ),
+  uiDir: setting(
+    'DASHBOARD_UI_DIR',
+    z.string().default(''),
+    'Folder of the built web UI served at /; empty: the one `npm run build:ui` builds (dashboard/ui/dist).',
+  ),
   ...outboundSettings,
 }
 export type DashboardConfig = ConfigOf<typeof dashboardSettings>

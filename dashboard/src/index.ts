@@ -37,6 +37,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     ...deps,
     retention: { rawDays: config.retentionDays, rollup1mDays: config.retention1mDays },
     configApi,
+    uiDir: config.uiDir,
   })
   const url = await app.listen({ host: config.host, port: config.port })
   deps.log.info({ url }, 'dashboard listening')

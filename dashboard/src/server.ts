@@ -39,6 +39,7 @@ import { silenceRoutes } from './routes/silences.ts'
 import { strategyRoutes } from './routes/strategies.ts'
 import { treeRoutes } from './routes/tree.ts'
 import { trialRoutes } from './routes/trials.ts'
+import { BUILT_UI_DIR, uiRoutes } from './ui.ts'
 import { Visibility } from './visibility.ts'
 
 export interface ServerDeps {
@@ -49,6 +50,8 @@ export interface ServerDeps {
   retention: Retention
   /** The configuration API and the token authentication of every /api/v1 route. */
   configApi: ConfigContext
+  /** The built web UI served at `/`; default the one `npm run build:ui` makes. */
+  uiDir?: string
 }
 
 /** The dashboard's HTTP server: monitor API, OpenAPI document, health and metrics. */
@@ -57,7 +60,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     // Host names (255), tree paths (512) and acknowledgement link tokens exceed the default of 100.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     // Per-request logs would drown the API's own; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
   })
@@ -139,6 +142,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // Outside /api/v1: a link in a message works without an API token, its signature is the permission.
   await ackLinkRoutes(app, deps.configApi)
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  await uiRoutes(app, deps.uiDir || BUILT_UI_DIR)
   return app
 }
 

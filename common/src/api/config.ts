@@ -142,6 +142,13 @@ const TokenShape = Token.omit({ hash: true }).shape
 export const TokensResponse = z.object({
   tokens: z.array(z.object({ ...TokenShape, revision: storedRevision })),
 })
+/** GET /api/v1/me: who the caller's token is, so a client offers only what the role may do. */
+export const WhoAmI = z.object({
+  tokenId: z.string(),
+  name: z.string(),
+  role: Role,
+  scope: z.string().describe("Tree path the token acts on; '' for the whole tree"),
+})
 export const TokenCreated = z.object({
   ...TokenShape,
   token: z.string().describe('pgt_<id>_<secret>: shown once, only its hash is kept'),

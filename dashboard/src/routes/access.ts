@@ -17,6 +17,7 @@ import {
   type User,
   UserView,
   UserWrite,
+  WhoAmI,
 } from '@peregrine/common'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -260,6 +261,16 @@ function tokenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
   const view = <T extends { hash: string }>({ hash: _hash, ...t }: T) => t
 
   // An admin lists the tokens it could have created: those scoped within its own scope.
+  const me = {
+    tags,
+    summary: "The caller's token: name, role and scope",
+    response: responses(200, WhoAmI, []),
+  }
+  r.get('/api/v1/me', { schema: me }, async (req) => {
+    const { tokenId, name, role, scope } = principalOf(req)
+    return { tokenId, name, role, scope }
+  })
+
   const listTokens = { tags, response: responses(200, TokensResponse, [403]) }
   r.get('/api/v1/tokens', { schema: listTokens }, async (req) => {
     const p = principalOf(req)

@@ -1,0 +1,88 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import {
+  launchBrowser,
+  type RunningPeregrine,
+  seedShop,
+  signIn,
+  startPeregrine,
+  waitUntil,
+} from './harness.ts'
+
+let peregrine: RunningPeregrine
+let browser: Browser
+
+beforeAll(async () => {
+  ;[peregrine, browser] = await Promise.all([startPeregrine(), launchBrowser()])
+  await seedShop(peregrine)
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await peregrine?.stop()
+})
+
+it('refuses a wrong token, signs in with a right one and keeps it only in the tab', async () => {
+  const page = await browser.newPage()
+  await page.goto(peregrine.url)
+  await page.getByLabel('API token').fill('pgt_000000000000_nope')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await expect(page.getByRole('alert').textContent()).resolves.toMatch(/not valid/)
+  await page.close()
+
+  const signed = await signIn(browser, peregrine.url)
+  expect(await signed.evaluate('document.cookie')).toBe('')
+  await signed.reload()
+  await signed.getByRole('button', { name: 'Sign out' }).waitFor()
+  await signed.getByRole('button', { name: 'Sign out' }).click()
+  await signed.getByLabel('API token').waitFor()
+  expect(await signed.evaluate('sessionStorage.length')).toBe(0)
+  await signed.close()
+})
+
+it('shows the tree with host counts, moves through it by keyboard and lists a node’s hosts', async () => {
+  const page = await signIn(browser, peregrine.url)
+  const tree = page.getByRole('tree', { name: 'Service tree' })
+  const shop = tree.getByRole('treeitem', { name: /^shop/ })
+  await expect(shop.first().textContent()).resolves.toMatch(/shop.*3/)
+  await shop.first().focus()
+  await page.keyboard.press('ArrowRight')
+  await page.keyboard.press('ArrowRight')
+  await page.keyboard.press('ArrowDown')
+  await expect(page.evaluate("document.activeElement?.getAttribute('data-path')")).resolves.toBe('shop.web')
+  await page.keyboard.press('Enter')
+  await page.waitForURL(/\/nodes\/shop\.web$/)
+  const hosts = page.getByRole('table', { name: 'Hosts', exact: true })
+  await hosts.getByRole('row', { name: /web-2/ }).waitFor()
+  await expect(hosts.getByRole('row').count()).resolves.toBe(3)
+  await expect(hosts.textContent()).resolves.toMatch(/web-1.*up.*web-2.*up/s)
+  await page.close()
+})
+
+it('binds an unassigned host to a node', async () => {
+  await waitUntil(async () => {
+    const r = await peregrine.api<{ hosts: { host: string }[] }>('GET', '/api/v1/hosts/unassigned')
+    return r.hosts.some((h) => h.host === 'e2e-host')
+  }, 'the agent host reporting')
+  const page = await signIn(browser, peregrine.url)
+  await page.goto(`${peregrine.url}/nodes/shop.db`)
+  const bind = page.getByRole('table', { name: 'Unassigned hosts' }).getByRole('row', { name: /e2e-host/ })
+  await bind.getByRole('button', { name: 'Bind to shop.db' }).click()
+  await page
+    .getByRole('table', { name: 'Hosts', exact: true })
+    .getByRole('link', { name: 'e2e-host' })
+    .waitFor()
+  const bound = await peregrine.api<{ hosts: { host: string; nodes: string[] }[] }>('GET', '/api/v1/hosts')
+  expect(bound.hosts.find((h) => h.host === 'e2e-host')?.nodes).toEqual(['shop.db'])
+  await page.close()
+})
+
+it('serves the UI with a strict content security policy and answers client routes with the app', async () => {
+  const res = await fetch(`${peregrine.url}/nodes/shop.web?from=now-6h`)
+  expect(res.status).toBe(200)
+  expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/)
+  expect(res.headers.get('x-frame-options')).toBe('DENY')
+  expect(await res.text()).toMatch(/<div id="root">/)
+  expect((await fetch(`${peregrine.url}/api/v1/nope`)).status).toBe(404)
+  expect((await fetch(`${peregrine.url}/assets/nope.js`)).status).toBe(404)
+})

@@ -1,0 +1,2 @@
+export function uiSourceHash(): string
+export function buildUiIfStale(say?: (msg: string) => void): boolean
