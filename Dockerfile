@@ -3,6 +3,23 @@
 #   docker run --rm peregrine:local collector    (agent | collector | dashboard | check-config)
 # docker-compose.yml runs its agent from the bundle instead (node … agent/dist/peregrine-agent.mjs).
 # docker-compose.yml runs the distributed mode from it; see docs/deployment.md.
+# The web UI is built (Vite, a devDependency) in a stage of its own; only its output is kept.
+FROM node:20-bookworm-slim AS ui
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY common/package.json common/
+COPY agent/package.json agent/
+COPY collector/package.json collector/
+COPY judge/package.json judge/
+COPY alarm/package.json alarm/
+COPY dashboard/package.json dashboard/
+COPY cli/package.json cli/
+RUN npm ci --no-audit --no-fund
+COPY common common
+COPY dashboard/ui dashboard/ui
+COPY scripts scripts
+RUN node scripts/ui-build.mjs
+
 FROM node:20-bookworm-slim
 
 ENV NODE_ENV=production
@@ -26,6 +43,8 @@ COPY . .
 # The agent's bundle (agent/build.mjs, esbuild from tsx's dependencies), which docker-compose.yml's
 # agent runs with plain node.
 RUN node agent/build.mjs
+# The dashboard serves the UI from dashboard/ui/dist (DASHBOARD_UI_DIR).
+COPY --from=ui /app/dashboard/ui/dist dashboard/ui/dist
 
 # The code stays owned by root; the unprivileged `node` user of the base image (uid 1000) may
 # write only data/ (the agent's spool, data/agent-spool, is a volume in docker-compose.yml).

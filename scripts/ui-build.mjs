@@ -55,6 +55,8 @@ export function buildUiIfStale(say = (msg) => console.error(`[ui] ${msg}`)) {
     {
       cwd: root,
       stdio: 'inherit',
+      // A test runner's NODE_ENV=test would bundle React's development build.
+      env: { ...process.env, NODE_ENV: 'production' },
     },
   )
   if (r.status !== 0) throw new Error(`vite build failed (exit ${r.status ?? r.signal})`)

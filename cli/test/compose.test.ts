@@ -304,6 +304,12 @@ describe('Dockerfile', () => {
     for (const ws of pkg.workspaces) expect(dockerfile).toContain(`COPY ${ws}/package.json ${ws}/`)
   })
 
+  it('builds the web UI in a stage of its own and ships only the built files', () => {
+    expect(dockerfile).toMatch(/^FROM \S+ AS ui$/m)
+    expect(dockerfile).toMatch(/^RUN node scripts\/ui-build\.mjs$/m)
+    expect(dockerfile).toMatch(/^COPY --from=ui \/app\/dashboard\/ui\/dist dashboard\/ui\/dist$/m)
+  })
+
   it("exposes the services' default ports", () => {
     const exposed = /^EXPOSE\s+(.+)$/m
       .exec(dockerfile)?.[1]

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, posix } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply } from 'fastify'
@@ -56,9 +56,21 @@ export async function uiRoutes(app: FastifyInstance, dir: string): Promise<void>
   app.get('/', async (_req, reply) => sendIndex(reply))
   app.setNotFoundHandler(async (req, reply) => {
     const path = req.url.split('?')[0] ?? ''
-    // Node paths and host names have dots, so only the API and the assets folder are not pages.
-    const isPage = req.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/assets/')
+    // Node paths and host names have dots, so only the API and the assets folder are not pages,
+    // however their slashes are spelt (an API client must get a 404, never the app's HTML).
+    const first = firstSegment(path)
+    const isPage = req.method === 'GET' && first !== 'api' && first !== 'assets'
     if (isPage) return sendIndex(reply)
     return reply.code(404).send({ error: 'Not Found', message: `no route ${req.method} ${path}` })
   })
+}
+
+/** The first segment of a path however it is spelt: escaped, doubled or back slashes, dot segments, a scheme and host. */
+function firstSegment(target: string): string {
+  let path = target
+  try {
+    path = decodeURIComponent(target)
+  } catch {}
+  path = path.replaceAll('\\', '/').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '')
+  return (posix.normalize(`/${path}`).split('/')[1] ?? '').split(';')[0]!.toLowerCase()
 }
