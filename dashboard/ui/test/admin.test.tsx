@@ -250,6 +250,51 @@ it('lets only whole-tree admins change teams, and no one below admin in', async 
   expect(screen.queryByRole('table')).toBeNull()
 })
 
+it('subscribes a team within the scope only, and leaves the subscriptions above it alone', async () => {
+  routes['GET /api/v1/teams'] = {
+    status: 200,
+    body: { teams: [{ name: 'ops', members: [], note: '', revision: 1 }] },
+  }
+  routes['GET /api/v1/subscriptions'] = {
+    status: 200,
+    body: {
+      subscriptions: [
+        { id: 's1', team: 'ops', node: 'corp', priorities: [0], revision: 1 },
+        { id: 's2', team: 'ops', node: 'corp.shop', priorities: [0, 1], revision: 1 },
+      ],
+    },
+  }
+  routes['POST /api/v1/subscriptions'] = { status: 201, body: {} }
+  renderAs({ scope: 'corp.shop' }, adminAt, '/admin/subscriptions')
+  const table = await screen.findByRole('table', { name: 'Subscriptions' })
+  await within(table).findByRole('button', { name: 'Edit subscription of ops to corp.shop' })
+  expect(within(table).getByRole('row', { name: /^ops corp P0/ }).textContent).toMatch(/inherited/)
+  expect(within(table).queryByRole('button', { name: /to corp$/ })).toBeNull()
+
+  fireEvent.click(screen.getByRole('button', { name: 'New subscription' }))
+  expect((screen.getByLabelText('Subtree') as HTMLInputElement).value).toBe('corp.shop')
+  type('Subtree', 'corp')
+  expect(errorOf('Subtree')).toMatch(/outside your scope corp.shop/)
+  type('Subtree', 'corp.shop.web')
+  for (const p of [0, 1, 2, 3, 4, 5, 6]) fireEvent.click(screen.getByLabelText(`P${p}`))
+  fireEvent.click(screen.getByRole('button', { name: 'Subscribe' }))
+  expect(errorOf('Team')).toBe('choose a team')
+  expect(screen.getByText('choose at least one priority')).toBeTruthy()
+  expect(errorOf('Subtree')).toBeNull()
+
+  await within(screen.getByLabelText('Team')).findByRole('option', { name: 'ops' })
+  fireEvent.change(screen.getByLabelText('Team'), { target: { value: 'ops' } })
+  fireEvent.click(screen.getByLabelText('P1'))
+  fireEvent.click(screen.getByLabelText('P0'))
+  fireEvent.click(screen.getByRole('button', { name: 'Subscribe' }))
+  await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true))
+  expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
+    team: 'ops',
+    node: 'corp.shop.web',
+    priorities: [0, 1],
+  })
+})
+
 it('searches the audit log by the filters in the URL, and checks them before writing them there', async () => {
   routes['GET /api/v1/audit'] = {
     status: 200,

@@ -1,3 +1,4 @@
+import { useId } from 'react'
 import { useSearchParams } from 'react-router'
 import { z } from 'zod'
 import { formatLocal, parseLocal } from '../../time/range.ts'
@@ -7,7 +8,20 @@ import { useForm } from './use-form.ts'
 
 export const FILTER_KEYS = ['kind', 'id', 'actor', 'from', 'to', 'limit'] as const
 
-const KINDS = ['tree', 'host', 'strategy', 'user', 'team', 'subscription', 'token', 'silence', 'ack']
+/** What the API records changes of, to suggest in the Kind field. */
+const KINDS = [
+  'tree',
+  'host',
+  'strategy',
+  'user',
+  'team',
+  'subscription',
+  'token',
+  'silence',
+  'inhibition',
+  'escalation',
+  'ack',
+]
 const LIMITS = ['100', '500', '1000']
 
 /*
@@ -29,8 +43,10 @@ const Filters = z
     ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must not be before from' })
   })
 
-/** A datetime-local input's value for unix seconds from the URL (to the second, so a search run
- * again keeps its ends), and back. */
+/**
+ * A datetime-local input's value for unix seconds from the URL (to the second, so a search run
+ * again keeps its ends), and back.
+ */
 function toInput(seconds: string | null): string {
   if (!seconds) return ''
   const s = new Date(Number(seconds) * 1000).getSeconds()
@@ -41,6 +57,7 @@ const fromInput = (text: string) => (text ? (parseLocal(text) ?? Number.NaN) : u
 /** The audit search, read from and written to the URL. */
 export function AuditFilters() {
   const [params, setParams] = useSearchParams()
+  const kindsId = useId()
   const form = useForm({
     initial: {
       kind: params.get('kind') ?? '',
@@ -74,8 +91,8 @@ export function AuditFilters() {
       failure={form.failure}
       onSubmit={() => form.submit(apply)}
     >
-      <TextField form={form} name="kind" label="Kind" list="audit-kinds" size={12} />
-      <datalist id="audit-kinds">
+      <TextField form={form} name="kind" label="Kind" list={kindsId} size={12} />
+      <datalist id={kindsId}>
         {KINDS.map((k) => (
           <option key={k} value={k} />
         ))}

@@ -66,12 +66,16 @@ export default function AuditTab() {
   )
 }
 
+/** Lines shown per record: a creation lists every field, the JSON below has them all. */
+const SHOWN = 6
+
 /** Only what changed, one field a line; the whole before and after one click away. */
 function ChangeLines({ before, after }: { before: unknown; after: unknown }) {
+  const all = changes(before, after)
   return (
     <>
       <ul className="diff" aria-label="Changed fields">
-        {changes(before, after).map((c) => (
+        {all.slice(0, SHOWN).map((c) => (
           <li key={c.key}>
             {c.key && <span className="diff-key">{c.key}: </span>}
             {c.before !== undefined && <del>{c.before}</del>}
@@ -79,6 +83,7 @@ function ChangeLines({ before, after }: { before: unknown; after: unknown }) {
             {c.after !== undefined && <ins>{c.after}</ins>}
           </li>
         ))}
+        {all.length > SHOWN && <li className="more">and {all.length - SHOWN} more fields</li>}
       </ul>
       <details>
         <summary>JSON</summary>

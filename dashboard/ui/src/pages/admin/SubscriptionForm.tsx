@@ -6,8 +6,8 @@ import { useApi } from '../../use-api.ts'
 import type { SubscriptionView, TeamView } from './admin-types.ts'
 import { Field, TextField } from './Field.tsx'
 import { FormCard } from './FormCard.tsx'
-import type { FormProps } from './NamedTab.tsx'
-import { useForm } from './use-form.ts'
+import type { FormProps } from './RecordsTab.tsx'
+import { type Form, useForm } from './use-form.ts'
 import { scopeError, useScopedPaths } from './use-scoped-paths.ts'
 
 const PRIORITIES = [0, 1, 2, 3, 4, 5, 6] as const
@@ -83,13 +83,8 @@ export function SubscriptionForm({
   )
 }
 
-function PriorityChoice({
-  form,
-  toggle,
-}: {
-  form: { values: Values; error(name: 'priorities'): string | undefined }
-  toggle(p: number): void
-}) {
+/** One checkbox per priority; the field's message below them all. */
+function PriorityChoice({ form, toggle }: { form: Form<Values, Values>; toggle(p: number): void }) {
   const errorId = useId()
   const error = form.error('priorities')
   return (

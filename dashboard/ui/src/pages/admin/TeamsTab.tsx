@@ -3,14 +3,17 @@ import { useSession } from '../../session.tsx'
 import type { TeamView } from './admin-types.ts'
 import { TextAreaField, TextField } from './Field.tsx'
 import { FormCard } from './FormCard.tsx'
-import { type FormProps, NamedTab, saveNamed } from './NamedTab.tsx'
+import { namedRecords, saveNamed } from './named.ts'
+import { type FormProps, RecordsTab } from './RecordsTab.tsx'
 import { useForm } from './use-form.ts'
 
 /** Teams: who is notified together; subscriptions and strategies' receivers name them. */
 export default function TeamsTab() {
+  const { can } = useSession()
   return (
-    <NamedTab<TeamView>
-      plural="teams"
+    <RecordsTab<TeamView>
+      {...namedRecords<TeamView>('teams', can('admin', ''))}
+      title="Teams"
       kind="team"
       Form={TeamForm}
       columns={[

@@ -3,7 +3,8 @@ import { useSession } from '../../session.tsx'
 import type { UserView } from './admin-types.ts'
 import { TextField } from './Field.tsx'
 import { FormCard } from './FormCard.tsx'
-import { type Column, type FormProps, NamedTab, saveNamed } from './NamedTab.tsx'
+import { namedRecords, saveNamed } from './named.ts'
+import { type Column, type FormProps, RecordsTab } from './RecordsTab.tsx'
 import { useForm } from './use-form.ts'
 
 /** An IM webhook is itself a secret: the list shows where it goes, the form the whole address. */
@@ -28,8 +29,9 @@ export default function UsersTab() {
   const { can } = useSession()
   const wholeTree = can('admin', '')
   return (
-    <NamedTab<UserView>
-      plural="users"
+    <RecordsTab<UserView>
+      {...namedRecords<UserView>('users', wholeTree)}
+      title="Users"
       kind="user"
       Form={UserForm}
       columns={wholeTree ? [NAME, ...CONTACT] : [NAME]}
