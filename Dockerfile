@@ -3,8 +3,10 @@
 #   docker run --rm peregrine:local collector    (agent | collector | dashboard | check-config)
 # docker-compose.yml runs its agent from the bundle instead (node … agent/dist/peregrine-agent.mjs).
 # docker-compose.yml runs the distributed mode from it; see docs/deployment.md.
-# The web UI is built (Vite, a devDependency) in a stage of its own; only its output is kept.
-FROM node:20-bookworm-slim AS ui
+# Dependencies first, so that a change to the sources reuses these layers. Every workspace's
+# package.json is needed for `npm ci` to link the workspaces (cli/test/compose.test.ts checks the
+# list against package.json).
+FROM node:20-bookworm-slim AS manifests
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY common/package.json common/
@@ -14,29 +16,18 @@ COPY judge/package.json judge/
 COPY alarm/package.json alarm/
 COPY dashboard/package.json dashboard/
 COPY cli/package.json cli/
+
+# The web UI is built (Vite, a devDependency) in a stage of its own; only its output is kept.
+FROM manifests AS ui
 RUN npm ci --no-audit --no-fund
 COPY common common
 COPY dashboard/ui dashboard/ui
 COPY scripts scripts
 RUN node scripts/ui-build.mjs
 
-FROM node:20-bookworm-slim
-
+# tsx is a runtime dependency: the services run from their TypeScript sources; only the agent is bundled.
+FROM manifests
 ENV NODE_ENV=production
-WORKDIR /app
-
-# Dependencies first, so that a change to the sources reuses this layer. Every workspace's
-# package.json is needed for `npm ci` to link the workspaces (cli/test/compose.test.ts checks the
-# list against package.json). tsx is a runtime dependency: the services run from their TypeScript
-# sources; only the agent is bundled.
-COPY package.json package-lock.json ./
-COPY common/package.json common/
-COPY agent/package.json agent/
-COPY collector/package.json collector/
-COPY judge/package.json judge/
-COPY alarm/package.json alarm/
-COPY dashboard/package.json dashboard/
-COPY cli/package.json cli/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY . .

@@ -147,7 +147,7 @@ export async function seedShop(p: RunningPeregrine): Promise<void> {
   await waitUntil(async () => {
     const r = await p.api<{ series: { values: number[] }[] }>(
       'GET',
-      '/api/v1/history?endpoint=db-1&metric=net.if.out.bytes&from=' + (Math.floor(Date.now() / 1000) - 7200),
+      `/api/v1/history?endpoint=db-1&metric=net.if.out.bytes&from=${Math.floor(Date.now() / 1000) - 7200}`,
     )
     return (r.series[0]?.values.length ?? 0) > 100
   }, 'the seeded history')
