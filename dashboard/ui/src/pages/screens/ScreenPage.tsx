@@ -19,9 +19,11 @@ export default function ScreenPage() {
   const id = useParams().id ?? ''
   const { can } = useSession()
   const range = useRange()
+  // Auto-refresh follows edits of the screen too (a wall display), not only new points.
   const screen = useApi(
     (api, signal) => api.get<ScreenView>(`/api/v1/screens/${seg(id)}`, undefined, signal),
     [id],
+    range.refresh,
   )
   const s = screen.data
   const zoom = (from: number, to: number) => range.setSpec({ from: String(from), to: String(to) })
