@@ -35,6 +35,7 @@ import { healthRoutes } from './routes/health.ts'
 import { hostRoutes } from './routes/hosts.ts'
 import { monitorRoutes } from './routes/monitor.ts'
 import { notificationRoutes } from './routes/notifications.ts'
+import { screenRoutes } from './routes/screens.ts'
 import { silenceRoutes } from './routes/silences.ts'
 import { strategyRoutes } from './routes/strategies.ts'
 import { treeRoutes } from './routes/tree.ts'
@@ -136,6 +137,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     notificationRoutes(api, ctx)
     silenceRoutes(api, ctx)
     alarmPolicyRoutes(api, ctx)
+    screenRoutes(api, ctx)
     healthRoutes(api, ctx)
     monitorRoutes(api, deps.store, deps.retention)
   })

@@ -18,6 +18,9 @@ export type Writer = Pick<
   | 'deleteSilence'
   | 'putEscalation'
   | 'deleteEscalation'
+  | 'createScreen'
+  | 'updateScreen'
+  | 'deleteScreen'
 >
 
 /** Applying stopped at `failed`; `done` were applied before it, the rest were not attempted. */
@@ -72,6 +75,11 @@ async function make(api: Writer, c: Change): Promise<void> {
       await api.putEscalation(node, body, c.op === 'update' ? c.ref.revision : undefined)
       return
     }
+    case 'screen':
+      if (c.op === 'delete') return void (await api.deleteScreen(c.ref.id, c.ref.revision))
+      if (c.op === 'create') await api.createScreen(c.after)
+      else await api.updateScreen(c.ref.id, c.after, c.ref.revision)
+      return
   }
 }
 

@@ -2,6 +2,8 @@ import type {
   EscalationPolicyView,
   EscalationPolicyWrite,
   Exclusion,
+  ScreenCreate,
+  ScreenView,
   SilenceCreate,
   SilenceView,
   StrategySpec,
@@ -33,6 +35,8 @@ export interface ApiTeam {
 export type ApiSilence = z.output<typeof SilenceView>
 /** An escalation policy as the API shows it: `node` a path (null once the node is gone). */
 export type ApiEscalation = z.output<typeof EscalationPolicyView>
+/** A screen as the API shows it: `node` a path (null once the node is gone). */
+export type ApiScreen = z.output<typeof ScreenView>
 
 export interface ApiHost {
   host: string
@@ -50,6 +54,7 @@ export interface NodeBody {
 export type StrategyBody = z.input<typeof StrategySpec> & { node: string | null }
 export type SilenceBody = z.input<typeof SilenceCreate>
 export type EscalationBody = Omit<z.input<typeof EscalationPolicyWrite>, 'revision'>
+export type ScreenBody = z.input<typeof ScreenCreate>
 export interface TeamBody {
   name: string
   members?: string[]
@@ -140,6 +145,13 @@ export class PeregrineClient {
   deleteEscalation = (node: string, revision: number) =>
     this.request<null>('DELETE', `/api/v1/escalation-policies/${enc(node)}?revision=${revision}`)
 
+  screens = async () => (await this.request<{ screens: ApiScreen[] }>('GET', '/api/v1/screens')).screens
+  createScreen = (body: ScreenBody) => this.request<ApiScreen>('POST', '/api/v1/screens', body)
+  updateScreen = (id: string, body: ScreenBody, revision: number) =>
+    this.request<ApiScreen>('PUT', `/api/v1/screens/${enc(id)}`, { ...body, revision })
+  deleteScreen = (id: string, revision: number) =>
+    this.request<null>('DELETE', `/api/v1/screens/${enc(id)}?revision=${revision}`)
+
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.#token}`,
@@ -180,24 +192,29 @@ export interface Wanted {
   hosts: boolean
   silences?: boolean
   escalation?: boolean
+  screens?: boolean
 }
 
 /**
- * What a plan needs from the server: the tree and the strategies, the teams, silences and
- * escalation policies when the file manages them, host bindings when nodes may be pruned. Lists
+ * What a plan needs from the server: the tree and the strategies, the teams, silences,
+ * escalation policies and screens when the file manages them, host bindings when nodes may be pruned. Lists
  * what the token may read.
  */
 export async function readState(
-  client: Pick<PeregrineClient, 'tree' | 'strategies' | 'teams' | 'hosts' | 'silences' | 'escalation'>,
+  client: Pick<
+    PeregrineClient,
+    'tree' | 'strategies' | 'teams' | 'hosts' | 'silences' | 'escalation' | 'screens'
+  >,
   want: Wanted,
 ): Promise<State> {
-  const [nodes, strategies, teams, hosts, silences, escalation] = await Promise.all([
+  const [nodes, strategies, teams, hosts, silences, escalation, screens] = await Promise.all([
     client.tree(),
     client.strategies(),
     want.teams ? client.teams() : undefined,
     want.hosts ? client.hosts() : undefined,
     want.silences ? client.silences() : undefined,
     want.escalation ? client.escalation() : undefined,
+    want.screens ? client.screens() : undefined,
   ])
-  return { nodes, strategies, teams, hosts, silences, escalation }
+  return { nodes, strategies, teams, hosts, silences, escalation, screens }
 }

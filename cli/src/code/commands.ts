@@ -53,6 +53,7 @@ async function planFrom(opts: PlanOptions, env: NodeJS.ProcessEnv) {
     hosts: prune && !!file.tree,
     silences: file.silences !== undefined,
     escalation: file.escalation !== undefined,
+    screens: file.screens !== undefined,
   })
   return { file, client, state, plan: plan(file, state, { prune }) }
 }
@@ -117,7 +118,7 @@ export async function runExport(
     if (!scope.success) throw new Error(`--scope: ${scope.error.issues[0]?.message}`)
     const { api, token } = connection(opts, io.env)
     const client = new PeregrineClient(api, token)
-    const want = { teams: scope.data === '', hosts: false, silences: true, escalation: true }
+    const want = { teams: scope.data === '', hosts: false, silences: true, escalation: true, screens: true }
     const yaml = exportYaml(await readState(client, want), scope.data)
     if (opts.output) await writeFile(opts.output, yaml)
     else io.out(yaml.trimEnd())

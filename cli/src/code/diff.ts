@@ -1,4 +1,4 @@
-import type { EscalationEntry, SilenceEntry, StrategyEntry } from './format.ts'
+import type { EscalationEntry, ScreenEntry, SilenceEntry, StrategyEntry } from './format.ts'
 import { type Change, type Plan, type Summary, summarize } from './plan.ts'
 
 const SIGN = { create: '+', update: '~', delete: '-' } as const
@@ -42,18 +42,31 @@ export function stepsText(steps: EscalationEntry['steps']): string {
   return steps.map((s) => `${s.afterSeconds}s ${s.teams.join('+')}`).join(', ')
 }
 
-/** A changed field's value: schedules and steps as text people read, the rest as short JSON. */
+/** `2 charts: CPU, Memory` (titles shortened), or `no charts`. */
+export function chartsText(charts: ScreenEntry['charts']): string {
+  if (!charts.length) return 'no charts'
+  const titles = charts.map((c) => c.title).join(', ')
+  const head = `${charts.length} chart${charts.length === 1 ? '' : 's'}`
+  return `${head}: ${titles.length > 60 ? `${titles.slice(0, 59)}…` : titles}`
+}
+
+/** A changed field's value: schedules, steps and charts as text people read, the rest as short JSON. */
 function fieldText(field: string, v: unknown): string {
   if (v !== undefined && field === 'schedule') return scheduleText(v as SilenceEntry['schedule'])
   if (v !== undefined && field === 'steps') return stepsText(v as EscalationEntry['steps'])
+  if (v !== undefined && field === 'charts') return chartsText(v as ScreenEntry['charts'])
   return formatValue(v)
 }
 
-/** What a created item is, after its key: a strategy's condition, a silence's schedule, a policy's steps. */
+/**
+ * What a created item is, after its key: a strategy's condition, a silence's schedule, a policy's
+ * steps, a screen's charts.
+ */
 function summary(c: Change & { op: 'create' }): string | null {
   if (c.kind === 'strategy') return condition(c.after)
   if (c.kind === 'silence') return scheduleText(c.after.schedule)
   if (c.kind === 'escalation') return stepsText(c.after.steps)
+  if (c.kind === 'screen') return chartsText(c.after.charts)
   return null
 }
 

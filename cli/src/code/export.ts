@@ -4,6 +4,7 @@ import {
   type CodeFileInput,
   EscalationValue,
   NodeValue,
+  ScreenValue,
   SilenceValue,
   StrategyValue,
   strategyOrder,
@@ -47,6 +48,7 @@ const STRATEGY_ORDER = [
 ]
 const SILENCE_ORDER = ['name', 'match', 'schedule', 'reason']
 const ESCALATION_ORDER = ['node', 'steps', 'repeatEverySeconds']
+const SCREEN_ORDER = ['node', 'name', 'charts']
 
 /** Named silences in force within the scope (one on no node only in a whole-tree file), by name. */
 function silencesOf(state: State, scope: string) {
@@ -68,11 +70,26 @@ function escalationOf(state: State, scope: string) {
     .map((p) => compact(p, ESCALATION_ORDER, {}))
 }
 
+/** The screens on nodes within the scope, by node then name; a query's empty tags left out. */
+function screensOf(state: State, scope: string) {
+  return (state.screens ?? [])
+    .flatMap((s) => (s.node !== null && Tree.within(s.node, scope) ? [ScreenValue.parse(s)] : []))
+    .sort((a, b) => cmp(a.node, b.node) || cmp(a.name, b.name))
+    .map((s) => {
+      const charts = s.charts.map((c) => ({
+        ...c,
+        queries: c.queries.map((q) => (q.tags ? q : { endpoint: q.endpoint, metric: q.metric })),
+      }))
+      return compact({ ...s, charts }, SCREEN_ORDER, {})
+    })
+}
+
 /**
  * The file that describes `scope` as it is: its nodes, the strategies bound there (and the
- * expressions and the teams when the scope is the whole tree), the named silences in force and the
- * escalation policies there. Stable: nodes by path, strategies by node then name (expressions
- * last), teams and silences by name, policies by node; fields in a fixed order, defaults left out.
+ * expressions and the teams when the scope is the whole tree), the named silences in force, the
+ * escalation policies and the screens there. Stable: nodes by path, strategies and screens by node
+ * then name (expressions last), teams and silences by name, policies by node; fields in a fixed
+ * order, defaults left out.
  * Applying it to the same server changes nothing.
  */
 export function exportFile(state: State, scope: string): CodeFileInput {
@@ -102,6 +119,7 @@ export function exportFile(state: State, scope: string): CodeFileInput {
   file.strategies = strategies
   file.silences = silencesOf(state, scope)
   file.escalation = escalationOf(state, scope)
+  file.screens = screensOf(state, scope)
   return file as CodeFileInput
 }
 

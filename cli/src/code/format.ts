@@ -5,10 +5,12 @@ import {
   NodeCreate,
   NodePath,
   NodeSpec,
+  ScreenCreate,
   SilenceCreate,
   SilenceSchedule,
   StrategyCreate,
   StrategySpec,
+  screenFields,
   silenceFields,
   Team,
   Tree,
@@ -17,11 +19,11 @@ import { isNode, LineCounter, parseDocument } from 'yaml'
 import { z } from 'zod'
 
 /**
- * The strategies-as-code file: the tree nodes, teams, strategies, named silences and escalation
- * policies of a scope, as a team keeps them in git. See docs/strategies-as-code.md.
+ * The strategies-as-code file: the tree nodes, teams, strategies, named silences, escalation
+ * policies and screens of a scope, as a team keeps them in git. See docs/strategies-as-code.md.
  *
  * Identity: nodes by `path`, teams by `name`, strategies by (`node`, `name`), silences by `name`,
- * escalation policies by `node`. A strategy's `node` is required: a tree path, or `null` for an
+ * escalation policies by `node`, screens by (`node`, `name`). A strategy's `node` is required: a tree path, or `null` for an
  * expression (a strategy bound to no node). A section left out is not managed by the file:
  * nothing of that kind is created, changed or deleted. An empty list (`strategies: []`) manages
  * that kind and wants none of it. Silences without a name (a deploy's, made through the API) are
@@ -50,6 +52,10 @@ export type SilenceEntry = z.output<typeof SilenceEntry>
 export const EscalationEntry = z.strictObject({ node: NodePath, ...escalationFields })
 export type EscalationEntry = z.output<typeof EscalationEntry>
 
+/** As in the API's create body: the node (a path), the name and the charts in grid order. */
+export const ScreenEntry = ScreenCreate
+export type ScreenEntry = z.output<typeof ScreenEntry>
+
 /** The same shapes without the strictness: to normalize what the API returns (ids, revisions …). */
 export const NodeValue = NodeSpec
 export const TeamValue = Team
@@ -61,6 +67,7 @@ export const SilenceValue = z.object({
   schedule: SilenceSchedule,
 })
 export const EscalationValue = z.object({ node: NodePath, ...escalationFields })
+export const ScreenValue = z.object({ node: NodePath, ...screenFields })
 
 /** '' (or absent, or null) is the whole tree. */
 export const Scope = z
@@ -76,6 +83,7 @@ const FileShape = z.strictObject({
   strategies: z.array(StrategyEntry).optional(),
   silences: z.array(SilenceEntry).optional(),
   escalation: z.array(EscalationEntry).optional(),
+  screens: z.array(ScreenEntry).optional(),
 })
 
 /** The parent path of a node path, or null for a top-level node. */
@@ -88,6 +96,9 @@ export function parentOf(path: string): string | null {
 export function strategyKey(s: { node: string | null; name: string }): string {
   return s.node === null ? `${s.name} (expression)` : `${s.node}/${s.name}`
 }
+
+/** How a screen is named in messages, like a bound strategy: `corp.web/Web overview`. */
+export const screenKey = (s: { node: string; name: string }) => strategyKey(s)
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -200,6 +211,9 @@ function checkFile(f: File, ctx: z.RefinementCtx): void {
     (e) => e.node,
     ['node'],
     (e, i) => checkPlaced(f, ctx, e.node, ['escalation', i, 'node']),
+  )
+  eachItem(ctx, 'screens', f.screens, screenKey, ['name'], (s, i) =>
+    checkPlaced(f, ctx, s.node, ['screens', i, 'node']),
   )
 }
 

@@ -1,6 +1,6 @@
 import { silenceEndsAt, Tree } from '@peregrine/common'
 import type { z } from 'zod'
-import type { ApiEscalation, ApiSilence } from './client.ts'
+import type { ApiEscalation, ApiScreen, ApiSilence } from './client.ts'
 import {
   type CodeFile,
   type EscalationEntry,
@@ -8,10 +8,13 @@ import {
   type NodeEntry,
   NodeValue,
   parentOf,
+  type ScreenEntry,
+  ScreenValue,
   type SilenceEntry,
   SilenceValue,
   type StrategyEntry,
   StrategyValue,
+  screenKey,
   strategyKey,
   strategyOrder,
   type TeamEntry,
@@ -30,26 +33,32 @@ export interface State {
   silences?: ApiSilence[] | undefined
   /** Read only when the file manages escalation policies. */
   escalation?: ApiEscalation[] | undefined
+  /** Read only when the file manages screens. */
+  screens?: ApiScreen[] | undefined
 }
 
-export type Kind = 'node' | 'team' | 'strategy' | 'silence' | 'escalation'
+export type Kind = 'node' | 'team' | 'strategy' | 'silence' | 'escalation' | 'screen'
 interface Values {
   node: NodeEntry
   team: TeamEntry
   strategy: StrategyEntry
   silence: SilenceEntry
   escalation: EscalationEntry
+  screen: ScreenEntry
 }
 /**
- * What an update or delete is based on: path + version, team name + revision, strategy or
- * silence id + revision, policy node path + revision.
+ * What an update or delete is based on: path + version, team name + revision, strategy, silence
+ * or screen id + revision, policy node path + revision.
  */
 export interface Ref {
   id: string
   revision: number
 }
 
-/** One change: `key` is the node path, the team or silence name, `node/name` of a strategy, a policy's node. */
+/**
+ * One change: `key` is the node path, the team or silence name, `node/name` of a strategy or a
+ * screen, a policy's node.
+ */
 export type Change = {
   [K in Kind]:
     | { op: 'create'; kind: K; key: string; after: Values[K] }
@@ -105,8 +114,9 @@ const byStrategy = (x: Change, y: Change) => strategyOrder(strategyOf(x), strate
  * it, strategies bound there (expressions only when the scope is the whole tree), teams only when
  * the scope is the whole tree.
  *
- * Order: nodes created or updated parents first, then teams, then strategies created or updated;
- * then strategies deleted, nodes deleted children first, teams deleted. Throws PlanError listing
+ * Order: nodes created or updated parents first, then teams, then strategies created or updated,
+ * then escalation policies, silences and screens; then strategies, silences, policies and screens
+ * deleted, nodes deleted children first, teams deleted. Throws PlanError listing
  * every problem (a missing parent, a node to delete that still has hosts …) before anything is done.
  */
 export function plan(file: CodeFile, state: State, opts: { prune?: boolean; now?: number } = {}): Plan {
@@ -243,6 +253,7 @@ export function plan(file: CodeFile, state: State, opts: { prune?: boolean; now?
   const now = opts.now ?? Math.floor(Date.now() / 1000)
   const silences = planSilences(file, state, prune, now, problems)
   const escalation = planEscalation(file, state, prune, currentNodes, problems)
+  const screens = planScreens(file, state, prune, currentNodes, problems)
   if (problems.length) throw new PlanError(problems)
   // What is bound to nodes goes before them, teams last (strategies and policies name them).
   return {
@@ -252,9 +263,11 @@ export function plan(file: CodeFile, state: State, opts: { prune?: boolean; now?
       ...upserts,
       ...escalation.upserts,
       ...silences.upserts,
+      ...screens.upserts,
       ...strategyDeletes,
       ...silences.deletes,
       ...escalation.deletes,
+      ...screens.deletes,
       ...nodeDeletes,
       ...teamDeletes,
     ],
@@ -275,7 +288,7 @@ const silenceRef = (s: ApiSilence) => ({
 })
 
 /** Deletes of a section's items, sorted by key. */
-function deletes<K extends 'silence' | 'escalation'>(
+function deletes<K extends 'silence' | 'escalation' | 'screen'>(
   kind: K,
   gone: { key: string; before: Values[K]; ref: Ref }[],
 ): Change[] {
@@ -371,6 +384,42 @@ function planEscalation(
   out.deletes = deletes(
     'escalation',
     gone.map((cur) => ({ key: cur.node, ...escalationRef(cur) })),
+  )
+  return out
+}
+
+/** The before-value of a stored screen and what an update or delete is based on. */
+const screenRef = (s: ApiScreen & { node: string }) => ({
+  before: ScreenValue.parse(pick(s, ['node', 'name', 'charts'])),
+  ref: { id: s.id, revision: s.revision },
+})
+
+/** The file's screens by node and name; a screen whose node is gone is left alone. */
+function planScreens(
+  file: CodeFile,
+  state: State,
+  prune: boolean,
+  nodes: Map<string, unknown>,
+  problems: string[],
+): SectionPlan {
+  const out = { upserts: [] as Change[], deletes: [] as Change[] }
+  if (!file.screens) return out
+  const placed = (state.screens ?? []).filter((s): s is ApiScreen & { node: string } => s.node !== null)
+  const current = new Map(placed.map((s) => [screenKey(s), s]))
+  file.screens.forEach((d, i) => {
+    if (!file.tree && !nodes.has(d.node)) problems.push(`screens[${i}].node: there is no tree node ${d.node}`)
+    const key = screenKey(d)
+    const cur = current.get(key)
+    const change = upsert('screen', key, d, cur && screenRef(cur))
+    if (change) out.upserts.push(change)
+  })
+  out.upserts.sort(byKey)
+  if (!prune) return out
+  const desired = new Set(file.screens.map(screenKey))
+  const gone = placed.filter((cur) => Tree.within(cur.node, file.scope) && !desired.has(screenKey(cur)))
+  out.deletes = deletes(
+    'screen',
+    gone.map((cur) => ({ key: screenKey(cur), ...screenRef(cur) })),
   )
   return out
 }

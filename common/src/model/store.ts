@@ -5,6 +5,7 @@ import { HostRecord, Subscription, Team, Token, User } from './access.ts'
 import { Ack } from './ack.ts'
 import { AgentChecks } from './agent-checks.ts'
 import { EscalationPolicy, InhibitionRule, Silence } from './alarm.ts'
+import { Screen } from './screen.ts'
 import { Strategy } from './strategy.ts'
 import { Tree, TreeDoc, type TreeDoc as TreeDocType } from './tree.ts'
 
@@ -35,6 +36,8 @@ export class ConfigStore {
     readonly inhibitionRules: KvCollection<typeof InhibitionRule>,
     /** Keyed by tree node id. */
     readonly escalationPolicies: KvCollection<typeof EscalationPolicy>,
+    /** Keyed by screen id. */
+    readonly screens: KvCollection<typeof Screen>,
   ) {}
 
   static async open(nc: NatsConnection): Promise<ConfigStore> {
@@ -54,6 +57,7 @@ export class ConfigStore {
       new KvCollection(config, 'silence', Silence),
       new KvCollection(config, 'inhibition', InhibitionRule),
       new KvCollection(config, 'escalation', EscalationPolicy),
+      new KvCollection(config, 'screen', Screen),
     )
   }
 

@@ -156,7 +156,7 @@ export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       schema: {
         tags,
         summary:
-          'Delete a node; with cascade=true also its subtree, strategies, bindings and subscriptions (silences on it and its escalation policy go in any case)',
+          'Delete a node; with cascade=true also its subtree, strategies, bindings and subscriptions (silences on it, its escalation policy and its screens go in any case)',
         params: PathParam,
         querystring: DeleteQuery,
         response: responses(204, NoContent, [400, 403, 404, 409]),
@@ -166,12 +166,13 @@ export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
       const p = principalOf(req)
       requireRole(p, 'editor')
       requireScope(p, req.params.path)
-      const [hosts, strategies, subscriptions, silences, policies] = await Promise.all([
+      const [hosts, strategies, subscriptions, silences, policies, screens] = await Promise.all([
         ctx.config.hosts.list(),
         ctx.config.strategies.list(),
         ctx.config.subscriptions.list(),
         ctx.config.silences.list(),
         ctx.config.escalationPolicies.list(),
+        ctx.config.screens.list(),
       ])
       const removed = await mutateTree(ctx.config, (tree) => {
         const node = nodeAt(tree, req.params.path)
@@ -197,12 +198,14 @@ export function treeRoutes(app: FastifyInstance, ctx: ConfigContext): void {
         if (s.value.node !== null && removed.has(s.value.node)) await ctx.config.strategies.delete(s.value.id)
       for (const s of subscriptions)
         if (removed.has(s.value.node)) await ctx.config.subscriptions.delete(s.value.id)
-      // A silence on a node that is gone matches nothing (its node must hold), a policy applies nowhere.
+      // A silence on a node that is gone matches nothing (its node must hold), a policy applies nowhere,
+      // a screen is shown nowhere.
       for (const s of silences)
         if (s.value.match.node !== undefined && removed.has(s.value.match.node))
           await ctx.config.silences.delete(s.value.id)
       for (const pol of policies)
         if (removed.has(pol.value.node)) await ctx.config.escalationPolicies.delete(pol.value.node)
+      for (const sc of screens) if (removed.has(sc.value.node)) await ctx.config.screens.delete(sc.value.id)
       for (const h of hosts) {
         const nodes = h.value.nodes.filter((n) => !removed.has(n))
         if (nodes.length !== h.value.nodes.length)
