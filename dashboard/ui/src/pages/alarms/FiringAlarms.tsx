@@ -96,18 +96,18 @@ function FiringTable(props: {
   const actions = props.events.some((e) => mayAct(can, e))
   const columns = actions ? 9 : 8
   return (
-    <table aria-label={props.label}>
+    <table aria-label={props.label} className="firing">
       <thead>
         <tr>
-          <th>Since</th>
-          <th>Host</th>
+          <th className="w-time">Since</th>
+          <th className="w-host">Host</th>
           <th>Alarm</th>
-          <th>Strategy</th>
-          <th>Nodes</th>
-          <th>Acknowledged</th>
-          <th>Silenced</th>
-          <th>Notifications</th>
-          {actions && <th>Actions</th>}
+          <th className="w-name">Strategy</th>
+          <th className="w-host">Nodes</th>
+          <th className="w-name">Acknowledged</th>
+          <th className="w-host">Silenced</th>
+          <th className="w-button">Notifications</th>
+          {actions && <th className="w-actions">Actions</th>}
         </tr>
       </thead>
       <tbody>

@@ -5,9 +5,9 @@ export type Filters<K extends string> = Record<K, string>
 
 /**
  * Filters kept in the URL's query string, so a link shares the view and Back undoes a change.
- * Setting some leaves the page's other parameters alone; an empty value is removed.
+ * Setting some leaves the page's other parameters alone; an empty value is removed. `keys` is a
+ * constant list (module level): the values are then the same object until the URL changes.
  */
-/** `keys`: a constant list (module level), so the values are memoized per URL. */
 export function useUrlFilters<K extends string>(
   keys: readonly K[],
 ): [Filters<K>, (changes: Partial<Filters<K>>) => void] {

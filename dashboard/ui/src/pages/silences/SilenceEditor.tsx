@@ -84,7 +84,11 @@ export function SilenceEditor({ initial, editing }: { initial: SilenceForm; edit
     <form ref={formRef} className="stack silence-form" aria-label="Silence" onSubmit={save} noValidate>
       <MatchFields f={fields} suggestions={suggestions} />
       <ScheduleFields f={fields} />
-      <Field label="Reason" error={errorFor('reason')} hint="why: who is told nothing meanwhile reads it">
+      <Field
+        label="Reason"
+        error={errorFor('reason')}
+        hint="why; read by whoever wonders why nobody was told"
+      >
         {(p) => (
           <textarea
             {...p}
