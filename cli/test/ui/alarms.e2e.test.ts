@@ -65,7 +65,7 @@ afterAll(async () => {
 
 /** The row of the errors-high alarm of web-1 among the P1 alarms. */
 const alarmRow = (page: Page) =>
-  page.getByRole('table', { name: 'P1 alarms' }).getByRole('row', { name: /web-1.*errors-high/ })
+  page.getByRole('rowgroup', { name: 'P1 alarms' }).getByRole('row', { name: /web-1.*errors-high/ })
 
 it('shows an alarm firing, acknowledges it, and silences it from the alarm', async () => {
   const page = await signIn(browser, peregrine.url)
@@ -155,8 +155,8 @@ it('creates a weekly silence in the editor, and ends a silence', async () => {
     schedule: { kind: 'weekly', days: [6], start: '22:00', end: '02:00', timeZone: 'UTC' },
   })
 
-  await row.getByRole('button', { name: 'End db-vacuum now' }).click()
-  await row.getByRole('button', { name: 'Confirm ending db-vacuum' }).click()
+  await row.getByRole('button', { name: 'End now: db-vacuum' }).click()
+  await row.getByRole('button', { name: 'Yes, end it: db-vacuum' }).click()
   await row.waitFor({ state: 'detached' })
   await expect(silences().then((all) => all.some((s) => s.name === 'db-vacuum'))).resolves.toBe(false)
   await page.close()

@@ -105,10 +105,10 @@ it('shows what fires under priority headings; a deployer is offered actions, a v
   const events = [firing({ priority: 3, endpoint: 'web-2' }), firing({ priority: 0, endpoint: 'web-1' })]
   stubApi({ ...QUIET, 'GET /api/v1/events/firing': { events } })
   renderAt(<AlarmsPage />, { url: '/alarms', route: '/alarms/*', role: 'deployer' })
-  await screen.findByRole('table', { name: 'P0 alarms' })
+  await screen.findByRole('rowgroup', { name: 'P0 alarms' })
   const headings = screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent)
   expect(headings).toEqual(['P0 1 firing', 'P3 1 firing'])
-  const p0 = screen.getByRole('table', { name: 'P0 alarms' })
+  const p0 = screen.getByRole('rowgroup', { name: 'P0 alarms' })
   expect(within(p0).getByRole('link', { name: 'web-1' }).getAttribute('href')).toBe('/hosts/web-1')
   expect(within(p0).getByRole('link', { name: 'shop.web' }).getAttribute('href')).toBe(
     '/nodes/shop.web/alarms',
@@ -120,7 +120,7 @@ it('shows what fires under priority headings; a deployer is offered actions, a v
   cleanup()
 
   renderAt(<AlarmsPage />, { url: '/alarms', route: '/alarms/*', role: 'viewer' })
-  await screen.findByRole('table', { name: 'P0 alarms' })
+  await screen.findByRole('rowgroup', { name: 'P0 alarms' })
   expect(screen.queryByRole('button', { name: /Acknowledge/ })).toBeNull()
   expect(screen.queryByRole('link', { name: 'Silence…' })).toBeNull()
   expect(screen.queryByRole('columnheader', { name: 'Actions' })).toBeNull()
@@ -152,7 +152,7 @@ it('acknowledges with a note, shows who did, and withdraws it', async () => {
   fireEvent.click(await screen.findByRole('button', { name: 'Acknowledge…' }))
   fireEvent.change(input('Note (optional)'), { target: { value: 'on it' } })
   fireEvent.click(screen.getByRole('button', { name: 'Acknowledge' }))
-  const table = screen.getByRole('table', { name: 'P1 alarms' })
+  const table = screen.getByRole('rowgroup', { name: 'P1 alarms' })
   await within(table).findByText('on it')
   expect(within(table).getByText(/by alice/)).toBeTruthy()
   expect(calls.filter((c) => c.method === 'POST')).toHaveLength(1)
@@ -170,14 +170,14 @@ it('keeps the firing filters in the URL and filters by acknowledgement on the pa
     'GET /api/v1/events/firing': { events: [mine, firing({ endpoint: 'web-2' })] },
   })
   renderAt(<AlarmsPage />, { url: '/alarms?host=web&node=shop', route: '/alarms/*' })
-  await screen.findByRole('table', { name: 'P1 alarms' })
+  await screen.findByRole('rowgroup', { name: 'P1 alarms' })
   const asked = calls.find((c) => c.path === '/api/v1/events/firing')!
   expect([asked.query.get('node'), asked.query.get('host')]).toEqual(['shop', 'web'])
   expect(input('Host').value).toBe('web')
 
   fireEvent.change(screen.getByLabelText('Acknowledged'), { target: { value: 'no' } })
   expect(location.current).toBe('/alarms?host=web&node=shop&ack=no')
-  const rows = within(screen.getByRole('table', { name: 'P1 alarms' })).getAllByRole('link', {
+  const rows = within(screen.getByRole('rowgroup', { name: 'P1 alarms' })).getAllByRole('link', {
     name: /^web-/,
   })
   expect(rows.map((r) => r.textContent)).toEqual(['web-2'])
@@ -267,7 +267,7 @@ it('shows a node’s firing alarms and history with the node fixed', async () =>
     'GET /api/v1/events': { events: [] },
   })
   renderAt(<NodeAlarms />, { url: '/nodes/shop.web/alarms?kind=nodata', route: '/nodes/:path/alarms' })
-  await screen.findByRole('table', { name: 'P2 alarms' })
+  await screen.findByRole('rowgroup', { name: 'P2 alarms' })
   await screen.findByText('No event matches.')
   expect(calls.find((c) => c.path === '/api/v1/events/firing')?.query.get('node')).toBe('shop.web')
   const history = calls.find((c) => c.path === '/api/v1/events')!

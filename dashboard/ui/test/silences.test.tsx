@@ -207,15 +207,17 @@ it('lists silences by state; a deployer changes one (extending it) and ends anot
   fireEvent.change(screen.getByLabelText('State'), { target: { value: 'active' } })
   expect(location.current).toBe('/silences?state=active')
 
-  fireEvent.click(within(table).getByRole('button', { name: 'End nightly now' }))
-  fireEvent.click(within(table).getByRole('button', { name: 'Confirm ending nightly' }))
+  fireEvent.click(within(table).getByRole('button', { name: 'End now: nightly' }))
+  fireEvent.click(within(table).getByRole('button', { name: 'Yes, end it: nightly' }))
   await waitFor(() => expect(calls.some((c) => c.method === 'DELETE')).toBe(true))
   expect(calls.find((c) => c.method === 'DELETE')?.query.get('revision')).toBe('7')
 
   fireEvent.click(within(table).getByRole('link', { name: `Edit ${a.id}` }))
   const to = await screen.findByLabelText('To')
   expect((to as HTMLInputElement).value).toBe(localInput((a.schedule as { to: number }).to))
-  fireEvent.click(screen.getByRole('button', { name: 'Extend by 1 hour' }))
+  fireEvent.click(
+    within(screen.getByRole('group', { name: 'Extend the end' })).getByRole('button', { name: '+1 h' }),
+  )
   fireEvent.click(screen.getByRole('button', { name: 'Save changes' }))
   await waitFor(() => expect(location.current).toBe('/silences'))
   const put = calls.find((c) => c.method === 'PUT')!

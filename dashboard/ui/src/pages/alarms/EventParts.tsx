@@ -20,7 +20,11 @@ export function When({ seconds, now }: { seconds: number; now: number }) {
 }
 
 export function HostLink({ host }: { host: string }) {
-  return <Link to={`/hosts/${seg(host)}`}>{host}</Link>
+  return (
+    <Link to={`/hosts/${seg(host)}`} className="nowrap">
+      {host}
+    </Link>
+  )
 }
 
 /** The tree nodes the event's host is bound to, each to its alarms tab. */

@@ -8,7 +8,7 @@ import { ago } from '../node/host-status.ts'
 import { AlarmActions } from './AlarmActions.tsx'
 import type { SilenceView } from './alarm-types.ts'
 import { HostLink, NodeLinks, PriorityBadge, StrategyName, WhatFired, When } from './EventParts.tsx'
-import { byAck, groupByPriority, mayAct } from './firing-model.ts'
+import { byAck, groupByPriority, mayAct, type PriorityGroup } from './firing-model.ts'
 import { Notifications, NotificationsToggle } from './Notifications.tsx'
 import { silencesHolding } from './silenced-by.ts'
 import { useToggles } from './use-toggles.ts'
@@ -57,7 +57,6 @@ export function FiringAlarms({ node, host, ack = '', level = 2 }: FiringFilter) 
   const groups = useMemo(() => groupByPriority(byAck(all ?? [], ack, me.name)), [all, ack, me.name])
 
   if (!all) return firing.error ? <ErrorNote error={firing.error} /> : <p className="muted">Loading…</p>
-  const Heading = level === 2 ? 'h2' : 'h3'
   const shown = groups.reduce((n, g) => n + g.events.length, 0)
   return (
     <div className="stack">
@@ -66,90 +65,94 @@ export function FiringAlarms({ node, host, ack = '', level = 2 }: FiringFilter) 
         {all.length} firing · {all.filter((e) => e.ack).length} acknowledged · {held.size} silenced
         {shown !== all.length && ` · ${shown} shown`}
       </p>
-      {shown === 0 && <p>{all.length ? 'No firing alarm matches the filters.' : 'Nothing is firing.'}</p>}
-      {groups.map((g) => (
-        <section key={g.priority} className="alarm-group" aria-labelledby={`firing-p${g.priority}`}>
-          <Heading id={`firing-p${g.priority}`}>
-            <PriorityBadge priority={g.priority} /> {g.events.length} firing
-          </Heading>
-          <FiringTable
-            label={`P${g.priority} alarms`}
-            events={g.events}
-            held={held}
-            onChanged={firing.reload}
-          />
-        </section>
-      ))}
+      {shown === 0 ? (
+        <p>{all.length ? 'No firing alarm matches the filters.' : 'Nothing is firing.'}</p>
+      ) : (
+        <FiringTable groups={groups} held={held} level={level} onChanged={firing.reload} />
+      )}
     </div>
   )
 }
 
+/** One table, so the columns of every priority line up; a group of rows (with its heading) per priority. */
 function FiringTable(props: {
-  label: string
-  events: FiringEvent[]
+  groups: PriorityGroup[]
   held: ReadonlyMap<string, SilenceView[]>
+  level: 2 | 3
   onChanged: () => void
 }) {
   const { can } = useSession()
   const [open, toggle] = useToggles()
   const now = Date.now() / 1000
-  const actions = props.events.some((e) => mayAct(can, e))
+  const actions = props.groups.some((g) => g.events.some((e) => mayAct(can, e)))
   const columns = actions ? 9 : 8
+  const Heading = props.level === 2 ? 'h2' : 'h3'
   return (
-    <table aria-label={props.label} className="firing">
+    <table aria-label="Firing alarms" className="firing">
       <thead>
         <tr>
-          <th className="w-time">Since</th>
-          <th className="w-host">Host</th>
+          <th>Since</th>
+          <th>Host</th>
           <th>Alarm</th>
-          <th className="w-name">Strategy</th>
-          <th className="w-host">Nodes</th>
-          <th className="w-name">Acknowledged</th>
-          <th className="w-host">Silenced</th>
-          <th className="w-button">Notifications</th>
-          {actions && <th className="w-actions">Actions</th>}
+          <th>Strategy</th>
+          <th>Nodes</th>
+          <th>Acknowledged</th>
+          <th>Silenced</th>
+          <th>Notifications</th>
+          {actions && <th>Actions</th>}
         </tr>
       </thead>
-      <tbody>
-        {props.events.map((e) => (
-          <Fragment key={e.key}>
-            <tr>
-              <td>
-                <When seconds={e.timestamp} now={now} />
-              </td>
-              <td>
-                <HostLink host={e.endpoint} />
-              </td>
-              <td>
-                <WhatFired event={e} />
-              </td>
-              <td>
-                <StrategyName event={e} />
-              </td>
-              <td>
-                <NodeLinks paths={e.paths} />
-              </td>
-              <td>
-                <AckState event={e} now={now} />
-              </td>
-              <td>
-                <Silences list={props.held.get(e.key)} />
-              </td>
-              <td>
-                <NotificationsToggle open={open.has(e.key)} onToggle={() => toggle(e.key)} />
-              </td>
-              {actions && <td>{mayAct(can, e) && <AlarmActions event={e} onChanged={props.onChanged} />}</td>}
-            </tr>
-            {open.has(e.key) && (
-              <tr className="details">
-                <td colSpan={columns}>
-                  <Notifications query={{ key: e.key }} />
+      {props.groups.map((g) => (
+        <tbody key={g.priority} aria-label={`P${g.priority} alarms`}>
+          <tr className="group">
+            <th colSpan={columns} scope="rowgroup">
+              <Heading>
+                <PriorityBadge priority={g.priority} /> {g.events.length} firing
+              </Heading>
+            </th>
+          </tr>
+          {g.events.map((e) => (
+            <Fragment key={e.key}>
+              <tr>
+                <td>
+                  <When seconds={e.timestamp} now={now} />
                 </td>
+                <td>
+                  <HostLink host={e.endpoint} />
+                </td>
+                <td>
+                  <WhatFired event={e} />
+                </td>
+                <td>
+                  <StrategyName event={e} />
+                </td>
+                <td>
+                  <NodeLinks paths={e.paths} />
+                </td>
+                <td>
+                  <AckState event={e} now={now} />
+                </td>
+                <td>
+                  <Silences list={props.held.get(e.key)} />
+                </td>
+                <td>
+                  <NotificationsToggle open={open.has(e.key)} onToggle={() => toggle(e.key)} />
+                </td>
+                {actions && (
+                  <td>{mayAct(can, e) && <AlarmActions event={e} onChanged={props.onChanged} />}</td>
+                )}
               </tr>
-            )}
-          </Fragment>
-        ))}
-      </tbody>
+              {open.has(e.key) && (
+                <tr className="details">
+                  <td colSpan={columns}>
+                    <Notifications query={{ key: e.key }} />
+                  </td>
+                </tr>
+              )}
+            </Fragment>
+          ))}
+        </tbody>
+      ))}
     </table>
   )
 }

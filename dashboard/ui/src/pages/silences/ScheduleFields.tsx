@@ -8,9 +8,9 @@ import { HOUR, localInput } from './silence-form.ts'
 
 const DAYS = WEEKDAYS.map((label, value) => ({ value, label }))
 const EXTEND = [
-  { label: '+1 h', hours: 1, name: 'Extend by 1 hour' },
-  { label: '+4 h', hours: 4, name: 'Extend by 4 hours' },
-  { label: '+1 d', hours: 24, name: 'Extend by 1 day' },
+  { label: '+1 h', hours: 1 },
+  { label: '+4 h', hours: 4 },
+  { label: '+1 d', hours: 24 },
 ]
 
 /** When a silence holds: one range (from/to), or weekly windows (maintenance), in a time zone. */
@@ -26,7 +26,8 @@ export function ScheduleFields({ f }: { f: EditorFields }) {
   return (
     <fieldset className="stack">
       <legend>When</legend>
-      <div className="row" role="radiogroup" aria-label="Repeats">
+      <fieldset className="row inline">
+        <legend>Repeats</legend>
         {(['once', 'weekly'] as const).map((kind) => (
           <label key={kind} className="check">
             <input
@@ -38,7 +39,7 @@ export function ScheduleFields({ f }: { f: EditorFields }) {
             {kind === 'once' ? 'Once' : 'Every week'}
           </label>
         ))}
-      </div>
+      </fieldset>
       {form.kind === 'once' ? (
         <div className="row">
           <Field label="From" error={errorFor('schedule.from')}>
@@ -61,11 +62,13 @@ export function ScheduleFields({ f }: { f: EditorFields }) {
               />
             )}
           </Field>
-          {EXTEND.map((x) => (
-            <button key={x.hours} type="button" aria-label={x.name} onClick={() => extend(x.hours)}>
-              {x.label}
-            </button>
-          ))}
+          <fieldset className="row inline" aria-label="Extend the end">
+            {EXTEND.map((x) => (
+              <button key={x.hours} type="button" onClick={() => extend(x.hours)}>
+                {x.label}
+              </button>
+            ))}
+          </fieldset>
         </div>
       ) : (
         <>

@@ -125,15 +125,15 @@ function SilenceActions({ silence, onEnded }: { silence: SilenceView; onEnded: (
       {silence.state !== 'expired' &&
         (confirming ? (
           <>
-            <button type="button" className="danger" onClick={end} aria-label={`Confirm ending ${label}`}>
-              End it
+            <button type="button" className="danger" onClick={end} aria-label={`Yes, end it: ${label}`}>
+              Yes, end it
             </button>
             <button type="button" onClick={() => setConfirming(false)}>
               Keep it
             </button>
           </>
         ) : (
-          <button type="button" onClick={() => setConfirming(true)} aria-label={`End ${label} now`}>
+          <button type="button" onClick={() => setConfirming(true)} aria-label={`End now: ${label}`}>
             End now
           </button>
         ))}
