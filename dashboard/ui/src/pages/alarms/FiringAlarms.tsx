@@ -14,9 +14,11 @@ import { silencesHolding } from './silenced-by.ts'
 import { useToggles } from './use-toggles.ts'
 
 /** Seconds between refreshes of what fires: an on-call screen stays current while it is looked at. */
-export const FIRING_REFRESH_SECONDS = 10
+const FIRING_REFRESH_SECONDS = 10
+/** The most the API answers at once. */
+const FIRING_LIMIT = 1000
 
-export interface FiringFilter {
+export interface FiringProps {
   node?: string
   host?: string
   /** An ACK_FILTERS value. */
@@ -26,11 +28,15 @@ export interface FiringFilter {
 }
 
 /** What is firing now, grouped by priority (P0 first), with who acknowledged it and what silences it. */
-export function FiringAlarms({ node, host, ack = '', level = 2 }: FiringFilter) {
+export function FiringAlarms({ node, host, ack = '', level = 2 }: FiringProps) {
   const { me } = useSession()
   const firing = useApi(
     (api, signal) =>
-      api.get<{ events: FiringEvent[] }>('/api/v1/events/firing', { node, host, limit: 1000 }, signal),
+      api.get<{ events: FiringEvent[] }>(
+        '/api/v1/events/firing',
+        { node, host, limit: FIRING_LIMIT },
+        signal,
+      ),
     [node, host],
     FIRING_REFRESH_SECONDS,
   )
@@ -64,6 +70,7 @@ export function FiringAlarms({ node, host, ack = '', level = 2 }: FiringFilter) 
       <p className="muted" aria-live="polite">
         {all.length} firing · {all.filter((e) => e.ack).length} acknowledged · {held.size} silenced
         {shown !== all.length && ` · ${shown} shown`}
+        {all.length === FIRING_LIMIT && ` (the first ${FIRING_LIMIT}: narrow by node or host)`}
       </p>
       {shown === 0 ? (
         <p>{all.length ? 'No firing alarm matches the filters.' : 'Nothing is firing.'}</p>
