@@ -1,26 +1,8 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import {
-  launchBrowser,
-  type RunningPeregrine,
-  seedShop,
-  signIn,
-  startPeregrine,
-  waitUntil,
-} from './harness.ts'
+import type { Page } from 'playwright-core'
+import { expect, it } from 'vitest'
+import { signIn, useShop, waitUntil } from './harness.ts'
 
-let peregrine: RunningPeregrine
-let browser: Browser
-
-beforeAll(async () => {
-  ;[peregrine, browser] = await Promise.all([startPeregrine(), launchBrowser()])
-  await seedShop(peregrine)
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await peregrine?.stop()
-})
+const shop = useShop()
 
 type AuditRecords = {
   records: { kind: string; action: string; id: string; before: unknown; after: unknown }[]
@@ -32,11 +14,11 @@ const tab = (page: Page, name: string) =>
 it('creates a team, a user, a subscription and a scoped viewer token whose text shows once; the viewer gets no admin or editor controls and is signed out once revoked; the audit log shows it all', async () => {
   // The agent's own host is unassigned: an editor is offered to bind it at shop.web.
   await waitUntil(async () => {
-    const r = await peregrine.api<{ hosts: { host: string }[] }>('GET', '/api/v1/hosts/unassigned')
+    const r = await shop.peregrine.api<{ hosts: { host: string }[] }>('GET', '/api/v1/hosts/unassigned')
     return r.hosts.some((h) => h.host === 'e2e-host')
   }, 'the agent host reporting')
 
-  const admin = await signIn(browser, peregrine.url)
+  const admin = await signIn(shop.browser, shop.peregrine.url)
   await admin.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Admin' }).click()
   await admin.waitForURL(/\/admin\/teams$/)
 
@@ -90,27 +72,27 @@ it('creates a team, a user, a subscription and a scoped viewer token whose text 
   expect(await admin.content()).not.toContain(text)
 
   // The viewer: no Admin link, and no editor's "Bind to" where the admin has one.
-  const viewer = await signIn(browser, peregrine.url, text)
+  const viewer = await signIn(shop.browser, shop.peregrine.url, text)
   await viewer.getByText('web-viewer · viewer · shop.web').waitFor()
   await expect(
     viewer.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Admin' }).count(),
   ).resolves.toBe(0)
-  await viewer.goto(`${peregrine.url}/nodes/shop.web`)
+  await viewer.goto(`${shop.peregrine.url}/nodes/shop.web`)
   await viewer
     .getByRole('table', { name: 'Hosts', exact: true })
     .getByRole('link', { name: 'web-1' })
     .waitFor()
-  await admin.goto(`${peregrine.url}/nodes/shop.web`)
+  await admin.goto(`${shop.peregrine.url}/nodes/shop.web`)
   await admin.getByRole('button', { name: 'Bind to shop.web' }).waitFor()
   await expect(viewer.getByRole('button', { name: /^Bind to/ }).count()).resolves.toBe(0)
-  await viewer.goto(`${peregrine.url}/admin/tokens`)
+  await viewer.goto(`${shop.peregrine.url}/admin/tokens`)
   await viewer.getByText(/Administration needs an admin token/).waitFor()
   await expect(viewer.getByRole('table', { name: 'Tokens' }).count()).resolves.toBe(0)
-  await viewer.goto(`${peregrine.url}/nodes/shop.web`)
+  await viewer.goto(`${shop.peregrine.url}/nodes/shop.web`)
   await viewer.getByRole('table', { name: 'Hosts', exact: true }).waitFor()
 
   // Revoked by the admin, the viewer is signed out at its next request.
-  await admin.goto(`${peregrine.url}/admin/tokens`)
+  await admin.goto(`${shop.peregrine.url}/admin/tokens`)
   const row = admin.getByRole('table', { name: 'Tokens' }).getByRole('row', { name: /web-viewer/ })
   await row.getByRole('button', { name: /^Revoke token web-viewer/ }).click()
   await row.getByRole('button', { name: 'Yes, revoke' }).click()
@@ -122,10 +104,10 @@ it('creates a team, a user, a subscription and a scoped viewer token whose text 
 
   // The audit log has every change, the token's without its text.
   await waitUntil(async () => {
-    const r = await peregrine.api<AuditRecords>('GET', '/api/v1/audit?kind=token')
+    const r = await shop.peregrine.api<AuditRecords>('GET', '/api/v1/audit?kind=token')
     return r.records.filter((x) => x.action === 'delete').length === 1
   }, 'the token changes in the audit log')
-  await admin.goto(`${peregrine.url}/admin/audit?actor=admin`)
+  await admin.goto(`${shop.peregrine.url}/admin/audit?actor=admin`)
   const records = admin.getByRole('table', { name: 'Audit records' })
   for (const [action, kind, id] of [
     ['create', 'team', 'web-oncall'],

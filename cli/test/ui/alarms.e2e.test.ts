@@ -1,13 +1,6 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import {
-  launchBrowser,
-  type RunningPeregrine,
-  seedShop,
-  signIn,
-  startPeregrine,
-  waitUntil,
-} from './harness.ts'
+import type { Page } from 'playwright-core'
+import { expect, it } from 'vitest'
+import { signIn, useShop, waitUntil } from './harness.ts'
 
 type Firing = {
   key: string
@@ -17,8 +10,6 @@ type Firing = {
 }
 type Silence = { id: string; name?: string; match: Record<string, unknown>; reason: string; state: string }
 
-let peregrine: RunningPeregrine
-let browser: Browser
 let firing: Firing
 
 /** One app.errors point of web-1 at this second, as an application pushes it through the agent. */
@@ -32,21 +23,19 @@ async function pushErrors(value: number): Promise<void> {
     counterType: 'GAUGE',
     tags: '',
   }
-  const res = await fetch(peregrine.pushUrl, { method: 'POST', body: JSON.stringify([point]) })
+  const res = await fetch(shop.peregrine.pushUrl, { method: 'POST', body: JSON.stringify([point]) })
   if (res.status !== 200) throw new Error(`push: ${res.status} ${await res.text()}`)
 }
 
 const firingNow = async () =>
-  (await peregrine.api<{ events: Firing[] }>('GET', '/api/v1/events/firing?host=web-1')).events.find(
+  (await shop.peregrine.api<{ events: Firing[] }>('GET', '/api/v1/events/firing?host=web-1')).events.find(
     (e) => e.strategy.name === 'errors-high',
   )
 const silences = async () =>
-  (await peregrine.api<{ silences: Silence[] }>('GET', '/api/v1/silences?state=all')).silences
+  (await shop.peregrine.api<{ silences: Silence[] }>('GET', '/api/v1/silences?state=all')).silences
 
-beforeAll(async () => {
-  ;[peregrine, browser] = await Promise.all([startPeregrine(), launchBrowser()])
-  await seedShop(peregrine)
-  await peregrine.api('POST', '/api/v1/strategies', {
+const shop = useShop(async (p) => {
+  await p.api('POST', '/api/v1/strategies', {
     node: 'shop.web',
     name: 'errors-high',
     metric: 'app.errors',
@@ -56,11 +45,6 @@ beforeAll(async () => {
     threshold: 5,
     priority: 1,
   })
-}, 180_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await peregrine?.stop()
 })
 
 /** The row of the errors-high alarm of web-1 among the P1 alarms. */
@@ -68,7 +52,7 @@ const alarmRow = (page: Page) =>
   page.getByRole('rowgroup', { name: 'P1 alarms' }).getByRole('row', { name: /web-1.*errors-high/ })
 
 it('shows an alarm firing, acknowledges it, and silences it from the alarm', async () => {
-  const page = await signIn(browser, peregrine.url)
+  const page = await signIn(shop.browser, shop.peregrine.url)
   await page.waitForURL(/\/alarms$/)
   // The judge decides as points arrive, once it has the new strategy: push until it fires.
   await waitUntil(
@@ -89,7 +73,7 @@ it('shows an alarm firing, acknowledges it, and silences it from the alarm', asy
   await row.getByLabel('Note (optional)').fill('looking at the error rate')
   await row.getByRole('button', { name: 'Acknowledge', exact: true }).click()
   await row.getByText('looking at the error rate').waitFor()
-  const me = await peregrine.api<{ name: string }>('GET', '/api/v1/me')
+  const me = await shop.peregrine.api<{ name: string }>('GET', '/api/v1/me')
   await expect(firingNow().then((e) => e?.ack)).resolves.toMatchObject({
     by: me.name,
     note: 'looking at the error rate',
@@ -118,7 +102,7 @@ it('shows an alarm firing, acknowledges it, and silences it from the alarm', asy
   await alarmRow(page).getByRole('link', { name: 'error rate known, fix deploying' }).waitFor()
 
   // The node's tab shows it too, and its history.
-  await page.goto(`${peregrine.url}/nodes/shop.web/alarms`)
+  await page.goto(`${shop.peregrine.url}/nodes/shop.web/alarms`)
   await alarmRow(page).waitFor()
   await page
     .getByRole('table', { name: 'Events' })
@@ -129,8 +113,8 @@ it('shows an alarm firing, acknowledges it, and silences it from the alarm', asy
 }, 180_000)
 
 it('creates a weekly silence in the editor, and ends a silence', async () => {
-  const page = await signIn(browser, peregrine.url)
-  await page.goto(`${peregrine.url}/silences`)
+  const page = await signIn(shop.browser, shop.peregrine.url)
+  await page.goto(`${shop.peregrine.url}/silences`)
   await page.getByRole('link', { name: 'New silence' }).click()
   const form = page.getByRole('form', { name: 'Silence' })
   await form.getByLabel('Node', { exact: true }).fill('shop.db')
@@ -163,17 +147,17 @@ it('creates a weekly silence in the editor, and ends a silence', async () => {
 }, 120_000)
 
 it('shows a viewer the alarm and the silences, offering nothing to change', async () => {
-  const { token } = await peregrine.api<{ token: string }>('POST', '/api/v1/tokens', {
+  const { token } = await shop.peregrine.api<{ token: string }>('POST', '/api/v1/tokens', {
     name: 'watcher',
     role: 'viewer',
   })
-  const page = await signIn(browser, peregrine.url, token)
+  const page = await signIn(shop.browser, shop.peregrine.url, token)
   await page.waitForURL(/\/alarms$/)
   await alarmRow(page).waitFor()
   await expect(page.getByRole('button', { name: /Acknowledge|Withdraw/ }).count()).resolves.toBe(0)
   await expect(page.getByRole('link', { name: 'Silence…' }).count()).resolves.toBe(0)
 
-  await page.goto(`${peregrine.url}/silences`)
+  await page.goto(`${shop.peregrine.url}/silences`)
   await page
     .getByRole('table', { name: 'Silences' })
     .getByRole('row', { name: /error rate known/ })

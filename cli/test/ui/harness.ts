@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { type TempDir, tempDir } from '@peregrine/common/testing'
 import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 import { buildUiIfStale } from '../../../scripts/ui-build.mjs'
 import { type AllInOne, startAllInOne } from '../allinone.ts'
 
@@ -193,4 +194,27 @@ export async function signIn(browser: Browser, url: string, token = ADMIN_TOKEN)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByRole('button', { name: 'Sign out' }).waitFor()
   return page
+}
+
+export interface Shop {
+  peregrine: RunningPeregrine
+  browser: Browser
+}
+
+/**
+ * A test file's Peregrine with the seeded shop (and whatever `prepare` adds) and its browser,
+ * started before the file's tests and stopped after them.
+ */
+export function useShop(prepare?: (peregrine: RunningPeregrine) => Promise<void>): Shop {
+  const shop = {} as Shop
+  beforeAll(async () => {
+    ;[shop.peregrine, shop.browser] = await Promise.all([startPeregrine(), launchBrowser()])
+    await seedShop(shop.peregrine)
+    await prepare?.(shop.peregrine)
+  }, 180_000)
+  afterAll(async () => {
+    await shop.browser?.close()
+    await shop.peregrine?.stop()
+  })
+  return shop
 }

@@ -1,29 +1,11 @@
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import {
-  ADMIN_TOKEN,
-  launchBrowser,
-  type RunningPeregrine,
-  seedShop,
-  signIn,
-  startPeregrine,
-  waitUntil,
-} from './harness.ts'
+import type { Locator, Page } from 'playwright-core'
+import { expect, it } from 'vitest'
+import { ADMIN_TOKEN, signIn, useShop, waitUntil } from './harness.ts'
 
-let peregrine: RunningPeregrine
-let browser: Browser
 /** The link the first test shared, opened by the later ones. */
 let shared = ''
 
-beforeAll(async () => {
-  ;[peregrine, browser] = await Promise.all([startPeregrine(), launchBrowser()])
-  await seedShop(peregrine)
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await peregrine?.stop()
-})
+const shop = useShop()
 
 /** Fills a chart of the editor: its title and unit, and one query per [endpoint, metric]. */
 async function fillChart(chart: Locator, title: string, unit: string, queries: [string, string][]) {
@@ -83,8 +65,8 @@ async function valuesUnderCursor(chart: Locator): Promise<string[]> {
 }
 
 it('creates a screen on shop.web with two charts over the seeded metrics and shows their data', async () => {
-  const page = await signIn(browser, peregrine.url)
-  await page.goto(`${peregrine.url}/nodes/shop.web/screens`)
+  const page = await signIn(shop.browser, shop.peregrine.url)
+  await page.goto(`${shop.peregrine.url}/nodes/shop.web/screens`)
   await page.getByRole('link', { name: 'New screen' }).click()
   await page.getByLabel('Name', { exact: true }).fill('Web overview')
   await page.getByRole('button', { name: 'Add chart' }).click()
@@ -106,17 +88,16 @@ it('creates a screen on shop.web with two charts over the seeded metrics and sho
   for (const chart of await page.locator('main figure.chart').all())
     for (const value of await valuesUnderCursor(chart)) expect(value).toMatch(/^\d+(\.\d+)? %$/)
 
-  const { screens } = await peregrine.api<{ screens: { name: string; node: string; createdBy: string }[] }>(
-    'GET',
-    '/api/v1/screens?node=shop.web',
-  )
+  const { screens } = await shop.peregrine.api<{
+    screens: { name: string; node: string; createdBy: string }[]
+  }>('GET', '/api/v1/screens?node=shop.web')
   expect(screens).toMatchObject([{ name: 'Web overview', node: 'shop.web', createdBy: 'admin' }])
   await page.close()
 })
 
 it('keeps a zoomed range in the link, which opens the same view in a fresh signed-in page', async () => {
-  const page = await signIn(browser, peregrine.url)
-  await page.goto(`${peregrine.url}/nodes/shop.web/screens`)
+  const page = await signIn(shop.browser, shop.peregrine.url)
+  await page.goto(`${shop.peregrine.url}/nodes/shop.web/screens`)
   await page.getByRole('table', { name: 'Screens' }).getByRole('link', { name: 'Web overview' }).click()
   await chartsDrawn(page, 4)
   // The select's name is its label and its current choice ("Range Last hour").
@@ -140,7 +121,7 @@ it('keeps a zoomed range in the link, which opens the same view in a fresh signe
   await page.close()
 
   // A new browser context: nothing of the first page's session, signed in at the link itself.
-  const fresh = await signIn(browser, shared)
+  const fresh = await signIn(shop.browser, shared)
   expect(fresh.url()).toBe(shared)
   await chartsDrawn(fresh, 4)
   expect(await settledView(fresh)).toEqual(view)
@@ -150,23 +131,23 @@ it('keeps a zoomed range in the link, which opens the same view in a fresh signe
 })
 
 it('shows a viewer the screen without offering to edit it', async () => {
-  const { token } = await peregrine.api<{ token: string }>('POST', '/api/v1/tokens', {
+  const { token } = await shop.peregrine.api<{ token: string }>('POST', '/api/v1/tokens', {
     name: 'web-viewer',
     role: 'viewer',
     scope: 'shop.web',
   })
   expect(token).not.toBe(ADMIN_TOKEN)
-  const page = await signIn(browser, shared, token)
+  const page = await signIn(shop.browser, shared, token)
   await chartsDrawn(page, 4)
   expect(await page.getByRole('link', { name: 'Edit', exact: true }).count()).toBe(0)
-  await page.goto(`${peregrine.url}/nodes/shop.web/screens`)
+  await page.goto(`${shop.peregrine.url}/nodes/shop.web/screens`)
   await page.getByRole('table', { name: 'Screens' }).waitFor()
   expect(await page.getByRole('link', { name: 'New screen' }).count()).toBe(0)
   await page.close()
 })
 
 it('reorders charts, saves, and deletes the screen', async () => {
-  const page = await signIn(browser, shared)
+  const page = await signIn(shop.browser, shared)
   await chartsDrawn(page, 4)
   await page.getByRole('link', { name: 'Edit', exact: true }).click()
   await page.getByRole('button', { name: 'Move chart 2 earlier' }).click()
@@ -179,7 +160,7 @@ it('reorders charts, saves, and deletes the screen', async () => {
   await page.getByRole('button', { name: 'Delete screen' }).click()
   await page.getByRole('button', { name: 'Yes, delete' }).click()
   await page.getByText('No screen on shop.web or above it yet.').waitFor()
-  const { screens } = await peregrine.api<{ screens: unknown[] }>('GET', '/api/v1/screens')
+  const { screens } = await shop.peregrine.api<{ screens: unknown[] }>('GET', '/api/v1/screens')
   expect(screens).toEqual([])
   await page.close()
 })

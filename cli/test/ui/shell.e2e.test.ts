@@ -1,36 +1,17 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import {
-  launchBrowser,
-  type RunningPeregrine,
-  seedShop,
-  signIn,
-  startPeregrine,
-  waitUntil,
-} from './harness.ts'
+import { expect, it } from 'vitest'
+import { signIn, useShop, waitUntil } from './harness.ts'
 
-let peregrine: RunningPeregrine
-let browser: Browser
-
-beforeAll(async () => {
-  ;[peregrine, browser] = await Promise.all([startPeregrine(), launchBrowser()])
-  await seedShop(peregrine)
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await peregrine?.stop()
-})
+const shop = useShop()
 
 it('refuses a wrong token, signs in with a right one and keeps it only in the tab', async () => {
-  const page = await browser.newPage()
-  await page.goto(peregrine.url)
+  const page = await shop.browser.newPage()
+  await page.goto(shop.peregrine.url)
   await page.getByLabel('API token').fill('pgt_000000000000_nope')
   await page.getByRole('button', { name: 'Sign in' }).click()
   await expect(page.getByRole('alert').textContent()).resolves.toMatch(/not valid/)
   await page.close()
 
-  const signed = await signIn(browser, peregrine.url)
+  const signed = await signIn(shop.browser, shop.peregrine.url)
   expect(await signed.evaluate('document.cookie')).toBe('')
   await signed.reload()
   await signed.getByRole('button', { name: 'Sign out' }).waitFor()
@@ -41,11 +22,11 @@ it('refuses a wrong token, signs in with a right one and keeps it only in the ta
 })
 
 it('shows the tree with host counts, moves through it by keyboard and lists a node’s hosts', async () => {
-  const page = await signIn(browser, peregrine.url)
+  const page = await signIn(shop.browser, shop.peregrine.url)
   const tree = page.getByRole('tree', { name: 'Service tree' })
-  const shop = tree.getByRole('treeitem', { name: /^shop/ })
-  await expect(shop.first().textContent()).resolves.toMatch(/shop.*3/)
-  await shop.first().focus()
+  const shopNode = tree.getByRole('treeitem', { name: /^shop/ }).first()
+  await expect(shopNode.textContent()).resolves.toMatch(/shop.*3/)
+  await shopNode.focus()
   await page.keyboard.press('ArrowRight')
   await page.keyboard.press('ArrowRight')
   await page.keyboard.press('ArrowDown')
@@ -61,28 +42,31 @@ it('shows the tree with host counts, moves through it by keyboard and lists a no
 
 it('binds an unassigned host to a node', async () => {
   await waitUntil(async () => {
-    const r = await peregrine.api<{ hosts: { host: string }[] }>('GET', '/api/v1/hosts/unassigned')
+    const r = await shop.peregrine.api<{ hosts: { host: string }[] }>('GET', '/api/v1/hosts/unassigned')
     return r.hosts.some((h) => h.host === 'e2e-host')
   }, 'the agent host reporting')
-  const page = await signIn(browser, peregrine.url)
-  await page.goto(`${peregrine.url}/nodes/shop.db`)
+  const page = await signIn(shop.browser, shop.peregrine.url)
+  await page.goto(`${shop.peregrine.url}/nodes/shop.db`)
   const bind = page.getByRole('table', { name: 'Unassigned hosts' }).getByRole('row', { name: /e2e-host/ })
   await bind.getByRole('button', { name: 'Bind to shop.db' }).click()
   await page
     .getByRole('table', { name: 'Hosts', exact: true })
     .getByRole('link', { name: 'e2e-host' })
     .waitFor()
-  const bound = await peregrine.api<{ hosts: { host: string; nodes: string[] }[] }>('GET', '/api/v1/hosts')
+  const bound = await shop.peregrine.api<{ hosts: { host: string; nodes: string[] }[] }>(
+    'GET',
+    '/api/v1/hosts',
+  )
   expect(bound.hosts.find((h) => h.host === 'e2e-host')?.nodes).toEqual(['shop.db'])
   await page.close()
 })
 
 it('serves the UI with a strict content security policy and answers client routes with the app', async () => {
-  const res = await fetch(`${peregrine.url}/nodes/shop.web?from=now-6h`)
+  const res = await fetch(`${shop.peregrine.url}/nodes/shop.web?from=now-6h`)
   expect(res.status).toBe(200)
   expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/)
   expect(res.headers.get('x-frame-options')).toBe('DENY')
   expect(await res.text()).toMatch(/<div id="root">/)
-  expect((await fetch(`${peregrine.url}/api/v1/nope`)).status).toBe(404)
-  expect((await fetch(`${peregrine.url}/assets/nope.js`)).status).toBe(404)
+  expect((await fetch(`${shop.peregrine.url}/api/v1/nope`)).status).toBe(404)
+  expect((await fetch(`${shop.peregrine.url}/assets/nope.js`)).status).toBe(404)
 })

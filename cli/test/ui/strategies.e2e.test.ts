@@ -1,9 +1,6 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { launchBrowser, type RunningPeregrine, seedShop, signIn, startPeregrine } from './harness.ts'
-
-let peregrine: RunningPeregrine
-let browser: Browser
+import type { Page } from 'playwright-core'
+import { expect, it } from 'vitest'
+import { signIn, useShop } from './harness.ts'
 
 type Stored = {
   id: string
@@ -14,15 +11,8 @@ type Stored = {
   receivers: string[]
 }
 
-beforeAll(async () => {
-  ;[peregrine, browser] = await Promise.all([startPeregrine(), launchBrowser()])
-  await seedShop(peregrine)
-  await peregrine.api('PUT', '/api/v1/teams/web-oncall', { name: 'web-oncall' })
-}, 180_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await peregrine?.stop()
+const shop = useShop(async (p) => {
+  await p.api('PUT', '/api/v1/teams/web-oncall', { name: 'web-oncall' })
 })
 
 /** The text an input's aria-describedby points at (its error, or its hint), or null. */
@@ -34,8 +24,8 @@ async function description(page: Page, label: string): Promise<string | null> {
 const strategiesTable = (page: Page) => page.getByRole('table', { name: 'Strategies', exact: true })
 
 it('creates a strategy with a preview: a field error as it is typed, then the would-be events of the seeded data', async () => {
-  const page = await signIn(browser, peregrine.url)
-  await page.goto(`${peregrine.url}/nodes/shop.web/strategies`)
+  const page = await signIn(shop.browser, shop.peregrine.url)
+  await page.goto(`${shop.peregrine.url}/nodes/shop.web/strategies`)
   await page.getByRole('link', { name: 'New strategy' }).click()
   await page.getByRole('heading', { name: 'New strategy at shop.web' }).waitFor()
 
@@ -70,7 +60,7 @@ it('creates a strategy with a preview: a field error as it is typed, then the wo
   await row.waitFor()
   await expect(row.textContent()).resolves.toMatch(/cpu\.busy all\(#1\) > 30.*web-oncall.*this node.*applies/)
 
-  const { strategies } = await peregrine.api<{ strategies: Stored[] }>(
+  const { strategies } = await shop.peregrine.api<{ strategies: Stored[] }>(
     'GET',
     '/api/v1/strategies?node=shop.web',
   )
@@ -87,9 +77,9 @@ it('creates a strategy with a preview: a field error as it is typed, then the wo
 })
 
 it('shows the strategy inherited on a child node with its origin, and excludes it there', async () => {
-  await peregrine.api('POST', '/api/v1/tree', { path: 'shop.web.canary' })
-  const page = await signIn(browser, peregrine.url)
-  await page.goto(`${peregrine.url}/nodes/shop.web.canary/strategies`)
+  await shop.peregrine.api('POST', '/api/v1/tree', { path: 'shop.web.canary' })
+  const page = await signIn(shop.browser, shop.peregrine.url)
+  await page.goto(`${shop.peregrine.url}/nodes/shop.web.canary/strategies`)
   const row = strategiesTable(page).getByRole('row', { name: /web-busy/ })
   await row.waitFor()
   await expect(row.textContent()).resolves.toMatch(/shop\.web.*applies/)
@@ -101,10 +91,10 @@ it('shows the strategy inherited on a child node with its origin, and excludes i
   await row.getByText('excluded here').waitFor()
   const exclusions = page.getByRole('table', { name: 'Exclusions' })
   await expect(exclusions.textContent()).resolves.toMatch(/cpu\.busy/)
-  const canary = await peregrine.api<{ excludes: unknown[] }>('GET', '/api/v1/tree/shop.web.canary')
+  const canary = await shop.peregrine.api<{ excludes: unknown[] }>('GET', '/api/v1/tree/shop.web.canary')
   expect(canary.excludes).toEqual([{ metric: 'cpu.busy', tags: '' }])
   // Still applying on the node it is bound to.
-  await page.goto(`${peregrine.url}/nodes/shop.web/strategies`)
+  await page.goto(`${shop.peregrine.url}/nodes/shop.web/strategies`)
   await strategiesTable(page)
     .getByRole('row', { name: /web-busy.*applies/ })
     .waitFor()
@@ -112,13 +102,13 @@ it('shows the strategy inherited on a child node with its origin, and excludes i
 })
 
 it('shows a viewer the strategies and a preview, and offers nothing to change', async () => {
-  const { token } = await peregrine.api<{ token: string }>('POST', '/api/v1/tokens', {
+  const { token } = await shop.peregrine.api<{ token: string }>('POST', '/api/v1/tokens', {
     name: 'e2e-viewer',
     role: 'viewer',
     scope: '',
   })
-  const page = await signIn(browser, peregrine.url, token)
-  await page.goto(`${peregrine.url}/nodes/shop.web/strategies`)
+  const page = await signIn(shop.browser, shop.peregrine.url, token)
+  await page.goto(`${shop.peregrine.url}/nodes/shop.web/strategies`)
   const row = strategiesTable(page).getByRole('row', { name: /web-busy/ })
   await row.waitFor()
   expect(await page.getByRole('link', { name: 'New strategy' }).count()).toBe(0)
