@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { signIn, useShop, waitUntil } from './harness.ts'
+import { pushHistory, signIn, useShop, waitUntil } from './harness.ts'
 
 const shop = useShop()
 
@@ -69,4 +69,36 @@ it('serves the UI with a strict content security policy and answers client route
   expect(await res.text()).toMatch(/<div id="root">/)
   expect((await fetch(`${shop.peregrine.url}/api/v1/nope`)).status).toBe(404)
   expect((await fetch(`${shop.peregrine.url}/assets/nope.js`)).status).toBe(404)
+})
+
+it('shows hostile host names as text: no markup runs, links to them stay inside the app', async () => {
+  const hostile = ['<img src=x onerror="window.__xss=1">', '../../api/v1/tokens?x=%2e%2e', 'a/b#c']
+  await pushHistory(
+    shop.peregrine,
+    hostile.map((endpoint) => ({ endpoint, metric: 'cpu.idle', step: 10, value: () => 50 })),
+    20,
+  )
+  await waitUntil(async () => {
+    const r = await shop.peregrine.api<{ hosts: { host: string }[] }>('GET', '/api/v1/hosts/unassigned')
+    return hostile.every((h) => r.hosts.some((x) => x.host === h))
+  }, 'the hostile hosts reporting')
+  const page = await signIn(shop.browser, shop.peregrine.url)
+  await page.goto(`${shop.peregrine.url}/nodes/shop.db`)
+  const table = page.getByRole('table', { name: 'Unassigned hosts' })
+  for (const h of hostile) await table.getByRole('cell', { name: h, exact: true }).waitFor()
+  expect(await page.evaluate('window.__xss')).toBeUndefined()
+  expect(await table.locator('img').count()).toBe(0)
+  // Bound, each is a link to its own host page, the name escaped into one path segment.
+  for (const h of hostile)
+    await shop.peregrine.api('PUT', `/api/v1/hosts/${encodeURIComponent(h)}/nodes`, {
+      nodes: ['shop.db'],
+      revision: 0,
+    })
+  await page.reload()
+  const hosts = page.getByRole('table', { name: 'Hosts', exact: true })
+  const link = hosts.getByRole('link', { name: hostile[1]!, exact: true })
+  await link.click()
+  await page.waitForURL((url) => url.pathname === `/hosts/${encodeURIComponent(hostile[1]!)}`)
+  expect(await page.evaluate('window.__xss')).toBeUndefined()
+  await page.close()
 })
