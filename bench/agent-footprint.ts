@@ -5,7 +5,6 @@
 // saves, and a CPU comparison that holds on a machine busy with other work.
 // Usage: npm run bench:agent [-- --duration 300 --pushes 500 --jit]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -14,6 +13,7 @@ import { AGENT_NODE_FLAGS } from '@peregrine/agent/node-flags'
 import { ensureMetricsStream, openConfigBuckets } from '@peregrine/common'
 import { startTestNats, tempDir, waitFor } from '@peregrine/common/testing'
 import { connect } from 'nats'
+import { cpuSeconds, statusBytes } from './proc.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -25,7 +25,6 @@ const { values: args } = parseArgs({
 })
 const durationS = Number(args.duration)
 const HOST = 'footprint-host'
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }))
 const root = new URL('..', import.meta.url).pathname
 
 function nodeExporter(): string {
@@ -44,17 +43,9 @@ async function freePort(): Promise<number> {
   return port
 }
 
-/** CPU seconds (user + system) of a process so far, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
-}
-
 /** Resident memory in MiB: all of it (VmRSS), and the private part (RssAnon, without mapped files such as the binary). */
 function rssMiB(pid: number): { all: number; anon: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1])
-  return { all: kib('VmRSS') / 1024, anon: kib('RssAnon') / 1024 }
+  return { all: statusBytes(pid, 'VmRSS') / 2 ** 20, anon: statusBytes(pid, 'RssAnon') / 2 ** 20 }
 }
 
 interface Footprint {

@@ -35,6 +35,7 @@ import {
   startService,
   stopService,
 } from './faults/system.ts'
+import { percentile } from './proc.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -527,7 +528,7 @@ scrape_configs:
     this.phases.push({
       scrapeToEvalMs: this.#offset,
       trials: trials.length,
-      p50Ms: +pct(
+      p50Ms: +percentile(
         trials.map((t) => t.total),
         50,
       ).toFixed(1),
@@ -601,22 +602,15 @@ async function serve(
 
 // ---------------------------------------------------------------------------------------------
 
-/** Nearest-rank percentile. */
-function pct(values: number[], p: number): number {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b)
-  if (sorted.length === 0) return Number.NaN
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
-}
-
 function summary(values: number[]) {
   const r = (v: number) => +v.toFixed(1)
   return {
     n: values.length,
-    p50: r(pct(values, 50)),
-    p90: r(pct(values, 90)),
-    p99: r(pct(values, 99)),
-    max: r(pct(values, 100)),
-    min: r(pct(values, 0)),
+    p50: r(percentile(values, 50)),
+    p90: r(percentile(values, 90)),
+    p99: r(percentile(values, 99)),
+    max: r(percentile(values, 100)),
+    min: r(percentile(values, 0)),
   }
 }
 
@@ -695,11 +689,11 @@ const result = {
   /** Like for like: a pushed flip to a webhook, Peregrine's p50 over Prometheus + Alertmanager's. */
   ratioP50: prometheus
     ? +(
-        pct(
+        percentile(
           p.map((t) => t.delivered),
           50,
         ) /
-        pct(
+        percentile(
           prometheus.trials.map((t) => t.total),
           50,
         )

@@ -89,3 +89,24 @@ export function advance(h: HostSeries, r: () => number): Float64Array {
 }
 
 export const fingerprints = (h: HostSeries) => h.defs.map((d) => fingerprint(d))
+
+/** The benchmarks' shape: a 10 s step from yesterday's midnight (UTC), inside every retention. */
+export function benchShape(o: { hosts: number; metricsPerHost: number; cycles: number }): Shape {
+  return { ...o, step: 10, start: Math.floor(Date.now() / 1000 / 86_400) * 86_400 - 86_400 }
+}
+
+/**
+ * The data set: every host's values cycle by cycle, from one PRNG, so that whoever consumes it
+ * (the publisher, a direct insert, another database) gets the same points in the same order.
+ * `values` is the host's state, overwritten by the next cycle: use it before pulling the next.
+ */
+export function* cycles(
+  shape: Shape,
+): Generator<{ ts: number; h: number; host: HostSeries; values: Float64Array }> {
+  const hosts = Array.from({ length: shape.hosts }, (_, h) => hostSeries(h, shape))
+  const r = rng(42)
+  for (let c = 0; c < shape.cycles; c++) {
+    const ts = shape.start + c * shape.step
+    for (const [h, host] of hosts.entries()) yield { ts, h, host, values: advance(host, r) }
+  }
+}

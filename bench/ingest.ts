@@ -1,10 +1,8 @@
 // Ingest benchmark: N points of M series through NATS → collector → ClickHouse until queryable,
 // against inserting the same rows straight into ClickHouse in the same run.
 // Usage: npm run bench:ingest [-- --hosts 20 --metrics 500 --cycles 500]
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { loadCollectorConfig, startCollector } from '@peregrine/collector'
@@ -20,7 +18,8 @@ import {
 } from '@peregrine/common'
 import { tempDir } from '@peregrine/common/testing'
 import { connect } from 'nats'
-import { advance, fingerprints, hostSeries, rng, type Shape } from './data.ts'
+import { benchShape, cycles, fingerprints } from './data.ts'
+import { startFleet } from './fleet.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -30,13 +29,11 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '100000' },
   },
 })
-const shape: Shape = {
+const shape = benchShape({
   hosts: Number(args.hosts),
   metricsPerHost: Number(args.metrics),
   cycles: Number(args.cycles),
-  step: 10,
-  start: Math.floor(Date.now() / 1000 / 86_400) * 86_400 - 86_400,
-}
+})
 const batchPoints = Number(args.batch)
 const N = shape.hosts * shape.metricsPerHost * shape.cycles
 const retention = { rawDays: 30, rollup1mDays: 180, rollup1hDays: 730 }
@@ -48,23 +45,18 @@ const count = async (q: string) => Number((await store.query<{ n: string }>({ qu
 
 /** The same rows the pipeline will store, as TabSeparated bodies of `batchPoints` rows. */
 function* directBodies(): Generator<string> {
-  const hosts = Array.from({ length: shape.hosts }, (_, h) => hostSeries(h, shape))
-  const fps = hosts.map(fingerprints)
-  const r = rng(42)
+  const fps: string[][] = []
   let body = ''
   let rows = 0
-  for (let c = 0; c < shape.cycles; c++) {
-    const ts = shape.start + c * shape.step
-    for (let h = 0; h < hosts.length; h++) {
-      const values = advance(hosts[h]!, r)
-      const f = fps[h]!
-      for (let i = 0; i < values.length; i++) body += `${f[i]}\t${ts}\t${values[i]}\n`
-      rows += values.length
-      if (rows >= batchPoints) {
-        yield body
-        body = ''
-        rows = 0
-      }
+  for (const { ts, h, host, values } of cycles(shape)) {
+    fps[h] ??= fingerprints(host)
+    const f = fps[h]
+    for (let i = 0; i < values.length; i++) body += `${f[i]}\t${ts}\t${values[i]}\n`
+    rows += values.length
+    if (rows >= batchPoints) {
+      yield body
+      body = ''
+      rows = 0
     }
   }
   if (body) yield body
@@ -123,7 +115,7 @@ async function collectAll(since: () => number): Promise<number> {
 }
 
 await ensureMetricsStream(await nc.jetstreamManager())
-const publisher = await startPublisher()
+const publisher = await startFleet(natsClient, shape)
 lag.enable()
 const t0 = performance.now()
 publisher.go()
@@ -144,23 +136,6 @@ const t1 = performance.now()
 const drainSeconds = await collectAll(() => t1)
 await nc.close()
 await nats.stop()
-
-/** Starts the load generator and waits until it has encoded every batch. */
-async function startPublisher() {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'publisher.ts'), JSON.stringify({ natsClient, shape })],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  )
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
-  const ready = JSON.parse((await lines.next()).value as string) as { bytes: number }
-  return {
-    bytes: ready.bytes,
-    go: () => child.stdin.write('go\n'),
-    /** Seconds from go until every batch was acknowledged by JetStream. */
-    done: lines.next().then(() => (performance.now() - t0) / 1000),
-  }
-}
 
 const e2eRate = N / elapsed
 const bareBytes = await diskBytes('bare')

@@ -24,8 +24,10 @@ import {
 } from '@peregrine/common'
 import { tempDir, waitFor } from '@peregrine/common/testing'
 import { connect } from 'nats'
-import { cleanUpAll, removeAtExit, type Service, startProgram, stopService } from './faults/system.ts'
+import { cleanUpAll, removeAtExit } from './faults/system.ts'
+import { startIpcChild } from './ipc-child.ts'
 import type { JudgeStats } from './judge-capacity/judge.ts'
+import { cpuSeconds, natsServerPid, statusBytes } from './proc.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -58,7 +60,6 @@ const WARM_CYCLES = 3
 /** No point read for this long while some are waiting: the judge has stopped reading. */
 const STALL_MS = 30_000
 const RUN_LIMIT_MS = 40 * 60_000
-const TICK_S = 1 / 100 // /proc/<pid>/stat counts in clock ticks (getconf CLK_TCK: 100)
 
 process.once('exit', cleanUpAll)
 process.once('SIGINT', () => process.exit(130))
@@ -119,9 +120,7 @@ const nats = await startAuthorizedNatsServer({
   agentHost: 'bench',
   binary: natsBinary,
 })
-const natsPid = (
-  JSON.parse(readFileSync(join(dir.path, 'nats', 'nats-server.pid'), 'utf8')) as { pid: number }
-).pid
+const natsPid = natsServerPid(join(dir.path, 'nats'))
 const natsClient = nkeyClientConfig(nats.url, nats.credentials.service.seedFile)
 const nc = await connect(await natsConnectionOptions(natsClient))
 const jsm = await nc.jetstreamManager()
@@ -144,50 +143,15 @@ await config.strategies.create(strategy.id, strategy)
 
 // ---- The judge and the load, each its own process, spoken to by IPC.
 function child(script: string, nodeArgs: string[], argv: string[], env: NodeJS.ProcessEnv, name: string) {
-  const s: Service = startProgram(
-    process.execPath,
-    [...nodeArgs, '--import', 'tsx', join(import.meta.dirname, 'judge-capacity', script), ...argv],
-    { LOG_LEVEL: 'warn', ...env },
-    join(dir.path, `${name}.log`),
-    { ipc: true },
-  )
-  const waiting = new Map<number, (m: unknown) => void>()
-  let ids = 0
-  let onStarted: () => void
-  const ready = new Promise<void>((resolve) => {
-    onStarted = resolve
+  const logFile = join(dir.path, `${name}.log`)
+  return startIpcChild({
+    script: join(import.meta.dirname, 'judge-capacity', script),
+    nodeArgs,
+    argv,
+    env,
+    name,
+    logFile,
   })
-  s.child.on('message', (m: { id?: number; started?: true }) => {
-    if (m.started) onStarted()
-    if (m.id !== undefined) waiting.get(m.id)?.(m)
-    if (m.id !== undefined) waiting.delete(m.id)
-  })
-  let stopping = false
-  void s.exited.then((code) => {
-    if (!stopping) console.error(`${name} exited (${code}); its log: ${s.logFile}`)
-    for (const w of waiting.values()) w(null)
-  })
-  return {
-    service: s,
-    pid: s.child.pid!,
-    ready,
-    async ask<T>(m: object): Promise<T> {
-      const id = ++ids
-      const answer = new Promise<T | null>((resolve) => waiting.set(id, resolve as (m: unknown) => void))
-      s.child.send({ ...m, id })
-      const a = await answer
-      if (a === null) throw new Error(`${name} is gone`)
-      return a
-    },
-    /** Asks it to stop; resolves when it has exited. */
-    async stop(): Promise<void> {
-      stopping = true
-      if (s.child.exitCode !== null) return
-      s.child.send({ cmd: 'stop', id: 0 })
-      if ((await Promise.race([s.exited.then(() => true), sleep(10_000)])) !== true)
-        await stopService(s, 5000)
-    },
-  }
 }
 
 const judge = child(
@@ -224,16 +188,6 @@ await waitFor(
   'the judge to hold every partition',
 )
 
-/** VmRSS of a process, in bytes. */
-function rss(pid: number): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)
-  return Number(m?.[1]) * 1024
-}
-/** CPU seconds (user + system) a process has used. */
-function cpu(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * TICK_S
-}
 /** Lines of a log that mention `text`. */
 const mentions = (file: string, text: string) =>
   readFileSync(file, 'utf8')
@@ -258,7 +212,7 @@ const monitor = (async () => {
   while (monitoring) {
     const s = await stats().catch(() => null)
     if (!s) break
-    samples.push({ t: performance.now(), points: s.points, rss: rss(judge.pid) })
+    samples.push({ t: performance.now(), points: s.points, rss: statusBytes(judge.pid) })
     await sleep(100)
   }
 })()
@@ -308,7 +262,7 @@ let idleCpuPerSecond = 0
 async function phase(name: string, cycles: number, paced: boolean) {
   const trouble0 = trouble()
   await stats(false, true) // resets the event-loop histogram
-  const c0 = { judge: cpu(judge.pid), nats: cpu(natsPid), publisher: cpu(publisher.pid) }
+  const c0 = { judge: cpuSeconds(judge.pid), nats: cpuSeconds(natsPid), publisher: cpuSeconds(publisher.pid) }
   const t0 = performance.now()
   const sent: { at: number; through: number; publishMs: number }[] = []
   if (cycles === 0) {
@@ -335,7 +289,7 @@ async function phase(name: string, cycles: number, paced: boolean) {
   // Paced: CPU over whole periods (the judge's idle work counts too).
   if (paced && end.ok) await sleep(Math.max(0, t0 + cycles * STEP_MS - performance.now()))
   const seconds = (performance.now() - t0) / 1000
-  const c1 = { judge: cpu(judge.pid), nats: cpu(natsPid), publisher: cpu(publisher.pid) }
+  const c1 = { judge: cpuSeconds(judge.pid), nats: cpuSeconds(natsPid), publisher: cpuSeconds(publisher.pid) }
   const s = await stats()
   const inPhase = samples.filter((x) => x.t >= t0)
   const trouble1 = trouble()
@@ -391,7 +345,7 @@ async function phase(name: string, cycles: number, paced: boolean) {
 async function memory() {
   await sleep(5500)
   const s = await stats(true)
-  return { rss: rss(judge.pid), heap: s.memory.heapUsed + s.memory.arrayBuffers, series: s.series }
+  return { rss: statusBytes(judge.pid), heap: s.memory.heapUsed + s.memory.arrayBuffers, series: s.series }
 }
 
 const base = await memory()

@@ -10,26 +10,20 @@ import {
   natsConnectionOptions,
 } from '@peregrine/common'
 import { connect } from 'nats'
-import { advance, hostSeries, rng, type Shape } from './data.ts'
+import { cycles, type Shape } from './data.ts'
 
 const { natsClient, shape } = JSON.parse(process.argv[2] ?? '{}') as {
   natsClient: NatsClientConfig
   shape: Shape
 }
-const hosts = Array.from({ length: shape.hosts }, (_, h) => hostSeries(h, shape))
-const r = rng(42)
 const messages: { subject: string; data: Uint8Array }[] = []
 let bytes = 0
-for (let c = 0; c < shape.cycles; c++) {
-  const ts = shape.start + c * shape.step
-  for (const host of hosts) {
-    const values = advance(host, r)
-    const b = new BatchBuilder({ host: host.defs[0]!.endpoint, agent: 'bench' })
-    for (let i = 0; i < host.defs.length; i++) b.add(host.defs[i]!, ts, values[i]!)
-    const data = encodeBatch(b.take())
-    bytes += data.byteLength
-    messages.push({ subject: metricsSubject(host.defs[0]!.endpoint), data })
-  }
+for (const { ts, host, values } of cycles(shape)) {
+  const b = new BatchBuilder({ host: host.defs[0]!.endpoint, agent: 'bench' })
+  for (let i = 0; i < host.defs.length; i++) b.add(host.defs[i]!, ts, values[i]!)
+  const data = encodeBatch(b.take())
+  bytes += data.byteLength
+  messages.push({ subject: metricsSubject(host.defs[0]!.endpoint), data })
 }
 const nc = await connect(await natsConnectionOptions(natsClient))
 const js = nc.jetstream()
