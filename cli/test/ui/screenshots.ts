@@ -11,7 +11,7 @@ const peregrine = await startPeregrine()
 const browser = await launchBrowser()
 try {
   await seedShop(peregrine)
-  await peregrine.api('POST', '/api/v1/strategies', {
+  const cpuBusy = await peregrine.api<{ id: string }>('POST', '/api/v1/strategies', {
     node: 'shop.web',
     name: 'cpu-busy',
     metric: 'cpu.busy',
@@ -22,7 +22,7 @@ try {
     priority: 2,
     note: 'CPU busy above 38% three times in a row',
   })
-  const errors = await peregrine.api<{ id: string }>('POST', '/api/v1/strategies', {
+  await peregrine.api('POST', '/api/v1/strategies', {
     node: 'shop.web',
     name: 'app-errors',
     metric: 'app.errors',
@@ -33,8 +33,9 @@ try {
     priority: 1,
     note: 'the checkout answers errors',
   })
-  await pushHistory(peregrine, [{ endpoint: 'web-2', metric: 'app.errors', step: 10, value: () => 12 }], 30)
+  // The judge takes the new strategy up within a moment; points pushed until then are not judged by it.
   await waitUntil(async () => {
+    await pushHistory(peregrine, [{ endpoint: 'web-2', metric: 'app.errors', step: 10, value: () => 12 }], 0)
     const r = await peregrine.api<{ events: unknown[] }>('GET', '/api/v1/events/firing')
     return r.events.length > 0
   }, 'the alarm to fire')
@@ -63,7 +64,7 @@ try {
     ['node-hosts', '/nodes/shop.web'],
     ['screen', `/nodes/shop.web/screens/${screen.id}?from=now-2h`],
     ['host', '/hosts/web-1?from=now-2h'],
-    ['strategy-preview', `/nodes/shop.web/strategies/${errors.id}`],
+    ['strategy-preview', `/nodes/shop.web/strategies/${cpuBusy.id}`],
     ['silences', '/silences'],
     ['admin-tokens', '/admin/tokens'],
   ]
