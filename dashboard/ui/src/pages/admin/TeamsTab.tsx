@@ -1,7 +1,7 @@
 import { TeamWrite } from '@peregrine/common/api/config'
 import { useSession } from '../../session.tsx'
 import type { TeamView } from './admin-types.ts'
-import { TextAreaField, TextField } from './Field.tsx'
+import { TextField } from './Field.tsx'
 import { FormCard } from './FormCard.tsx'
 import { namedRecords, saveNamed } from './named.ts'
 import { type FormProps, RecordsTab } from './RecordsTab.tsx'
@@ -48,14 +48,19 @@ export function TeamForm({ record, onSaved, onCancel }: FormProps<TeamView>) {
     <FormCard
       title={record ? `Edit team ${record.name}` : 'New team'}
       submitLabel={record ? 'Save team' : 'Create team'}
-      busy={form.busy}
-      failure={form.failure}
+      form={form}
       onSubmit={() => form.submit((body) => saveNamed(api, 'teams', body).then(onSaved))}
       onCancel={onCancel}
     >
       <TextField form={form} name="name" label="Name" disabled={record !== undefined} autoComplete="off" />
-      <TextAreaField form={form} name="members" label="Members" hint="user names, separated by commas" />
-      <TextAreaField form={form} name="note" label="Note" />
+      <TextField
+        form={form}
+        name="members"
+        label="Members"
+        hint="user names, separated by commas"
+        multiline
+      />
+      <TextField form={form} name="note" label="Note" multiline />
     </FormCard>
   )
 }

@@ -69,8 +69,7 @@ export function UserForm({ record, onSaved, onCancel }: FormProps<UserView>) {
     <FormCard
       title={record ? `Edit user ${record.name}` : 'New user'}
       submitLabel={record ? 'Save user' : 'Create user'}
-      busy={form.busy}
-      failure={form.failure}
+      form={form}
       onSubmit={() => form.submit((body) => saveNamed(api, 'users', body).then(onSaved))}
       onCancel={onCancel}
     >
