@@ -1,17 +1,8 @@
 // The silences and escalation sections of strategies-as-code against the real API: apply, diff,
 // export round trip, and prune that never touches a deploy's unnamed silence.
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { type TempDir, tempDir } from '@peregrine/common/testing'
-import { startTestApi, type TestApi } from '@peregrine/dashboard/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PeregrineClient } from '../src/code/client.ts'
-import { type Io, runApply, runDiff, runExport } from '../src/code/commands.ts'
-
-let testApi: TestApi
-let dir: TempDir
-let client: PeregrineClient
-let env: NodeJS.ProcessEnv
+import { describe, expect, it } from 'vitest'
+import { runApply, runDiff, runExport } from '../src/code/commands.ts'
+import { useCodeApi } from './code-helpers.ts'
 
 const WEB = `
 scope: corp.web
@@ -28,39 +19,15 @@ escalation:
     repeatEverySeconds: 3600
 `
 
-function capture(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = []
-  const stderr: string[] = []
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env }
-}
-
-/** Runs a command on `yaml` written to a file; its exit code and what it printed. */
-async function run(command: typeof runApply | typeof runDiff, yaml: string, prune = false) {
-  const file = join(dir.path, 'web.yaml')
-  await writeFile(file, yaml)
-  const io = capture()
-  const code = await command({ file, prune }, io)
-  return { code, out: [...io.stdout, ...io.stderr].flatMap((text) => text.split('\n')) }
-}
-
-beforeAll(async () => {
-  testApi = await startTestApi({ listen: true })
-  dir = await tempDir()
-  env = { PEREGRINE_API: testApi.url!, PEREGRINE_TOKEN: testApi.admin! }
-  client = new PeregrineClient(testApi.url!, testApi.admin!)
+const code = useCodeApi(async (client) => {
   await client.createNode('corp', {})
   await client.createNode('corp.web', {})
   for (const name of ['web-oncall', 'web-leads']) await client.putTeam({ name })
 })
 
-afterAll(async () => {
-  await testApi?.dispose()
-  await dir?.remove()
-})
-
 describe('silences and escalation as code', () => {
   it('applies them, then finds nothing to do', async () => {
-    expect(await run(runApply, WEB)).toEqual({
+    expect(await code.run(runApply, WEB)).toEqual({
       code: 0,
       out: [
         '+ escalation corp.web: 600s web-oncall, 1800s web-leads',
@@ -71,14 +38,14 @@ describe('silences and escalation as code', () => {
         'Done: 2 change(s) applied.',
       ],
     })
-    const [silence] = await client.silences()
+    const [silence] = await code.client.silences()
     expect(silence).toMatchObject({
       name: 'web-patch-night',
       match: { node: 'corp.web' },
       createdBy: 'admin',
     })
-    expect(await client.escalation()).toMatchObject([{ node: 'corp.web', repeatEverySeconds: 3600 }])
-    expect(await run(runDiff, WEB, true)).toEqual({
+    expect(await code.client.escalation()).toMatchObject([{ node: 'corp.web', repeatEverySeconds: 3600 }])
+    expect(await code.run(runDiff, WEB, true)).toEqual({
       code: 0,
       out: ['No changes: the server matches the file.'],
     })
@@ -86,7 +53,7 @@ describe('silences and escalation as code', () => {
 
   it('updates what changed, and prunes named silences only', async () => {
     const now = Math.floor(Date.now() / 1000)
-    await client.createSilence({
+    await code.client.createSilence({
       match: { node: 'corp.web' },
       schedule: { kind: 'once', from: now, to: now + 3600 },
       reason: 'deploy 1.2.3',
@@ -95,34 +62,34 @@ describe('silences and escalation as code', () => {
       'afterSeconds: 1800',
       'afterSeconds: 1200',
     )
-    const diff = await run(runDiff, edited, true)
+    const diff = await code.run(runDiff, edited, true)
     expect(diff.out).toEqual([
       '~ escalation corp.web: steps 600s web-oncall, 1800s web-leads → 600s web-oncall, 1200s web-leads',
       '~ silence web-patch-night: reason "weekly patch night" → "patch night"',
       'Plan: 0 to create, 2 to update, 0 to delete.',
     ])
-    expect((await run(runApply, edited, true)).code).toBe(0)
-    expect((await client.escalation())[0]?.steps[1]?.afterSeconds).toBe(1200)
+    expect((await code.run(runApply, edited, true)).code).toBe(0)
+    expect((await code.client.escalation())[0]?.steps[1]?.afterSeconds).toBe(1200)
 
-    const emptied = await run(runApply, 'scope: corp.web\nsilences: []\nescalation: []\n', true)
+    const emptied = await code.run(runApply, 'scope: corp.web\nsilences: []\nescalation: []\n', true)
     expect(emptied.out.slice(0, 3)).toEqual([
       '- silence web-patch-night',
       '- escalation corp.web',
       'Plan: 0 to create, 0 to update, 2 to delete.',
     ])
-    expect((await client.silences()).map((s) => s.reason)).toEqual(['deploy 1.2.3'])
-    expect(await client.escalation()).toEqual([])
+    expect((await code.client.silences()).map((s) => s.reason)).toEqual(['deploy 1.2.3'])
+    expect(await code.client.escalation()).toEqual([])
   })
 
   it('exports them so that applying the export changes nothing', async () => {
-    expect((await run(runApply, WEB)).code).toBe(0)
-    const io = capture()
+    expect((await code.run(runApply, WEB)).code).toBe(0)
+    const io = code.capture()
     expect(await runExport({ scope: 'corp.web' }, io)).toBe(0)
     const yaml = io.stdout.join('\n')
     expect(yaml).toContain('name: web-patch-night')
     expect(yaml).toContain('repeatEverySeconds: 3600')
     expect(yaml).not.toContain('deploy 1.2.3')
-    expect(await run(runDiff, yaml, true)).toEqual({
+    expect(await code.run(runDiff, yaml, true)).toEqual({
       code: 0,
       out: ['No changes: the server matches the file.'],
     })

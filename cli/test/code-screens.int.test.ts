@@ -1,21 +1,12 @@
 // The screens section of strategies-as-code against the real API: the file's checks, apply, diff,
 // export round trip, and prune that stays within the file's scope.
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { type TempDir, tempDir } from '@peregrine/common/testing'
-import { startTestApi, type TestApi } from '@peregrine/dashboard/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ApplyError, applyPlan } from '../src/code/apply.ts'
-import { PeregrineClient, readState } from '../src/code/client.ts'
-import { type Io, runApply, runDiff, runExport } from '../src/code/commands.ts'
+import { readState } from '../src/code/client.ts'
+import { runApply, runDiff, runExport } from '../src/code/commands.ts'
 import { parseCodeFile } from '../src/code/format.ts'
 import { plan } from '../src/code/plan.ts'
-import { problemsOf } from './code-helpers.ts'
-
-let testApi: TestApi
-let dir: TempDir
-let client: PeregrineClient
-let env: NodeJS.ProcessEnv
+import { problemsOf, useCodeApi } from './code-helpers.ts'
 
 const WEB = `
 scope: corp.web
@@ -37,35 +28,11 @@ screens:
     charts: []
 `
 
-function capture(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = []
-  const stderr: string[] = []
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env }
-}
-
-/** Runs a command on `yaml` written to a file; its exit code and what it printed. */
-async function run(command: typeof runApply | typeof runDiff, yaml: string, prune = false) {
-  const file = join(dir.path, 'web.yaml')
-  await writeFile(file, yaml)
-  const io = capture()
-  const code = await command({ file, prune }, io)
-  return { code, out: [...io.stdout, ...io.stderr].flatMap((text) => text.split('\n')) }
-}
-
 const noChanges = { code: 0, out: ['No changes: the server matches the file.'] }
-const screenNames = async () => (await client.screens()).map((s) => `${s.node}/${s.name}`).sort()
+const screenNames = async () => (await code.client.screens()).map((s) => `${s.node}/${s.name}`).sort()
 
-beforeAll(async () => {
-  testApi = await startTestApi({ listen: true })
-  dir = await tempDir()
-  env = { PEREGRINE_API: testApi.url!, PEREGRINE_TOKEN: testApi.admin! }
-  client = new PeregrineClient(testApi.url!, testApi.admin!)
+const code = useCodeApi(async (client) => {
   for (const path of ['corp', 'corp.web', 'corp.web.api', 'corp.db']) await client.createNode(path, {})
-})
-
-afterAll(async () => {
-  await testApi?.dispose()
-  await dir?.remove()
 })
 
 describe('screens in the file', () => {
@@ -97,7 +64,7 @@ screens:
 
 describe('screens as code', () => {
   it('applies them, then finds nothing to do', async () => {
-    expect(await run(runApply, WEB)).toEqual({
+    expect(await code.run(runApply, WEB)).toEqual({
       code: 0,
       out: [
         '+ screen corp.web.api/API: no charts',
@@ -108,7 +75,7 @@ describe('screens as code', () => {
         'Done: 2 change(s) applied.',
       ],
     })
-    const overview = (await client.screens()).find((s) => s.name === 'Web overview')
+    const overview = (await code.client.screens()).find((s) => s.name === 'Web overview')
     expect(overview).toMatchObject({
       node: 'corp.web',
       createdBy: 'admin',
@@ -117,23 +84,23 @@ describe('screens as code', () => {
         { title: 'Disk', height: 200, queries: [{ tags: 'mount=/' }, { endpoint: 'web-2' }] },
       ],
     })
-    expect(await run(runDiff, WEB, true)).toEqual(noChanges)
+    expect(await code.run(runDiff, WEB, true)).toEqual(noChanges)
   })
 
   it('updates what changed, with the revision read', async () => {
     const edited = WEB.replace('title: Disk', 'title: Root disk')
-    expect((await run(runDiff, edited)).out).toEqual([
+    expect((await code.run(runDiff, edited)).out).toEqual([
       '~ screen corp.web/Web overview: charts 2 charts: CPU busy, Disk → 2 charts: CPU busy, Root disk',
       'Plan: 0 to create, 1 to update, 0 to delete.',
     ])
-    expect((await run(runApply, edited)).code).toBe(0)
-    const overview = (await client.screens()).find((s) => s.name === 'Web overview')
+    expect((await code.run(runApply, edited)).code).toBe(0)
+    const overview = (await code.client.screens()).find((s) => s.name === 'Web overview')
     expect(overview?.charts[1]?.title).toBe('Root disk')
-    expect(await run(runDiff, edited)).toEqual(noChanges)
+    expect(await code.run(runDiff, edited)).toEqual(noChanges)
   })
 
   it('exports them so that applying the export changes nothing', async () => {
-    const io = capture()
+    const io = code.capture()
     expect(await runExport({ scope: 'corp.web' }, io)).toBe(0)
     const yaml = io.stdout.join('\n')
     expect(yaml).toContain(
@@ -149,41 +116,45 @@ describe('screens as code', () => {
         '            metric: cpu.busy',
       ].join('\n'),
     )
-    expect(await run(runDiff, yaml, true)).toEqual(noChanges)
-    const whole = capture()
+    expect(await code.run(runDiff, yaml, true)).toEqual(noChanges)
+    const whole = code.capture()
     expect(await runExport({}, whole)).toBe(0)
-    expect(await run(runDiff, whole.stdout.join('\n'), true)).toEqual(noChanges)
+    expect(await code.run(runDiff, whole.stdout.join('\n'), true)).toEqual(noChanges)
   })
 
   it('prunes the screens of the scope the file leaves out, and nothing outside it', async () => {
-    expect((await run(runApply, WEB)).code).toBe(0)
-    const above = await client.createScreen({ node: 'corp', name: 'Company', charts: [] })
-    const elsewhere = await client.createScreen({ node: 'corp.db', name: 'DB', charts: [] })
+    expect((await code.run(runApply, WEB)).code).toBe(0)
+    const above = await code.client.createScreen({ node: 'corp', name: 'Company', charts: [] })
+    const elsewhere = await code.client.createScreen({ node: 'corp.db', name: 'DB', charts: [] })
     const onlyOverview = WEB.slice(0, WEB.indexOf('  - node: corp.web.api'))
-    expect((await run(runDiff, onlyOverview)).out).toEqual([
+    expect((await code.run(runDiff, onlyOverview)).out).toEqual([
       'No changes: the server matches the file.',
       '(1 item(s) of the scope are not in the file: apply --prune would delete them)',
     ])
-    const pruned = await run(runApply, onlyOverview, true)
+    const pruned = await code.run(runApply, onlyOverview, true)
     expect(pruned.out.slice(0, 2)).toEqual([
       '- screen corp.web.api/API',
       'Plan: 0 to create, 0 to update, 1 to delete.',
     ])
     expect(await screenNames()).toEqual(['corp.db/DB', 'corp.web/Web overview', 'corp/Company'])
-    const emptied = await run(runApply, 'scope: corp.web\nscreens: []\n', true)
+    const emptied = await code.run(runApply, 'scope: corp.web\nscreens: []\n', true)
     expect(emptied.code).toBe(0)
     expect(await screenNames()).toEqual(['corp.db/DB', 'corp/Company'])
-    for (const s of [above, elsewhere]) await client.deleteScreen(s.id, s.revision)
+    for (const s of [above, elsewhere]) await code.client.deleteScreen(s.id, s.revision)
   })
 
   it('stops at a screen changed since the plan read it (409)', async () => {
-    expect((await run(runApply, WEB)).code).toBe(0)
-    const state = await readState(client, { teams: false, hosts: false, screens: true })
+    expect((await code.run(runApply, WEB)).code).toBe(0)
+    const state = await readState(code.client, { teams: false, hosts: false, screens: true })
     const planned = plan(parseCodeFile(WEB.replace('title: Disk', 'title: Disks'), 'web.yaml'), state)
     const overview = state.screens?.find((s) => s.name === 'Web overview')
     expect(overview).toBeDefined()
-    await client.updateScreen(overview!.id, { node: 'corp.web', name: 'Web overview' }, overview!.revision)
-    const failed = await applyPlan(client, planned).catch((err: unknown) => err)
+    await code.client.updateScreen(
+      overview!.id,
+      { node: 'corp.web', name: 'Web overview' },
+      overview!.revision,
+    )
+    const failed = await applyPlan(code.client, planned).catch((err: unknown) => err)
     expect(failed).toBeInstanceOf(ApplyError)
     expect((failed as Error).message).toBe(
       `~ screen corp.web/Web overview failed: screen ${overview!.id} changed since revision ${overview!.revision} (HTTP 409)\n` +

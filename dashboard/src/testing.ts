@@ -88,9 +88,10 @@ export type Json = Record<string, unknown> & { [k: string]: unknown }
 
 /**
  * Calls the API of `app()` in process (inject) as a token (null: none): the status and the parsed
- * body. `as(token)` gives get/post/put/del for one token.
+ * body. `as(token)` gives get/post/put/del for one token; `tokenFor(role, scope)` makes a token
+ * named `<role>-<scope or all>` as the `admin()` token.
  */
-export function apiCaller(app: () => FastifyInstance) {
+export function apiCaller(app: () => FastifyInstance, admin: () => string | null = () => null) {
   const call = async (token: string | null, method: string, url: string, body?: unknown) => {
     const res = await app().inject({
       method: method as 'GET',
@@ -106,5 +107,39 @@ export function apiCaller(app: () => FastifyInstance) {
     put: (url: string, body: unknown) => call(token, 'PUT', url, body),
     del: (url: string) => call(token, 'DELETE', url),
   })
-  return { call, as }
+  const tokenFor = async (role: string, scope = ''): Promise<string> => {
+    const body = { name: `${role}-${scope || 'all'}`, role, scope }
+    const r = await call(admin(), 'POST', '/api/v1/tokens', body)
+    if (r.status !== 201) throw new Error(`token ${body.name}: ${r.status} ${JSON.stringify(r.body)}`)
+    return r.body.token as string
+  }
+  return { call, as, tokenFor }
+}
+
+/**
+ * Records `METHOD /route status` of every answer `app` gives from now on, so a test file can
+ * check that the OpenAPI document lists each status its routes answered.
+ */
+export function recordAnswers(app: FastifyInstance) {
+  const answered = new Set<string>()
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.routeOptions.url) answered.add(`${req.method} ${req.routeOptions.url} ${reply.statusCode}`)
+  })
+  return {
+    /** Of the answers `mine` picks (`METHOD /path/{param} status`), all and those not documented. */
+    async check(mine: (answer: string) => boolean): Promise<{ answered: string[]; undocumented: string[] }> {
+      const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as {
+        paths: Record<string, Record<string, { responses: Record<string, unknown> }>>
+      }
+      const documented = new Set(
+        Object.entries(doc.paths).flatMap(([path, ops]) =>
+          Object.entries(ops).flatMap(([method, op]) =>
+            Object.keys(op.responses).map((code) => `${method.toUpperCase()} ${path} ${code}`),
+          ),
+        ),
+      )
+      const picked = [...answered].map((a) => a.replace(/:(\w+)/g, '{$1}')).filter(mine)
+      return { answered: picked, undocumented: picked.filter((a) => !documented.has(a)) }
+    },
+  }
 }

@@ -252,8 +252,21 @@ export function plan(file: CodeFile, state: State, opts: { prune?: boolean; now?
   }
   const now = opts.now ?? Math.floor(Date.now() / 1000)
   const silences = planSilences(file, state, prune, now, problems)
-  const escalation = planEscalation(file, state, prune, currentNodes, problems)
-  const screens = planScreens(file, state, prune, currentNodes, problems)
+  const bound = { file, prune, nodes: currentNodes, problems }
+  const escalation = planBound(
+    'escalation',
+    { desired: file.escalation, stored: state.escalation, name: 'escalation' },
+    (p) => p.node,
+    escalationRef,
+    bound,
+  )
+  const screens = planBound(
+    'screen',
+    { desired: file.screens, stored: state.screens, name: 'screens' },
+    screenKey,
+    screenRef,
+    bound,
+  )
   if (problems.length) throw new PlanError(problems)
   // What is bound to nodes goes before them, teams last (strategies and policies name them).
   return {
@@ -356,70 +369,42 @@ const escalationRef = (p: ApiEscalation & { node: string }) => ({
   ref: { id: p.node, revision: p.revision },
 })
 
-/** The file's escalation policies, one per node; a policy whose node is gone is left alone. */
-function planEscalation(
-  file: CodeFile,
-  state: State,
-  prune: boolean,
-  nodes: Map<string, unknown>,
-  problems: string[],
-): SectionPlan {
-  const out = { upserts: [] as Change[], deletes: [] as Change[] }
-  if (!file.escalation) return out
-  const placed = (state.escalation ?? []).filter(
-    (p): p is ApiEscalation & { node: string } => p.node !== null,
-  )
-  const current = new Map(placed.map((p) => [p.node, p]))
-  file.escalation.forEach((d, i) => {
-    if (!file.tree && !nodes.has(d.node))
-      problems.push(`escalation[${i}].node: there is no tree node ${d.node}`)
-    const cur = current.get(d.node)
-    const change = upsert('escalation', d.node, d, cur && escalationRef(cur))
-    if (change) out.upserts.push(change)
-  })
-  out.upserts.sort(byKey)
-  if (!prune) return out
-  const desired = new Set(file.escalation.map((p) => p.node))
-  const gone = placed.filter((cur) => Tree.within(cur.node, file.scope) && !desired.has(cur.node))
-  out.deletes = deletes(
-    'escalation',
-    gone.map((cur) => ({ key: cur.node, ...escalationRef(cur) })),
-  )
-  return out
-}
-
 /** The before-value of a stored screen and what an update or delete is based on. */
 const screenRef = (s: ApiScreen & { node: string }) => ({
   before: ScreenValue.parse(pick(s, ['node', 'name', 'charts'])),
   ref: { id: s.id, revision: s.revision },
 })
 
-/** The file's screens by node and name; a screen whose node is gone is left alone. */
-function planScreens(
-  file: CodeFile,
-  state: State,
-  prune: boolean,
-  nodes: Map<string, unknown>,
-  problems: string[],
+/**
+ * A section of what is bound to tree nodes, each known by `keyOf`: escalation policies by node,
+ * screens by node and name. One whose node is gone is left alone; prune deletes within the scope.
+ */
+function planBound<K extends 'escalation' | 'screen', S extends { node: string | null }>(
+  kind: K,
+  section: { desired: Values[K][] | undefined; stored: S[] | undefined; name: string },
+  keyOf: (x: Values[K] | (S & { node: string })) => string,
+  refOf: (cur: S & { node: string }) => { before: Values[K]; ref: Ref },
+  ctx: { file: CodeFile; prune: boolean; nodes: Map<string, unknown>; problems: string[] },
 ): SectionPlan {
   const out = { upserts: [] as Change[], deletes: [] as Change[] }
-  if (!file.screens) return out
-  const placed = (state.screens ?? []).filter((s): s is ApiScreen & { node: string } => s.node !== null)
-  const current = new Map(placed.map((s) => [screenKey(s), s]))
-  file.screens.forEach((d, i) => {
-    if (!file.tree && !nodes.has(d.node)) problems.push(`screens[${i}].node: there is no tree node ${d.node}`)
-    const key = screenKey(d)
+  if (!section.desired) return out
+  const placed = (section.stored ?? []).filter((x): x is S & { node: string } => x.node !== null)
+  const current = new Map(placed.map((x) => [keyOf(x), x]))
+  section.desired.forEach((d, i) => {
+    if (!ctx.file.tree && !ctx.nodes.has(d.node))
+      ctx.problems.push(`${section.name}[${i}].node: there is no tree node ${d.node}`)
+    const key = keyOf(d)
     const cur = current.get(key)
-    const change = upsert('screen', key, d, cur && screenRef(cur))
+    const change = upsert(kind, key, d, cur && refOf(cur))
     if (change) out.upserts.push(change)
   })
   out.upserts.sort(byKey)
-  if (!prune) return out
-  const desired = new Set(file.screens.map(screenKey))
-  const gone = placed.filter((cur) => Tree.within(cur.node, file.scope) && !desired.has(screenKey(cur)))
+  if (!ctx.prune) return out
+  const desired = new Set(section.desired.map(keyOf))
+  const gone = placed.filter((cur) => Tree.within(cur.node, ctx.file.scope) && !desired.has(keyOf(cur)))
   out.deletes = deletes(
-    'screen',
-    gone.map((cur) => ({ key: screenKey(cur), ...screenRef(cur) })),
+    kind,
+    gone.map((cur) => ({ key: keyOf(cur), ...refOf(cur) })),
   )
   return out
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import {
   IdParam,
-  RevisionQuery,
   SCREEN_LIMITS,
   type Screen,
   ScreenCreate,
@@ -18,7 +17,8 @@ import { canRead, HttpError, type Principal, requireReadable, requireRole, requi
 import { FieldError } from '../config/checks.ts'
 import { audit, type ConfigContext, principalOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
-import { NoContent, responses } from './responses.ts'
+import { deleteBoundRoute } from './delete-bound.ts'
+import { responses } from './responses.ts'
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
@@ -184,31 +184,12 @@ export function screenRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     },
   )
 
-  r.delete(
-    '/api/v1/screens/:id',
-    {
-      schema: {
-        tags,
-        params: IdParam,
-        querystring: RevisionQuery,
-        response: responses(204, NoContent, [400, 403, 404, 409]),
-      },
-    },
-    async (req, reply) => {
-      const p = principalOf(req)
-      requireRole(p, 'editor')
-      const { s, path } = await load(p, req.params.id)
-      requireScope(p, path ?? '')
-      await screens.delete(req.params.id, req.query.revision)
-      await audit(ctx, req, {
-        action: 'delete',
-        kind: 'screen',
-        id: req.params.id,
-        before: s.value,
-        after: null,
-        paths: [path ?? ''],
-      })
-      return reply.code(204).send()
-    },
-  )
+  deleteBoundRoute(app, ctx, {
+    url: '/api/v1/screens/:id',
+    tags,
+    kind: 'screen',
+    // A screen whose node is gone is deleted by whole-tree editors.
+    load: (p, id) => load(p, id).then(({ s, path }) => ({ s, path: path ?? '' })),
+    collection: screens,
+  })
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import {
   IdParam,
-  RevisionQuery,
   StrategiesQuery,
   StrategiesResponse,
   type Strategy,
@@ -17,7 +16,8 @@ import { canRead, HttpError, type Principal, requireRole, requireScope } from '.
 import { requireOutbound, requireTeams } from '../config/checks.ts'
 import { audit, type ConfigContext, principalOf } from '../config/context.ts'
 import { nodeAt } from '../config/tree-ops.ts'
-import { NoContent, responses } from './responses.ts'
+import { deleteBoundRoute } from './delete-bound.ts'
+import { responses } from './responses.ts'
 
 /** Strategies bound to tree nodes, and expressions (node null) across all endpoints. */
 export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
@@ -137,33 +137,13 @@ export function strategyRoutes(app: FastifyInstance, ctx: ConfigContext): void {
     },
   )
 
-  r.delete(
-    '/api/v1/strategies/:id',
-    {
-      schema: {
-        tags,
-        params: IdParam,
-        querystring: RevisionQuery,
-        response: responses(204, NoContent, [400, 403, 404, 409]),
-      },
-    },
-    async (req, reply) => {
-      const p = principalOf(req)
-      requireRole(p, 'editor')
-      const { s, path } = await load(p, req.params.id)
-      requireScope(p, path)
-      await ctx.config.strategies.delete(req.params.id, req.query.revision)
-      await audit(ctx, req, {
-        action: 'delete',
-        kind: 'strategy',
-        id: req.params.id,
-        before: s.value,
-        after: null,
-        paths: [path],
-      })
-      return reply.code(204).send()
-    },
-  )
+  deleteBoundRoute(app, ctx, {
+    url: '/api/v1/strategies/:id',
+    tags,
+    kind: 'strategy',
+    load,
+    collection: ctx.config.strategies,
+  })
 }
 
 /**

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import type { ReactNode } from 'react'
-import { MemoryRouter, Route, Routes } from 'react-router'
+import { Route, Routes } from 'react-router'
 import { afterEach, beforeEach, expect, it, vi } from 'vitest'
 import AdminPage from '../src/pages/admin/AdminPage.tsx'
 import { changes } from '../src/pages/admin/audit-diff.ts'
@@ -9,41 +9,16 @@ import TeamsTab, { TeamForm } from '../src/pages/admin/TeamsTab.tsx'
 import { TokenForm } from '../src/pages/admin/TokenForm.tsx'
 import TokensTab from '../src/pages/admin/TokensTab.tsx'
 import { UserForm } from '../src/pages/admin/UsersTab.tsx'
-import { type Me, SessionProvider } from '../src/session.tsx'
-
-/** A request the page made, as the fake API saw it. */
-interface Call {
-  method: string
-  path: string
-  query: string
-  body?: unknown
-}
-type Answer = { status: number; body?: unknown }
+import type { Me } from '../src/session.tsx'
+import { type Answer, type Call, fakeApi, Reply, renderSignedIn } from './fake-api.tsx'
 
 let calls: Call[]
-/** Answers by `METHOD /path` (the query left out); an unlisted route is a 404. */
-let routes: Record<string, Answer | ((call: Call) => Answer)>
+/** Answers by `METHOD /path` (the query left out); a test adds its own. */
+let routes: Record<string, Answer>
 
 beforeEach(() => {
-  calls = []
-  routes = { 'GET /api/v1/tree': { status: 200, body: { nodes: [] } } }
-  vi.stubGlobal('fetch', async (url: string, init: RequestInit = {}) => {
-    const [path = '', query = ''] = url.split('?')
-    const call = {
-      method: init.method ?? 'GET',
-      path,
-      query,
-      body: init.body && JSON.parse(String(init.body)),
-    }
-    calls.push(call)
-    const route = routes[`${call.method} ${path}`]
-    const answer =
-      typeof route === 'function' ? route(call) : (route ?? { status: 404, body: { message: 'no' } })
-    return new Response(answer.status === 204 ? null : JSON.stringify(answer.body ?? {}), {
-      status: answer.status,
-      headers: { 'content-type': 'application/json' },
-    })
-  })
+  routes = { 'GET /api/v1/tree': { nodes: [] } }
+  calls = fakeApi(routes)
 })
 
 afterEach(() => {
@@ -53,13 +28,8 @@ afterEach(() => {
 
 const ADMIN: Me = { tokenId: 'tok1', name: 'root', role: 'admin', scope: '' }
 
-function renderAs(me: Partial<Me>, ui: ReactNode, path = '/') {
-  return render(
-    <SessionProvider token="pgt_test" me={{ ...ADMIN, ...me }} onSignOut={() => {}}>
-      <MemoryRouter initialEntries={[path]}>{ui}</MemoryRouter>
-    </SessionProvider>,
-  )
-}
+const renderAs = (me: Partial<Me>, ui: ReactNode, url = '/') =>
+  renderSignedIn(ui, { me: { ...ADMIN, ...me }, url })
 
 /** The message shown for a field: its description while it is marked invalid. */
 function errorOf(label: string): string | null {
@@ -72,7 +42,7 @@ const type = (label: string, value: string) =>
   fireEvent.change(screen.getByLabelText(label), { target: { value } })
 
 it('checks a team per field as it is typed, with the server’s schema, and saves a valid one', async () => {
-  routes['PUT /api/v1/teams/ops'] = { status: 200, body: { name: 'ops', members: [], note: '', revision: 1 } }
+  routes['PUT /api/v1/teams/ops'] = { name: 'ops', members: [], note: '', revision: 1 }
   const onSaved = vi.fn()
   renderAs({}, <TeamForm onSaved={onSaved} onCancel={() => {}} />)
   expect(errorOf('Name')).toBeNull()
@@ -90,12 +60,9 @@ it('checks a team per field as it is typed, with the server’s schema, and save
   expect(errorOf('Members')).toBeNull()
   fireEvent.click(screen.getByRole('button', { name: 'Create team' }))
   await waitFor(() => expect(onSaved).toHaveBeenCalled())
-  expect(calls.at(-1)).toEqual({
-    method: 'PUT',
-    path: '/api/v1/teams/ops',
-    query: '',
-    body: { name: 'ops', members: ['alice', 'bob', 'carol'], note: '' },
-  })
+  const put = calls.at(-1)!
+  expect(`${put.method} ${put.path}${put.query}`).toBe('PUT /api/v1/teams/ops')
+  expect(put.body).toEqual({ name: 'ops', members: ['alice', 'bob', 'carol'], note: '' })
 })
 
 it('shows every field’s message on submit, and sends nothing while one is wrong', async () => {
@@ -109,14 +76,11 @@ it('shows every field’s message on submit, and sends nothing while one is wron
 })
 
 it('checks a user’s email as typed and puts a server 400 on the field it names', async () => {
-  routes['PUT /api/v1/users/ann'] = {
-    status: 400,
-    body: {
-      error: 'Bad Request',
-      field: 'imWebhook',
-      message: 'body.imWebhook: 127.0.0.1 is a loopback address',
-    },
-  }
+  routes['PUT /api/v1/users/ann'] = new Reply(400, {
+    error: 'Bad Request',
+    field: 'imWebhook',
+    message: 'body.imWebhook: 127.0.0.1 is a loopback address',
+  })
   renderAs({}, <UserForm onSaved={() => {}} onCancel={() => {}} />)
   type('Name', 'ann')
   type('Email', 'ann@')
@@ -170,19 +134,16 @@ it('keeps a new token’s scope within the signed-in token’s own', () => {
 
 it('shows a new token’s text once, and never again once dismissed', async () => {
   const text = `pgt_abcdef012345_${'9'.repeat(64)}`
-  routes['GET /api/v1/tokens'] = { status: 200, body: { tokens: [] } }
-  routes['POST /api/v1/tokens'] = {
-    status: 201,
-    body: {
-      id: 'abcdef012345',
-      name: 'ci',
-      role: 'viewer',
-      scope: '',
-      createdAt: 1,
-      createdBy: 'root',
-      token: text,
-    },
-  }
+  routes['GET /api/v1/tokens'] = { tokens: [] }
+  routes['POST /api/v1/tokens'] = new Reply(201, {
+    id: 'abcdef012345',
+    name: 'ci',
+    role: 'viewer',
+    scope: '',
+    createdAt: 1,
+    createdBy: 'root',
+    token: text,
+  })
   renderAs({}, <TokensTab />)
   fireEvent.click(screen.getByRole('button', { name: 'New token' }))
   type('Name', 'ci')
@@ -199,14 +160,9 @@ it('shows a new token’s text once, and never again once dismissed', async () =
 
 it('deletes a team with the revision read, and says plainly when it changed meanwhile', async () => {
   let revision = 3
-  routes['GET /api/v1/teams'] = () => ({
-    status: 200,
-    body: { teams: [{ name: 'ops', members: ['ann'], note: '', revision }] },
-  })
-  routes['DELETE /api/v1/teams/ops'] = () => ({
-    status: 409,
-    body: { error: 'Conflict', message: 'teams ops changed since revision 3' },
-  })
+  routes['GET /api/v1/teams'] = () => ({ teams: [{ name: 'ops', members: ['ann'], note: '', revision }] })
+  routes['DELETE /api/v1/teams/ops'] = () =>
+    new Reply(409, { error: 'Conflict', message: 'teams ops changed since revision 3' })
   renderAs({}, <TeamsTab />)
   await screen.findByRole('row', { name: /ops/ })
   revision = 4
@@ -218,7 +174,7 @@ it('deletes a team with the revision read, and says plainly when it changed mean
   expect(deletes).toHaveLength(1)
   // The list is read again, so the next try sends the current revision.
   await waitFor(() => expect(calls.filter((c) => c.path === '/api/v1/teams')).toHaveLength(2))
-  routes['DELETE /api/v1/teams/ops'] = { status: 204 }
+  routes['DELETE /api/v1/teams/ops'] = new Reply(204)
   fireEvent.click(screen.getByRole('button', { name: 'Delete team ops' }))
   fireEvent.click(screen.getByRole('button', { name: 'Yes, delete' }))
   await waitFor(() => expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(2))
@@ -232,10 +188,7 @@ const adminAt = (
 )
 
 it('lets only whole-tree admins change teams, and no one below admin in', async () => {
-  routes['GET /api/v1/teams'] = {
-    status: 200,
-    body: { teams: [{ name: 'ops', members: [], note: '', revision: 1 }] },
-  }
+  routes['GET /api/v1/teams'] = { teams: [{ name: 'ops', members: [], note: '', revision: 1 }] }
   renderAs({ scope: 'shop' }, adminAt, '/admin/teams')
   await screen.findByRole('row', { name: /ops/ })
   expect(screen.queryByRole('button', { name: /Edit team/ })).toBeNull()
@@ -251,20 +204,14 @@ it('lets only whole-tree admins change teams, and no one below admin in', async 
 })
 
 it('subscribes a team within the scope only, and leaves the subscriptions above it alone', async () => {
-  routes['GET /api/v1/teams'] = {
-    status: 200,
-    body: { teams: [{ name: 'ops', members: [], note: '', revision: 1 }] },
-  }
+  routes['GET /api/v1/teams'] = { teams: [{ name: 'ops', members: [], note: '', revision: 1 }] }
   routes['GET /api/v1/subscriptions'] = {
-    status: 200,
-    body: {
-      subscriptions: [
-        { id: 's1', team: 'ops', node: 'corp', priorities: [0], revision: 1 },
-        { id: 's2', team: 'ops', node: 'corp.shop', priorities: [0, 1], revision: 1 },
-      ],
-    },
+    subscriptions: [
+      { id: 's1', team: 'ops', node: 'corp', priorities: [0], revision: 1 },
+      { id: 's2', team: 'ops', node: 'corp.shop', priorities: [0, 1], revision: 1 },
+    ],
   }
-  routes['POST /api/v1/subscriptions'] = { status: 201, body: {} }
+  routes['POST /api/v1/subscriptions'] = new Reply(201, {})
   renderAs({ scope: 'corp.shop' }, adminAt, '/admin/subscriptions')
   const table = await screen.findByRole('table', { name: 'Subscriptions' })
   await within(table).findByRole('button', { name: 'Edit subscription of ops to corp.shop' })
@@ -297,22 +244,19 @@ it('subscribes a team within the scope only, and leaves the subscriptions above 
 
 it('searches the audit log by the filters in the URL, and checks them before writing them there', async () => {
   routes['GET /api/v1/audit'] = {
-    status: 200,
-    body: {
-      records: [
-        {
-          at: 1_700_000_000.5,
-          actor: 'root',
-          actorId: 'tok1',
-          action: 'update',
-          kind: 'team',
-          id: 'ops',
-          before: { name: 'ops', members: ['ann'] },
-          after: { name: 'ops', members: ['ann', 'bob'] },
-          paths: [],
-        },
-      ],
-    },
+    records: [
+      {
+        at: 1_700_000_000.5,
+        actor: 'root',
+        actorId: 'tok1',
+        action: 'update',
+        kind: 'team',
+        id: 'ops',
+        before: { name: 'ops', members: ['ann'] },
+        after: { name: 'ops', members: ['ann', 'bob'] },
+        paths: [],
+      },
+    ],
   }
   renderAs({}, adminAt, '/admin/audit?kind=team&actor=root&from=1699990000')
   const row = await screen.findByRole('row', { name: /ops/ })

@@ -9,7 +9,8 @@ import NodeAlarms from '../src/pages/alarms/NodeAlarms.tsx'
 import { silencesHolding } from '../src/pages/alarms/silenced-by.ts'
 import { allows, type Role, withinScope } from '../src/session.tsx'
 import { parseLocal } from '../src/time/range.ts'
-import { firing, location, QUIET, renderAt, stubApi } from './alarms-fixtures.tsx'
+import { firing, QUIET, renderAt } from './alarms-fixtures.tsx'
+import { currentUrl, fakeApi } from './fake-api.tsx'
 
 afterEach(() => {
   cleanup()
@@ -103,7 +104,7 @@ it('tells which active silences hold a firing alarm, matching node paths through
 
 it('shows what fires under priority headings; a deployer is offered actions, a viewer none', async () => {
   const events = [firing({ priority: 3, endpoint: 'web-2' }), firing({ priority: 0, endpoint: 'web-1' })]
-  stubApi({ ...QUIET, 'GET /api/v1/events/firing': { events } })
+  fakeApi({ ...QUIET, 'GET /api/v1/events/firing': { events } })
   renderAt(<AlarmsPage />, { url: '/alarms', route: '/alarms/*', role: 'deployer' })
   await screen.findByRole('rowgroup', { name: 'P0 alarms' })
   const headings = screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent)
@@ -129,7 +130,7 @@ it('shows what fires under priority headings; a deployer is offered actions, a v
 it('acknowledges with a note, shows who did, and withdraws it', async () => {
   const event = firing({ priority: 1 })
   let ack: ReturnType<typeof firing>['ack'] = null
-  const calls = stubApi({
+  const calls = fakeApi({
     ...QUIET,
     'GET /api/v1/events/firing': () => ({ events: [{ ...event, ack }] }),
     [`POST /api/v1/events/${event.key}/ack`]: (c) => {
@@ -165,7 +166,7 @@ it('acknowledges with a note, shows who did, and withdraws it', async () => {
 it('keeps the firing filters in the URL and filters by acknowledgement on the page', async () => {
   const mine = firing({ endpoint: 'web-1' })
   mine.ack = { key: mine.key, eventId: mine.id, by: 'alice', at: 1, note: '', via: 'api' }
-  const calls = stubApi({
+  const calls = fakeApi({
     ...QUIET,
     'GET /api/v1/events/firing': { events: [mine, firing({ endpoint: 'web-2' })] },
   })
@@ -176,7 +177,7 @@ it('keeps the firing filters in the URL and filters by acknowledgement on the pa
   expect(input('Host').value).toBe('web')
 
   fireEvent.change(screen.getByLabelText('Acknowledged'), { target: { value: 'no' } })
-  expect(location.current).toBe('/alarms?host=web&node=shop&ack=no')
+  expect(currentUrl()).toBe('/alarms?host=web&node=shop&ack=no')
   const rows = within(screen.getByRole('rowgroup', { name: 'P1 alarms' })).getAllByRole('link', {
     name: /^web-/,
   })
@@ -185,7 +186,7 @@ it('keeps the firing filters in the URL and filters by acknowledgement on the pa
 })
 
 it('keeps the history filters in the URL, checks them as typed, and asks the API with them', async () => {
-  const calls = stubApi({ ...QUIET, 'GET /api/v1/events': { events: [] } })
+  const calls = fakeApi({ ...QUIET, 'GET /api/v1/events': { events: [] } })
   renderAt(<AlarmsPage />, { url: '/alarms/history?host=web-1&priority=1', route: '/alarms/*' })
   await screen.findByText('No event matches.')
   const first = calls.filter((c) => c.path === '/api/v1/events')
@@ -194,7 +195,7 @@ it('keeps the history filters in the URL, checks them as typed, and asks the API
   expect((screen.getByLabelText('Priority') as HTMLSelectElement).value).toBe('1')
 
   fireEvent.change(screen.getByLabelText('Status'), { target: { value: 'OK' } })
-  expect(location.current).toBe('/alarms/history?host=web-1&priority=1&status=OK')
+  expect(currentUrl()).toBe('/alarms/history?host=web-1&priority=1&status=OK')
   await waitFor(() => expect(calls.at(-1)?.query.get('status')).toBe('OK'))
 
   fireEvent.change(input('Node'), { target: { value: 'shop..web' } })
@@ -204,12 +205,12 @@ it('keeps the history filters in the URL, checks them as typed, and asks the API
   fireEvent.change(input('From'), { target: { value: '2027-01-15T10:00' } })
   fireEvent.click(screen.getByRole('button', { name: 'Apply' }))
   const from = parseLocal('2027-01-15T10:00')
-  expect(location.current).toBe(`/alarms/history?host=web-1&priority=1&status=OK&node=shop.web&from=${from}`)
+  expect(currentUrl()).toBe(`/alarms/history?host=web-1&priority=1&status=OK&node=shop.web&from=${from}`)
   await waitFor(() => expect(calls.at(-1)?.query.get('from')).toBe(String(from)))
   expect(input('From').value).toBe('2027-01-15T10:00')
 
   fireEvent.click(screen.getByRole('button', { name: 'Clear' }))
-  expect(location.current).toBe('/alarms/history')
+  expect(currentUrl()).toBe('/alarms/history')
 })
 
 it('shows what the alarm did about an event, per receiver and channel, and loads older events', async () => {
@@ -234,7 +235,7 @@ it('shows what the alarm did about an event, per receiver and channel, and loads
     endpoints: ['web-1'],
     metric: 'app.errors',
   })
-  const calls = stubApi({
+  const calls = fakeApi({
     ...QUIET,
     'GET /api/v1/events': (c) => ({ events: c.query.get('to') ? [events.at(-1)!, older] : events }),
     'GET /api/v1/notifications': (c) =>
@@ -261,7 +262,7 @@ it('shows what the alarm did about an event, per receiver and channel, and loads
 })
 
 it('shows a node’s firing alarms and history with the node fixed', async () => {
-  const calls = stubApi({
+  const calls = fakeApi({
     ...QUIET,
     'GET /api/v1/events/firing': { events: [firing({ priority: 2 })] },
     'GET /api/v1/events': { events: [] },

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
-import { MemoryRouter, Route, Routes, useLocation } from 'react-router'
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
+import { Route, Routes } from 'react-router'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Api } from '../src/api.ts'
 import { loadChart, MAX_ENDPOINTS_PER_QUERY } from '../src/pages/screens/chart-data.ts'
@@ -18,7 +18,8 @@ import {
 import ScreenEditor from '../src/pages/screens/ScreenEditor.tsx'
 import ScreenList from '../src/pages/screens/ScreenList.tsx'
 import type { ScreenView } from '../src/pages/screens/types.ts'
-import { type Role, SessionProvider } from '../src/session.tsx'
+import type { Role } from '../src/session.tsx'
+import { type Answer, type Call, currentUrl, fakeApi, Reply, renderSignedIn } from './fake-api.tsx'
 
 const stored: ScreenView = {
   id: 'sc_1',
@@ -43,39 +44,13 @@ const stored: ScreenView = {
   revision: 7,
 }
 
-type Answer = { status: number; body?: unknown }
-interface Call {
-  method: string
-  path: string
-  query: URLSearchParams
-  body: unknown
-}
-
 /** The API as the page sees it: answers by `METHOD /path`, every call recorded. */
-let routes: Record<string, (c: Call) => Answer>
+let routes: Record<string, Answer>
 let calls: Call[]
 
 beforeEach(() => {
-  calls = []
   routes = {}
-  vi.stubGlobal('fetch', async (url: string, init: RequestInit = {}) => {
-    const u = new URL(url, 'http://peregrine.test')
-    const call = {
-      method: init.method ?? 'GET',
-      path: u.pathname,
-      query: u.searchParams,
-      body: init.body ? JSON.parse(String(init.body)) : undefined,
-    }
-    calls.push(call)
-    const answer = routes[`${call.method} ${call.path}`]?.(call) ?? {
-      status: 404,
-      body: { message: 'no route' },
-    }
-    return new Response(answer.status === 204 ? null : JSON.stringify(answer.body), {
-      status: answer.status,
-      headers: { 'content-type': 'application/json' },
-    })
-  })
+  calls = fakeApi(routes)
 })
 
 afterEach(() => {
@@ -83,23 +58,16 @@ afterEach(() => {
   vi.unstubAllGlobals()
 })
 
-function Where() {
-  return <p data-testid="where">{useLocation().pathname}</p>
-}
-
 function renderAt(url: string, role: Role = 'editor', scope = '') {
-  const me = { tokenId: 't_1', name: 'tester', role, scope }
-  return render(
-    <SessionProvider token="pgt_test" me={me} onSignOut={() => {}}>
-      <MemoryRouter initialEntries={[url]}>
-        <Routes>
-          <Route path="nodes/:path/screens" element={<ScreenList />} />
-          <Route path="nodes/:path/screens/new" element={<ScreenEditor />} />
-          <Route path="nodes/:path/screens/:id/edit" element={<ScreenEditor />} />
-          <Route path="*" element={<Where />} />
-        </Routes>
-      </MemoryRouter>
-    </SessionProvider>,
+  return renderSignedIn(
+    <Routes>
+      <Route path="nodes/:path/screens" element={<ScreenList />} />
+      <Route path="nodes/:path/screens/new" element={<ScreenEditor />} />
+      <Route path="nodes/:path/screens/:id/edit" element={<ScreenEditor />} />
+      {/* Where a save goes: the screen's page, not under test here. */}
+      <Route path="*" element={null} />
+    </Routes>,
+    { me: { tokenId: 't_1', name: 'tester', role, scope }, url },
   )
 }
 
@@ -140,7 +108,7 @@ describe('loading a chart', () => {
     to: 60,
     series: [{ endpoint, metric, tags, timestamps: [0, 60], values: [1, 2] }],
   })
-  const fakeApi = (endpoints: string[], refuse: string[] = []) => {
+  const fakeChartApi = (endpoints: string[], refuse: string[] = []) => {
     const asked: string[] = []
     const api = {
       get: async (path: string, q: Record<string, string | number>) => {
@@ -162,7 +130,7 @@ describe('loading a chart', () => {
   const signal = new AbortController().signal
 
   it('expands a prefix to the endpoints listed, draws each series once, labelled', async () => {
-    const { api, asked } = fakeApi(['web-2', 'web-1', 'db-1'])
+    const { api, asked } = fakeChartApi(['web-2', 'web-1', 'db-1'])
     const data = await loadChart(
       api,
       {
@@ -190,7 +158,7 @@ describe('loading a chart', () => {
       { length: MAX_ENDPOINTS_PER_QUERY + 5 },
       (_, i) => `n-${String(i).padStart(2, '0')}`,
     )
-    const { api } = fakeApi([...many, 'db-1'], ['db-1'])
+    const { api } = fakeChartApi([...many, 'db-1'], ['db-1'])
     const data = await loadChart(
       api,
       {
@@ -216,14 +184,11 @@ describe('loading a chart', () => {
 
 describe('the screen editor', () => {
   beforeEach(() => {
-    routes['GET /api/v1/screens/sc_1'] = () => ({ status: 200, body: stored })
+    routes['GET /api/v1/screens/sc_1'] = () => stored
   })
 
   it('edits a stored screen and saves it with the revision it read', async () => {
-    routes['PUT /api/v1/screens/sc_1'] = (c) => ({
-      status: 200,
-      body: { ...stored, ...(c.body as object), revision: 8 },
-    })
+    routes['PUT /api/v1/screens/sc_1'] = (c) => ({ ...stored, ...(c.body as object), revision: 8 })
     renderAt('/nodes/shop.web/screens/sc_1/edit')
     const name = await screen.findByLabelText('Name')
     expect(name).toHaveProperty('value', 'Web overview')
@@ -238,8 +203,7 @@ describe('the screen editor', () => {
     expect(screen.getByRole('button', { name: 'Remove query 1 of chart 3' })).toHaveProperty('disabled', true)
     fireEvent.click(screen.getByRole('button', { name: 'Remove chart 1' }))
     fireEvent.click(screen.getByRole('button', { name: 'Save' }))
-    await screen.findByTestId('where')
-    expect(screen.getByTestId('where').textContent).toBe('/nodes/shop.web/screens/sc_1')
+    await waitFor(() => expect(currentUrl()).toBe('/nodes/shop.web/screens/sc_1'))
     expect(sent('PUT')[0]?.body).toEqual({
       node: 'shop.web',
       name: 'Web',
@@ -254,12 +218,13 @@ describe('the screen editor', () => {
   it('says clearly when someone saved first, and loads their version on request', async () => {
     let revision = 7
     routes['GET /api/v1/screens/sc_1'] = () => ({
-      status: 200,
-      body: { ...stored, name: revision === 7 ? stored.name : 'Their name', revision },
+      ...stored,
+      name: revision === 7 ? stored.name : 'Their name',
+      revision,
     })
     routes['PUT /api/v1/screens/sc_1'] = () => {
       revision = 9
-      return { status: 409, body: { error: 'Conflict', message: 'screen sc_1 changed since revision 7' } }
+      return new Reply(409, { error: 'Conflict', message: 'screen sc_1 changed since revision 7' })
     }
     renderAt('/nodes/shop.web/screens/sc_1/edit')
     fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'Mine' } })
@@ -274,10 +239,8 @@ describe('the screen editor', () => {
   })
 
   it('shows a 409 that is no conflict (a name taken) as it is', async () => {
-    routes['PUT /api/v1/screens/sc_1'] = () => ({
-      status: 409,
-      body: { error: 'Conflict', message: 'a screen named Ops is already on shop.web (sc_2)' },
-    })
+    routes['PUT /api/v1/screens/sc_1'] = () =>
+      new Reply(409, { error: 'Conflict', message: 'a screen named Ops is already on shop.web (sc_2)' })
     renderAt('/nodes/shop.web/screens/sc_1/edit')
     fireEvent.change(await screen.findByLabelText('Name'), { target: { value: 'Ops' } })
     fireEvent.click(screen.getByRole('button', { name: 'Save' }))
@@ -287,14 +250,12 @@ describe('the screen editor', () => {
   })
 
   it('marks and focuses the field the server refused', async () => {
-    routes['PUT /api/v1/screens/sc_1'] = () => ({
-      status: 400,
-      body: {
+    routes['PUT /api/v1/screens/sc_1'] = () =>
+      new Reply(400, {
         error: 'Bad Request',
         field: 'charts.1.queries.0.endpoint',
         message: 'body.charts.1.queries.0.endpoint: an endpoint, or a prefix followed by *',
-      },
-    })
+      })
     renderAt('/nodes/shop.web/screens/sc_1/edit')
     await screen.findByLabelText('Name')
     fireEvent.click(screen.getByRole('button', { name: 'Save' }))
@@ -308,22 +269,19 @@ describe('the screen editor', () => {
   })
 
   it('creates a screen on the node and opens it', async () => {
-    routes['POST /api/v1/screens'] = (c) => ({
-      status: 201,
-      body: { ...stored, ...(c.body as object), id: 'sc_new', revision: 1 },
-    })
+    routes['POST /api/v1/screens'] = (c) =>
+      new Reply(201, { ...stored, ...(c.body as object), id: 'sc_new', revision: 1 })
     renderAt('/nodes/shop.web/screens/new')
     expect(screen.getByRole('heading', { name: 'New screen on shop.web' })).toBeTruthy()
     fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Fresh' } })
     fireEvent.click(screen.getByRole('button', { name: 'Save' }))
-    await screen.findByTestId('where')
-    expect(screen.getByTestId('where').textContent).toBe('/nodes/shop.web/screens/sc_new')
+    await waitFor(() => expect(currentUrl()).toBe('/nodes/shop.web/screens/sc_new'))
     expect(sent('POST')[0]?.body).toEqual({ node: 'shop.web', name: 'Fresh', charts: [] })
   })
 
   it('deletes after asking once more, at the revision read', async () => {
-    routes['DELETE /api/v1/screens/sc_1'] = () => ({ status: 204 })
-    routes['GET /api/v1/screens'] = () => ({ status: 200, body: { screens: [] } })
+    routes['DELETE /api/v1/screens/sc_1'] = () => new Reply(204)
+    routes['GET /api/v1/screens'] = () => ({ screens: [] })
     renderAt('/nodes/shop.web/screens/sc_1/edit')
     fireEvent.click(await screen.findByRole('button', { name: 'Delete screen' }))
     const confirm = screen.getByRole('group', { name: 'Confirm deletion' })
@@ -339,19 +297,16 @@ describe('the screen editor', () => {
   it('suggests the metrics of the query’s endpoints while its metric is typed', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true })
     routes['GET /api/v1/series'] = (c) => ({
-      status: 200,
-      body: {
-        series: ['cpu.busy', 'cpu.idle', 'cpu.busy']
-          .filter((m) => m.startsWith(c.query.get('metric') ?? ''))
-          .map((metric) => ({
-            endpoint: 'web-1',
-            metric,
-            tags: '',
-            counterType: 'GAUGE',
-            step: 60,
-            lastSeen: 0,
-          })),
-      },
+      series: ['cpu.busy', 'cpu.idle', 'cpu.busy']
+        .filter((m) => m.startsWith(c.query.get('metric') ?? ''))
+        .map((metric) => ({
+          endpoint: 'web-1',
+          metric,
+          tags: '',
+          counterType: 'GAUGE',
+          step: 60,
+          lastSeen: 0,
+        })),
     })
     try {
       renderAt('/nodes/shop.web/screens/sc_1/edit')
@@ -383,8 +338,8 @@ describe('what each role is offered', () => {
     { ...stored, id: 'sc_other', name: 'Other web' },
   ]
   beforeEach(() => {
-    routes['GET /api/v1/screens'] = () => ({ status: 200, body: { screens: list } })
-    routes['GET /api/v1/screens/sc_1'] = () => ({ status: 200, body: stored })
+    routes['GET /api/v1/screens'] = () => ({ screens: list })
+    routes['GET /api/v1/screens/sc_1'] = () => stored
   })
 
   it('lists the node’s own screens first, then those from above; editors may create', async () => {

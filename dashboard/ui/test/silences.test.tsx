@@ -9,7 +9,8 @@ import { describeMatch, describeSchedule } from '../src/pages/silences/silence-d
 import { checkSilence, formOf, localInput, newForm } from '../src/pages/silences/silence-form.ts'
 import { allows, type Role, withinScope } from '../src/session.tsx'
 import { parseLocal } from '../src/time/range.ts'
-import { location, QUIET, renderAt, stubApi } from './alarms-fixtures.tsx'
+import { QUIET, renderAt } from './alarms-fixtures.tsx'
+import { currentUrl, fakeApi, Reply } from './fake-api.tsx'
 
 afterEach(() => {
   cleanup()
@@ -135,7 +136,7 @@ it('offers changing a silence only to deployers whose scope holds its node and h
 })
 
 it('creates a silence prefilled from an alarm, showing errors only where typed until Save', async () => {
-  const calls = stubApi({
+  const calls = fakeApi({
     ...QUIET,
     'POST /api/v1/silences': (c) => ({ ...stored(), ...(c.body as object) }),
   })
@@ -159,7 +160,7 @@ it('creates a silence prefilled from an alarm, showing errors only where typed u
 
   type('Reason', 'fixing the error rate')
   fireEvent.click(screen.getByRole('button', { name: 'Create silence' }))
-  await waitFor(() => expect(location.current).toBe('/silences'))
+  await waitFor(() => expect(currentUrl()).toBe('/silences'))
   const post = calls.find((c) => c.method === 'POST')!
   expect(post.body).toMatchObject({
     match: { hosts: ['web-1'], strategy: 's_errors' },
@@ -169,16 +170,13 @@ it('creates a silence prefilled from an alarm, showing errors only where typed u
 })
 
 it('shows the server’s refusal of a field at that field, until it is changed', async () => {
-  stubApi({
+  fakeApi({
     ...QUIET,
-    'POST /api/v1/silences': {
-      status: 400,
-      body: {
-        error: 'Bad Request',
-        field: 'match.hosts.0',
-        message: 'body.match.hosts.0: Too big: expected string to have <=255 characters',
-      },
-    },
+    'POST /api/v1/silences': new Reply(400, {
+      error: 'Bad Request',
+      field: 'match.hosts.0',
+      message: 'body.match.hosts.0: Too big: expected string to have <=255 characters',
+    }),
   })
   renderAt(<SilencesPage />, { url: '/silences/new?host=web-1', route: '/silences/*', role: 'admin' })
   type('Reason', 'test')
@@ -192,7 +190,7 @@ it('shows the server’s refusal of a field at that field, until it is changed',
 it('lists silences by state; a deployer changes one (extending it) and ends another; a viewer only reads', async () => {
   const a = stored()
   const b = stored({ id: 'si_000000000002', name: 'nightly', match: { node: 'shop' }, reason: 'vacuum' })
-  const calls = stubApi({
+  const calls = fakeApi({
     ...QUIET,
     'GET /api/v1/silences': { silences: [a, b] },
     [`GET /api/v1/silences/${a.id}`]: a,
@@ -205,7 +203,7 @@ it('lists silences by state; a deployer changes one (extending it) and ends anot
   expect(within(table).getByText('host web-1')).toBeTruthy()
 
   fireEvent.change(screen.getByLabelText('State'), { target: { value: 'active' } })
-  expect(location.current).toBe('/silences?state=active')
+  expect(currentUrl()).toBe('/silences?state=active')
 
   fireEvent.click(within(table).getByRole('button', { name: 'End now: nightly' }))
   fireEvent.click(within(table).getByRole('button', { name: 'Yes, end it: nightly' }))
@@ -219,7 +217,7 @@ it('lists silences by state; a deployer changes one (extending it) and ends anot
     within(screen.getByRole('group', { name: 'Extend the end' })).getByRole('button', { name: '+1 h' }),
   )
   fireEvent.click(screen.getByRole('button', { name: 'Save changes' }))
-  await waitFor(() => expect(location.current).toBe('/silences'))
+  await waitFor(() => expect(currentUrl()).toBe('/silences'))
   const put = calls.find((c) => c.method === 'PUT')!
   expect(put.body).toMatchObject({ revision: 7, match: a.match, reason: a.reason })
   const extended = (put.body as SilenceView).schedule as { to: number }

@@ -2,7 +2,8 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, beforeEach, expect, it, vi } from 'vitest'
 import type { ChartProps } from '../src/chart/Chart.tsx'
-import { type Call, EDITOR, fakeApi, Reply, renderAt, strategyView, VIEWER } from './strategies-harness.tsx'
+import { type Call, currentUrl, fakeApi, Reply } from './fake-api.tsx'
+import { EDITOR, renderAt, strategyView, VIEWER } from './strategies-harness.tsx'
 
 // uPlot draws on a canvas, which happy-dom has not: the chart shows what it was given instead.
 vi.mock('../src/chart/Chart.tsx', () => ({
@@ -288,7 +289,7 @@ it('creates the strategy, showing a field the server refuses beside that field',
 
   created = { id: 's_1' }
   fireEvent.click(screen.getByRole('button', { name: 'Create strategy' }))
-  await waitFor(() => expect(screen.getByTestId('location').textContent).toBe('/nodes/shop.web/strategies'))
+  await waitFor(() => expect(currentUrl()).toBe('/nodes/shop.web/strategies'))
 })
 
 it('edits with the revision read; a stale revision is said plainly and the strategy can be read again', async () => {
@@ -321,7 +322,7 @@ it('edits with the revision read; a stale revision is said plainly and the strat
 
   fireEvent.click(screen.getByRole('button', { name: 'Delete' }))
   fireEvent.click(screen.getByRole('button', { name: 'Really delete' }))
-  await waitFor(() => expect(screen.getByTestId('location').textContent).toBe('/nodes/shop.web/strategies'))
+  await waitFor(() => expect(currentUrl()).toBe('/nodes/shop.web/strategies'))
   expect(calls.find((c) => c.method === 'DELETE')?.query.get('revision')).toBe('3')
 })
 

@@ -2,7 +2,8 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, expect, it, vi } from 'vitest'
 import type { StrategyView, TreeNodeView } from '../src/types.ts'
-import { type Call, EDITOR, fakeApi, renderAt, strategyView, VIEWER } from './strategies-harness.tsx'
+import { type Call, fakeApi } from './fake-api.tsx'
+import { EDITOR, renderAt, strategyView, VIEWER } from './strategies-harness.tsx'
 
 afterEach(() => {
   cleanup()

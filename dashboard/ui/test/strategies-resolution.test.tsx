@@ -4,28 +4,15 @@ import { Tree, type TreeNode } from '@peregrine/common/model/tree'
 import { expect, it } from 'vitest'
 import { resolveAt } from '../src/pages/strategies/resolution.ts'
 import type { StrategyView } from '../src/types.ts'
+import { strategyView } from './strategies-harness.tsx'
 
 type Key = { metric: string; tags: string }
 
 /** A stored strategy as the resolver reads it (node id) and as the API shows it (node path). */
 function strategy(id: string, node: string, key: Key, tree: Tree): { model: Strategy; view: StrategyView } {
-  const model: Strategy = {
-    id,
-    node,
-    name: id,
-    ...key,
-    fn: 'all',
-    window: '#1',
-    operator: '>',
-    threshold: 1,
-    priority: 3,
-    maxNotifications: 3,
-    minIntervalSeconds: 300,
-    note: '',
-    receivers: [],
-    enabled: true,
-  }
-  return { model, view: { ...model, node: tree.path(node) ?? null, revision: 1 } }
+  const view = strategyView({ id, name: id, node: tree.path(node) ?? null, ...key })
+  const { revision: _, ...model } = view
+  return { model: { ...model, node }, view }
 }
 
 const nodeViews = (tree: Tree) => tree.doc.nodes.map((n) => ({ ...n, path: tree.path(n.id)! }))

@@ -1,8 +1,8 @@
-import { useId } from 'react'
 import { useSearchParams } from 'react-router'
 import { z } from 'zod'
+import { Field } from '../../forms/Field.tsx'
 import { formatLocal, parseLocal } from '../../time/range.ts'
-import { Field, TextField } from './Field.tsx'
+import { TextField } from './Field.tsx'
 import { FormCard } from './FormCard.tsx'
 import { useForm } from './use-form.ts'
 
@@ -57,7 +57,6 @@ const fromInput = (text: string) => (text ? (parseLocal(text) ?? Number.NaN) : u
 /** The audit search, read from and written to the URL. */
 export function AuditFilters() {
   const [params, setParams] = useSearchParams()
-  const kindsId = useId()
   const form = useForm({
     initial: {
       kind: params.get('kind') ?? '',
@@ -84,24 +83,13 @@ export function AuditFilters() {
     return Promise.resolve()
   }
   return (
-    <FormCard
-      title="Search"
-      submitLabel="Search"
-      busy={false}
-      failure={form.failure}
-      onSubmit={() => form.submit(apply)}
-    >
-      <TextField form={form} name="kind" label="Kind" list={kindsId} size={12} />
-      <datalist id={kindsId}>
-        {KINDS.map((k) => (
-          <option key={k} value={k} />
-        ))}
-      </datalist>
+    <FormCard title="Search" submitLabel="Search" form={form} onSubmit={() => form.submit(apply)}>
+      <TextField form={form} name="kind" label="Kind" suggestions={KINDS} size={12} />
       <TextField form={form} name="id" label="Id" hint="tree path, host, name or id" />
       <TextField form={form} name="actor" label="Actor" hint="token name" size={14} />
       <TextField form={form} name="from" label="From" type="datetime-local" step={1} />
       <TextField form={form} name="to" label="To" type="datetime-local" step={1} />
-      <Field form={form} name="limit" label="At most">
+      <Field label="At most" error={form.error('limit')}>
         {(control) => (
           <select {...control} value={form.values.limit} onChange={(e) => form.set('limit', e.target.value)}>
             {LIMITS.map((n) => (

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react'
+import type { ReactNode, RefObject } from 'react'
 import { ChangeError } from './ChangeError.tsx'
 
 /**
@@ -9,14 +9,15 @@ import { ChangeError } from './ChangeError.tsx'
 export function FormCard(props: {
   title: string
   submitLabel: string
-  busy: boolean
-  failure: unknown
+  /** The form's state: busy while sending, what failed, where an invalid save looks for the field to focus. */
+  form: { busy: boolean; failure: unknown; ref: RefObject<HTMLFormElement | null> }
   onSubmit(): void
   onCancel?(): void
   children: ReactNode
 }) {
   return (
     <form
+      ref={props.form.ref}
       className="card stack admin-form"
       aria-label={props.title}
       noValidate
@@ -27,9 +28,9 @@ export function FormCard(props: {
     >
       <h2>{props.title}</h2>
       <div className="row">{props.children}</div>
-      <ChangeError error={props.failure} />
+      <ChangeError error={props.form.failure} />
       <div className="row">
-        <button type="submit" className="primary" disabled={props.busy}>
+        <button type="submit" className="primary" disabled={props.form.busy}>
           {props.submitLabel}
         </button>
         {props.onCancel && (

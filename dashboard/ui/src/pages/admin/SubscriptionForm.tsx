@@ -1,16 +1,18 @@
 import { SubscriptionCreate, SubscriptionUpdate } from '@peregrine/common/api/config'
-import { useId } from 'react'
+import { PRIORITIES } from '@peregrine/common/model/strategy'
 import { seg } from '../../api.ts'
+import { Checkboxes } from '../../forms/Checkboxes.tsx'
+import { Field } from '../../forms/Field.tsx'
 import { useSession } from '../../session.tsx'
 import { useApi } from '../../use-api.ts'
 import type { SubscriptionView, TeamView } from './admin-types.ts'
-import { Field, TextField } from './Field.tsx'
+import { TextField } from './Field.tsx'
 import { FormCard } from './FormCard.tsx'
 import type { FormProps } from './RecordsTab.tsx'
-import { type Form, useForm } from './use-form.ts'
+import { useForm } from './use-form.ts'
 import { scopeError, useScopedPaths } from './use-scoped-paths.ts'
 
-const PRIORITIES = [0, 1, 2, 3, 4, 5, 6] as const
+const PRIORITY_OPTIONS = PRIORITIES.map((p) => ({ value: p, label: `P${p}` }))
 
 type Values = { team: string; node: string; priorities: number[] }
 
@@ -22,7 +24,6 @@ export function SubscriptionForm({
 }: FormProps<SubscriptionView & { node: string }>) {
   const { api, me } = useSession()
   const paths = useScopedPaths()
-  const pathsId = useId()
   const teams = useApi((a, signal) => a.get<{ teams: TeamView[] }>('/api/v1/teams', undefined, signal), [])
   const form = useForm({
     initial: {
@@ -41,13 +42,6 @@ export function SubscriptionForm({
       return errors
     },
   })
-  const toggle = (p: number) =>
-    form.set(
-      'priorities',
-      form.values.priorities.includes(p)
-        ? form.values.priorities.filter((x) => x !== p)
-        : [...form.values.priorities, p].sort((a, b) => a - b),
-    )
   const save = (body: Values) =>
     (record
       ? api.put(`/api/v1/subscriptions/${seg(record.id)}`, body)
@@ -57,12 +51,11 @@ export function SubscriptionForm({
     <FormCard
       title={record ? `Edit subscription of ${record.team} to ${record.node}` : 'New subscription'}
       submitLabel={record ? 'Save subscription' : 'Subscribe'}
-      busy={form.busy}
-      failure={form.failure}
+      form={form}
       onSubmit={() => form.submit(save)}
       onCancel={onCancel}
     >
-      <Field form={form} name="team" label="Team">
+      <Field label="Team" error={form.error('team')}>
         {(control) => (
           <select {...control} value={form.values.team} onChange={(e) => form.set('team', e.target.value)}>
             <option value="">Choose…</option>
@@ -72,35 +65,19 @@ export function SubscriptionForm({
           </select>
         )}
       </Field>
-      <TextField form={form} name="node" label="Subtree" list={pathsId} autoComplete="off" />
-      <datalist id={pathsId}>
-        {paths.map((p) => (
-          <option key={p} value={p} />
-        ))}
-      </datalist>
-      <PriorityChoice form={form} toggle={toggle} />
+      <TextField form={form} name="node" label="Subtree" suggestions={paths} autoComplete="off" />
+      <Checkboxes
+        legend="Priorities"
+        options={PRIORITY_OPTIONS}
+        chosen={form.values.priorities}
+        onChange={(chosen) =>
+          form.set(
+            'priorities',
+            chosen.sort((a, b) => a - b),
+          )
+        }
+        error={form.error('priorities')}
+      />
     </FormCard>
-  )
-}
-
-/** One checkbox per priority; the field's message below them all. */
-function PriorityChoice({ form, toggle }: { form: Form<Values, Values>; toggle(p: number): void }) {
-  const errorId = useId()
-  const error = form.error('priorities')
-  return (
-    <fieldset className="priorities" aria-describedby={error ? errorId : undefined}>
-      <legend>Priorities</legend>
-      {PRIORITIES.map((p) => (
-        <label key={p} className="check">
-          <input type="checkbox" checked={form.values.priorities.includes(p)} onChange={() => toggle(p)} />P
-          {p}
-        </label>
-      ))}
-      {error && (
-        <span id={errorId} className="field-error">
-          {error}
-        </span>
-      )}
-    </fieldset>
   )
 }

@@ -1,5 +1,6 @@
 import { Link } from 'react-router'
 import { type Api, seg } from '../../api.ts'
+import { PriorityBadge } from '../../PriorityBadge.tsx'
 import { useSession } from '../../session.tsx'
 import type { SubscriptionView } from './admin-types.ts'
 import { RecordsTab } from './RecordsTab.tsx'
@@ -42,12 +43,7 @@ export default function SubscriptionsTab() {
         { header: 'Subtree', cell: (s) => <Link to={`/nodes/${seg(s.node)}`}>{s.node}</Link> },
         {
           header: 'Priorities',
-          cell: (s) =>
-            s.priorities.map((p) => (
-              <span key={p} className={`badge p${p}`}>
-                P{p}
-              </span>
-            )),
+          cell: (s) => s.priorities.map((p) => <PriorityBadge key={p} priority={p} />),
         },
       ]}
     />

@@ -1,9 +1,8 @@
 import { TeamWrite } from '@peregrine/common/api/config'
 import { useSession } from '../../session.tsx'
 import type { TeamView } from './admin-types.ts'
-import { TextAreaField, TextField } from './Field.tsx'
-import { FormCard } from './FormCard.tsx'
-import { namedRecords, saveNamed } from './named.ts'
+import { TextField } from './Field.tsx'
+import { NamedFormCard, namedRecords } from './named.tsx'
 import { type FormProps, RecordsTab } from './RecordsTab.tsx'
 import { useForm } from './use-form.ts'
 
@@ -28,8 +27,8 @@ export default function TeamsTab() {
 /** Members as typed: names separated by commas, spaces or lines. */
 const memberList = (text: string) => text.split(/[\s,]+/).filter(Boolean)
 
-export function TeamForm({ record, onSaved, onCancel }: FormProps<TeamView>) {
-  const { api } = useSession()
+export function TeamForm(props: FormProps<TeamView>) {
+  const { record } = props
   const form = useForm({
     initial: {
       name: record?.name ?? '',
@@ -45,17 +44,15 @@ export function TeamForm({ record, onSaved, onCancel }: FormProps<TeamView>) {
     schema: TeamWrite,
   })
   return (
-    <FormCard
-      title={record ? `Edit team ${record.name}` : 'New team'}
-      submitLabel={record ? 'Save team' : 'Create team'}
-      busy={form.busy}
-      failure={form.failure}
-      onSubmit={() => form.submit((body) => saveNamed(api, 'teams', body).then(onSaved))}
-      onCancel={onCancel}
-    >
-      <TextField form={form} name="name" label="Name" disabled={record !== undefined} autoComplete="off" />
-      <TextAreaField form={form} name="members" label="Members" hint="user names, separated by commas" />
-      <TextAreaField form={form} name="note" label="Note" />
-    </FormCard>
+    <NamedFormCard {...props} plural="teams" form={form}>
+      <TextField
+        form={form}
+        name="members"
+        label="Members"
+        hint="user names, separated by commas"
+        multiline
+      />
+      <TextField form={form} name="note" label="Note" multiline />
+    </NamedFormCard>
   )
 }

@@ -1,8 +1,8 @@
 import { TokenCreate } from '@peregrine/common/api/config'
-import { useId } from 'react'
+import { Field } from '../../forms/Field.tsx'
 import { type Role, useSession } from '../../session.tsx'
 import type { TokenCreated } from './admin-types.ts'
-import { Field, TextField } from './Field.tsx'
+import { TextField } from './Field.tsx'
 import { FormCard } from './FormCard.tsx'
 import { grantableRoles, ROLE_MEANING } from './roles.ts'
 import { useForm } from './use-form.ts'
@@ -18,7 +18,6 @@ export function TokenForm({ onCreated, onCancel }: { onCreated(t: TokenCreated):
   const { api, me } = useSession()
   const roles = grantableRoles(me.role)
   const paths = useScopedPaths()
-  const pathsId = useId()
   const form = useForm({
     // The least a token can do is the safest default: granting more is a choice.
     initial: { name: '', role: 'viewer', scope: me.scope } as Values,
@@ -33,13 +32,12 @@ export function TokenForm({ onCreated, onCancel }: { onCreated(t: TokenCreated):
     <FormCard
       title="New token"
       submitLabel="Create token"
-      busy={form.busy}
-      failure={form.failure}
+      form={form}
       onSubmit={() => form.submit((body) => api.post<TokenCreated>('/api/v1/tokens', body).then(onCreated))}
       onCancel={onCancel}
     >
       <TextField form={form} name="name" label="Name" hint="who or what uses it" autoComplete="off" />
-      <Field form={form} name="role" label="Role">
+      <Field label="Role" error={form.error('role')}>
         {(control) => (
           <select
             {...control}
@@ -58,15 +56,10 @@ export function TokenForm({ onCreated, onCancel }: { onCreated(t: TokenCreated):
         form={form}
         name="scope"
         label="Scope"
-        list={pathsId}
+        suggestions={paths}
         hint={me.scope ? `${me.scope} or below` : 'a tree path; empty for the whole tree'}
         autoComplete="off"
       />
-      <datalist id={pathsId}>
-        {paths.map((p) => (
-          <option key={p} value={p} />
-        ))}
-      </datalist>
     </FormCard>
   )
 }

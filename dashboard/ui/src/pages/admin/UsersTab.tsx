@@ -2,8 +2,7 @@ import { UserWrite } from '@peregrine/common/api/config'
 import { useSession } from '../../session.tsx'
 import type { UserView } from './admin-types.ts'
 import { TextField } from './Field.tsx'
-import { FormCard } from './FormCard.tsx'
-import { namedRecords, saveNamed } from './named.ts'
+import { NamedFormCard, namedRecords } from './named.tsx'
 import { type Column, type FormProps, RecordsTab } from './RecordsTab.tsx'
 import { useForm } from './use-form.ts'
 
@@ -47,8 +46,8 @@ export default function UsersTab() {
 /** An optional field left empty is left out: the user has no such contact. */
 const optional = (text: string) => text.trim() || undefined
 
-export function UserForm({ record, onSaved, onCancel }: FormProps<UserView>) {
-  const { api } = useSession()
+export function UserForm(props: FormProps<UserView>) {
+  const { record } = props
   const form = useForm({
     initial: {
       name: record?.name ?? '',
@@ -66,15 +65,7 @@ export function UserForm({ record, onSaved, onCancel }: FormProps<UserView>) {
     schema: UserWrite,
   })
   return (
-    <FormCard
-      title={record ? `Edit user ${record.name}` : 'New user'}
-      submitLabel={record ? 'Save user' : 'Create user'}
-      busy={form.busy}
-      failure={form.failure}
-      onSubmit={() => form.submit((body) => saveNamed(api, 'users', body).then(onSaved))}
-      onCancel={onCancel}
-    >
-      <TextField form={form} name="name" label="Name" disabled={record !== undefined} autoComplete="off" />
+    <NamedFormCard {...props} plural="users" form={form}>
       <TextField form={form} name="email" label="Email" type="email" autoComplete="off" />
       <TextField form={form} name="phone" label="Phone" type="tel" autoComplete="off" />
       <TextField
@@ -86,6 +77,6 @@ export function UserForm({ record, onSaved, onCancel }: FormProps<UserView>) {
         autoComplete="off"
         size={40}
       />
-    </FormCard>
+    </NamedFormCard>
   )
 }

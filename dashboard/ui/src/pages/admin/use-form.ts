@@ -1,22 +1,14 @@
-import { useState } from 'react'
 import type { z } from 'zod'
-import { type FieldErrors, fieldErrors, serverFieldError } from './form.ts'
+import { type CheckedForm, type FieldErrors, useCheckedForm } from '../../forms/use-checked-form.ts'
+import { fieldErrors } from './form.ts'
 
-export interface Form<V extends object, B> {
-  values: V
+export interface Form<V extends object, B> extends CheckedForm<V, B> {
   set<K extends keyof V & string>(name: K, value: V[K]): void
-  /** The message to show beside a field: the server's, else the schema's once the field was edited. */
-  error(name: keyof V & string): string | undefined
-  /** A failure that belongs to no field (403, 409, a network error…). */
-  failure: unknown
-  busy: boolean
-  /** Checks everything (showing every field's message) and sends the body when it is valid. */
-  submit(send: (body: B) => Promise<void>): Promise<void>
 }
 
 /**
- * A form checked as the user types by the zod schema the server validates the same body with, so
- * a message appears beside the field before any request; a server 400 lands on the field it names.
+ * A form of these pages: one input per top-level field of the body, checked as the user types
+ * by the zod schema the server validates the body with; a server 400 lands on the field it names.
  * `check` adds what the schema cannot know (the signed-in token's scope); its messages win.
  */
 export function useForm<V extends object, B>(opts: {
@@ -25,41 +17,21 @@ export function useForm<V extends object, B>(opts: {
   schema: z.ZodType
   check?(values: V): FieldErrors
 }): Form<V, B> {
-  const [values, setValues] = useState(opts.initial)
-  const [edited, setEdited] = useState<ReadonlySet<string>>(new Set())
-  const [submitted, setSubmitted] = useState(false)
-  const [server, setServer] = useState<FieldErrors>({})
-  const [failure, setFailure] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
-
-  const body = opts.toBody(values)
-  const errors = { ...fieldErrors(opts.schema, body), ...opts.check?.(values) }
-
+  const form = useCheckedForm({
+    initial: opts.initial,
+    check: (values: V) => {
+      const body = opts.toBody(values)
+      return { body, errors: { ...fieldErrors(opts.schema, body), ...opts.check?.(values) } }
+    },
+    // The form has one input per top-level field: `members.1` is the Members input's.
+    fieldOf: (err) => {
+      const [top] = err.status === 400 && err.field ? err.field.split('.') : []
+      return top !== undefined && top in opts.initial ? top : undefined
+    },
+  })
   return {
-    values,
-    set(name, value) {
-      setValues((v) => ({ ...v, [name]: value }))
-      setEdited((e) => new Set(e).add(name))
-      setServer(({ [name]: _, ...rest }) => rest)
-    },
-    error: (name) => server[name] ?? (submitted || edited.has(name) ? errors[name] : undefined),
-    failure: failure ?? (submitted ? errors[''] : undefined),
-    busy,
-    async submit(send) {
-      setSubmitted(true)
-      setFailure(undefined)
-      if (Object.keys(errors).length > 0) return
-      setBusy(true)
-      try {
-        await send(body)
-        setServer({})
-      } catch (err) {
-        const onField = serverFieldError(err)
-        if (onField && onField.field in values) setServer({ [onField.field]: onField.message })
-        else setFailure(err)
-      } finally {
-        setBusy(false)
-      }
-    },
+    ...form,
+    set: (name, value) => form.change({ [name]: value } as unknown as Partial<V>, name),
+    failure: form.failure ?? form.error(''),
   }
 }

@@ -1,12 +1,13 @@
 import { Fragment, useState } from 'react'
 import type { Query } from '../../api.ts'
 import { ErrorNote } from '../../ErrorNote.tsx'
+import { PriorityBadge } from '../../PriorityBadge.tsx'
 import { useSession } from '../../session.tsx'
 import type { AlertEvent } from '../../types.ts'
 import { useApi } from '../../use-api.ts'
-import { HostLink, NodeLinks, PriorityBadge, StrategyName, WhatFired, When } from './EventParts.tsx'
+import { EVENT_COLUMNS, EventCells, When } from './EventParts.tsx'
 import { appendPage, olderPage, PAGE_SIZE } from './history-paging.ts'
-import { Notifications, NotificationsToggle } from './Notifications.tsx'
+import { NotificationsRow, NotificationsToggle } from './Notifications.tsx'
 import { useToggles } from './use-toggles.ts'
 
 type Older = { after: AlertEvent[]; events: AlertEvent[]; more: boolean }
@@ -74,10 +75,9 @@ function HistoryTable({ events }: { events: AlertEvent[] }) {
         <tr>
           <th>Time</th>
           <th>Status</th>
-          <th>Host</th>
-          <th>Alarm</th>
-          <th>Strategy</th>
-          <th>Nodes</th>
+          {EVENT_COLUMNS.map((c) => (
+            <th key={c}>{c}</th>
+          ))}
           <th>Notifications</th>
         </tr>
       </thead>
@@ -93,29 +93,12 @@ function HistoryTable({ events }: { events: AlertEvent[] }) {
                 <span className={e.status === 'PROBLEM' ? 'error' : 'ok'}>{e.status}</span>
                 {e.step > 1 && <span className="muted"> #{e.step}</span>}
               </td>
-              <td>
-                <HostLink host={e.endpoint} />
-              </td>
-              <td>
-                <WhatFired event={e} />
-              </td>
-              <td>
-                <StrategyName event={e} />
-              </td>
-              <td>
-                <NodeLinks paths={e.paths} />
-              </td>
+              <EventCells event={e} />
               <td>
                 <NotificationsToggle open={open.has(e.id)} onToggle={() => toggle(e.id)} />
               </td>
             </tr>
-            {open.has(e.id) && (
-              <tr className="details">
-                <td colSpan={7}>
-                  <Notifications query={{ event: e.id }} />
-                </td>
-              </tr>
-            )}
+            <NotificationsRow open={open.has(e.id)} columns={7} query={{ event: e.id }} />
           </Fragment>
         ))}
       </tbody>

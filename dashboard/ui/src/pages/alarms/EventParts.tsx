@@ -6,10 +6,6 @@ import { ago } from '../node/host-status.ts'
 
 /** The pieces of an event every alarm table shows alike. */
 
-export function PriorityBadge({ priority }: { priority: number }) {
-  return <span className={`badge p${priority}`}>P{priority}</span>
-}
-
 /** When, on the browser's clock, with how long ago as the tooltip. */
 export function When({ seconds, now }: { seconds: number; now: number }) {
   return (
@@ -19,7 +15,7 @@ export function When({ seconds, now }: { seconds: number; now: number }) {
   )
 }
 
-export function HostLink({ host }: { host: string }) {
+function HostLink({ host }: { host: string }) {
   return (
     <Link to={`/hosts/${seg(host)}`} className="nowrap">
       {host}
@@ -28,7 +24,7 @@ export function HostLink({ host }: { host: string }) {
 }
 
 /** The tree nodes the event's host is bound to, each to its alarms tab. */
-export function NodeLinks({ paths }: { paths: readonly string[] }) {
+function NodeLinks({ paths }: { paths: readonly string[] }) {
   if (!paths.length) return <span className="muted">unbound</span>
   return (
     <>
@@ -43,7 +39,7 @@ export function NodeLinks({ paths }: { paths: readonly string[] }) {
 }
 
 /** `metric{tags}` and what was found against what was asked. */
-export function WhatFired({ event }: { event: AlertEvent }) {
+function WhatFired({ event }: { event: AlertEvent }) {
   const series = event.tags ? `${event.metric}{${event.tags}}` : event.metric
   return (
     <>
@@ -57,8 +53,31 @@ export function WhatFired({ event }: { event: AlertEvent }) {
   )
 }
 
+/** The headers of EventCells. */
+export const EVENT_COLUMNS = ['Host', 'Alarm', 'Strategy', 'Nodes'] as const
+
+/** The cells of an event's row that every alarm table has: its host, what fired, the strategy, the nodes. */
+export function EventCells({ event }: { event: AlertEvent }) {
+  return (
+    <>
+      <td>
+        <HostLink host={event.endpoint} />
+      </td>
+      <td>
+        <WhatFired event={event} />
+      </td>
+      <td>
+        <StrategyName event={event} />
+      </td>
+      <td>
+        <NodeLinks paths={event.paths} />
+      </td>
+    </>
+  )
+}
+
 /** The strategy by name, and its note when it has one. */
-export function StrategyName({ event }: { event: AlertEvent }) {
+function StrategyName({ event }: { event: AlertEvent }) {
   return (
     <>
       {event.strategy.name || <span className="muted">{event.kind}</span>}

@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react'
-import { Field } from './Field.tsx'
+import { Field } from '../../forms/Field.tsx'
+import { InputWithSuggestions } from '../../forms/InputWithSuggestions.tsx'
 import type { Filters } from './url-filters.ts'
 
 /** One filter: a text input (with suggestions) or a select; `validate` answers what is wrong, if anything. */
@@ -61,24 +62,13 @@ export function FilterForm<K extends string>(props: {
                 ))}
               </select>
             ) : (
-              <>
-                <input
-                  {...field}
-                  type={f.type ?? 'text'}
-                  value={draft[f.key]}
-                  list={f.suggestions ? `${field.id}-list` : undefined}
-                  onChange={(e) => setDraft({ ...draft, [f.key]: e.target.value })}
-                />
-                {f.suggestions && (
-                  <datalist id={`${field.id}-list`}>
-                    {f.suggestions.map((s) => (
-                      <option key={s.value} value={s.value}>
-                        {s.label}
-                      </option>
-                    ))}
-                  </datalist>
-                )}
-              </>
+              <InputWithSuggestions
+                {...field}
+                type={f.type ?? 'text'}
+                value={draft[f.key]}
+                suggestions={f.suggestions}
+                onChange={(e) => setDraft({ ...draft, [f.key]: e.target.value })}
+              />
             )
           }
         </Field>

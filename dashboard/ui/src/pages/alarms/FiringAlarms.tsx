@@ -1,15 +1,16 @@
 import { Fragment, useMemo } from 'react'
 import { Link } from 'react-router'
 import { ErrorNote } from '../../ErrorNote.tsx'
+import { PriorityBadge } from '../../PriorityBadge.tsx'
 import { useSession } from '../../session.tsx'
 import type { FiringEvent, TreeNodeView } from '../../types.ts'
 import { useApi } from '../../use-api.ts'
 import { ago } from '../node/host-status.ts'
 import { AlarmActions } from './AlarmActions.tsx'
 import type { SilenceView } from './alarm-types.ts'
-import { HostLink, NodeLinks, PriorityBadge, StrategyName, WhatFired, When } from './EventParts.tsx'
+import { EVENT_COLUMNS, EventCells, When } from './EventParts.tsx'
 import { byAck, groupByPriority, mayAct, type PriorityGroup } from './firing-model.ts'
-import { Notifications, NotificationsToggle } from './Notifications.tsx'
+import { NotificationsRow, NotificationsToggle } from './Notifications.tsx'
 import { silencesHolding } from './silenced-by.ts'
 import { useToggles } from './use-toggles.ts'
 
@@ -99,10 +100,9 @@ function FiringTable(props: {
       <thead>
         <tr>
           <th>Since</th>
-          <th>Host</th>
-          <th>Alarm</th>
-          <th>Strategy</th>
-          <th>Nodes</th>
+          {EVENT_COLUMNS.map((c) => (
+            <th key={c}>{c}</th>
+          ))}
           <th>Acknowledged</th>
           <th>Silenced</th>
           <th>Notifications</th>
@@ -124,18 +124,7 @@ function FiringTable(props: {
                 <td>
                   <When seconds={e.timestamp} now={now} />
                 </td>
-                <td>
-                  <HostLink host={e.endpoint} />
-                </td>
-                <td>
-                  <WhatFired event={e} />
-                </td>
-                <td>
-                  <StrategyName event={e} />
-                </td>
-                <td>
-                  <NodeLinks paths={e.paths} />
-                </td>
+                <EventCells event={e} />
                 <td>
                   <AckState event={e} now={now} />
                 </td>
@@ -149,13 +138,7 @@ function FiringTable(props: {
                   <td>{mayAct(can, e) && <AlarmActions event={e} onChanged={props.onChanged} />}</td>
                 )}
               </tr>
-              {open.has(e.key) && (
-                <tr className="details">
-                  <td colSpan={columns}>
-                    <Notifications query={{ key: e.key }} />
-                  </td>
-                </tr>
-              )}
+              <NotificationsRow open={open.has(e.key)} columns={columns} query={{ key: e.key }} />
             </Fragment>
           ))}
         </tbody>

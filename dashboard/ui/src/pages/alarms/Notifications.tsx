@@ -19,7 +19,7 @@ const OUTCOME_CLASS: Record<NotificationEntry['outcome'], string> = {
  * What the alarm did about an event (`event`: its id) or about every event of a key: one row
  * per delivery attempt or decision not to send, per receiver and channel.
  */
-export function Notifications({ query }: { query: { event: string } | { key: string } }) {
+function Notifications({ query }: { query: { event: string } | { key: string } }) {
   const records = useApi(
     (api, signal) =>
       api.get<{ records: NotificationEntry[] }>('/api/v1/notifications', { ...query, limit: 100 }, signal),
@@ -67,6 +67,22 @@ export function Notifications({ query }: { query: { event: string } | { key: str
         ))}
       </tbody>
     </table>
+  )
+}
+
+/** The row under an event's row that shows its Notifications, while open. */
+export function NotificationsRow(props: {
+  open: boolean
+  columns: number
+  query: { event: string } | { key: string }
+}) {
+  if (!props.open) return null
+  return (
+    <tr className="details">
+      <td colSpan={props.columns}>
+        <Notifications query={props.query} />
+      </td>
+    </tr>
   )
 }
 

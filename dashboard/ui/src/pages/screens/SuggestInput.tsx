@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react'
 import type { Api } from '../../api.ts'
+import { InputWithSuggestions } from '../../forms/InputWithSuggestions.tsx'
 import { useApi } from '../../use-api.ts'
 
 /** `value`, once it has not changed for `ms`: suggestions are asked for when typing pauses. */
@@ -26,12 +27,9 @@ export interface SuggestInputProps {
   placeholder?: string
 }
 
-/**
- * A text input with suggestions from the API in a native datalist (keyboard and screen readers
- * handle it as they do any). Asks only while the input has focus.
- */
+/** A text input with suggestions from the API, asked for only while the input has focus. */
 export function SuggestInput(props: SuggestInputProps) {
-  const list = useId()
+  const id = useId()
   const [focused, setFocused] = useState(false)
   const text = useSettled(props.value, 250)
   const options = useApi(
@@ -39,27 +37,21 @@ export function SuggestInput(props: SuggestInputProps) {
     [focused, text, props.context],
   )
   return (
-    <>
-      <label>
-        {props.label}
-        <input
-          value={props.value}
-          onChange={(e) => props.onChange(e.target.value)}
-          onFocus={() => setFocused(true)}
-          onBlur={() => setFocused(false)}
-          list={list}
-          maxLength={props.maxLength}
-          placeholder={props.placeholder}
-          data-field={props.field}
-          aria-invalid={props.invalid || undefined}
-          autoComplete="off"
-        />
-      </label>
-      <datalist id={list}>
-        {options.data?.map((o) => (
-          <option key={o} value={o} />
-        ))}
-      </datalist>
-    </>
+    <label htmlFor={id}>
+      {props.label}
+      <InputWithSuggestions
+        id={id}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        onFocus={() => setFocused(true)}
+        onBlur={() => setFocused(false)}
+        suggestions={options.data ?? []}
+        maxLength={props.maxLength}
+        placeholder={props.placeholder}
+        data-field={props.field}
+        aria-invalid={props.invalid || undefined}
+        autoComplete="off"
+      />
+    </label>
   )
 }

@@ -1,6 +1,7 @@
-import { Field } from '../alarms/Field.tsx'
+import { Checkboxes } from '../../forms/Checkboxes.tsx'
+import { Field } from '../../forms/Field.tsx'
+import { InputWithSuggestions } from '../../forms/InputWithSuggestions.tsx'
 import type { Suggestions } from '../alarms/use-suggestions.ts'
-import { Checkboxes } from './Checkboxes.tsx'
 import type { EditorFields } from './editor-fields.ts'
 
 const PRIORITIES = [0, 1, 2, 3, 4, 5, 6].map((p) => ({ value: p, label: `P${p}` }))
@@ -14,19 +15,12 @@ export function MatchFields({ f, suggestions }: { f: EditorFields; suggestions: 
       <div className="row">
         <Field label="Node" error={errorFor('match.node')} hint="its hosts and those below">
           {(p) => (
-            <>
-              <input
-                {...p}
-                value={form.node}
-                list={`${p.id}-list`}
-                onChange={(e) => set({ node: e.target.value }, 'match.node')}
-              />
-              <datalist id={`${p.id}-list`}>
-                {suggestions.nodes.map((n) => (
-                  <option key={n} value={n} />
-                ))}
-              </datalist>
-            </>
+            <InputWithSuggestions
+              {...p}
+              value={form.node}
+              suggestions={suggestions.nodes}
+              onChange={(e) => set({ node: e.target.value }, 'match.node')}
+            />
           )}
         </Field>
         <Field label="Hosts" error={errorFor('match.hosts')} hint="separated by commas">
@@ -40,21 +34,12 @@ export function MatchFields({ f, suggestions }: { f: EditorFields; suggestions: 
         </Field>
         <Field label="Strategy" error={errorFor('match.strategy')} hint="its id">
           {(p) => (
-            <>
-              <input
-                {...p}
-                value={form.strategy}
-                list={`${p.id}-list`}
-                onChange={(e) => set({ strategy: e.target.value }, 'match.strategy')}
-              />
-              <datalist id={`${p.id}-list`}>
-                {suggestions.strategies.map((s) => (
-                  <option key={s.value} value={s.value}>
-                    {s.label}
-                  </option>
-                ))}
-              </datalist>
-            </>
+            <InputWithSuggestions
+              {...p}
+              value={form.strategy}
+              suggestions={suggestions.strategies}
+              onChange={(e) => set({ strategy: e.target.value }, 'match.strategy')}
+            />
           )}
         </Field>
         <Field label="Metric" error={errorFor('match.metric')}>

@@ -1,7 +1,8 @@
 import { useMemo } from 'react'
+import { Checkboxes } from '../../forms/Checkboxes.tsx'
+import { Field } from '../../forms/Field.tsx'
+import { InputWithSuggestions } from '../../forms/InputWithSuggestions.tsx'
 import { parseLocal } from '../../time/range.ts'
-import { Field } from '../alarms/Field.tsx'
-import { Checkboxes } from './Checkboxes.tsx'
 import type { EditorFields } from './editor-fields.ts'
 import { WEEKDAYS } from './silence-describe.ts'
 import { HOUR, localInput } from './silence-form.ts'
@@ -102,19 +103,12 @@ export function ScheduleFields({ f }: { f: EditorFields }) {
             </Field>
             <Field label="Time zone" error={errorFor('schedule.timeZone')}>
               {(p) => (
-                <>
-                  <input
-                    {...p}
-                    value={form.timeZone}
-                    list={`${p.id}-list`}
-                    onChange={(e) => set({ timeZone: e.target.value }, 'schedule.timeZone')}
-                  />
-                  <datalist id={`${p.id}-list`}>
-                    {zones.map((z) => (
-                      <option key={z} value={z} />
-                    ))}
-                  </datalist>
-                </>
+                <InputWithSuggestions
+                  {...p}
+                  value={form.timeZone}
+                  suggestions={zones}
+                  onChange={(e) => set({ timeZone: e.target.value }, 'schedule.timeZone')}
+                />
               )}
             </Field>
           </div>

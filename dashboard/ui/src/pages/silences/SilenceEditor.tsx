@@ -1,43 +1,21 @@
-import { type FormEvent, useRef, useState } from 'react'
+import type { FormEvent } from 'react'
 import { Link, useNavigate } from 'react-router'
-import { ApiError, seg } from '../../api.ts'
+import { seg } from '../../api.ts'
 import { ErrorNote } from '../../ErrorNote.tsx'
+import { Field } from '../../forms/Field.tsx'
+import type { FieldErrors } from '../../forms/use-checked-form.ts'
 import { useSession } from '../../session.tsx'
-import { Field } from '../alarms/Field.tsx'
 import { useSuggestions } from '../alarms/use-suggestions.ts'
-import { useEditorFields } from './editor-fields.ts'
+import { PLACED, useEditorFields } from './editor-fields.ts'
 import { MatchFields } from './MatchFields.tsx'
 import { ScheduleFields } from './ScheduleFields.tsx'
-import { fieldKey, type SilenceForm } from './silence-form.ts'
+import type { SilenceForm } from './silence-form.ts'
 
 /** The silence a change is based on: the server refuses a change of a revision overtaken since. */
 export interface Editing {
   id: string
   revision: number
 }
-
-/** "body.match.hosts: Too big…" as the field shows it: without the field's name. */
-const fieldMessage = (message: string) => message.replace(/^body\.[\w.]+: /, '')
-
-/** The fields shown at their input; an error about another (the whole schedule) is listed above Save. */
-const PLACED = new Set([
-  'name',
-  'match',
-  'match.node',
-  'match.hosts',
-  'match.strategy',
-  'match.metric',
-  'match.tags',
-  'match.priorities',
-  'schedule.from',
-  'schedule.to',
-  'schedule.until',
-  'schedule.days',
-  'schedule.start',
-  'schedule.end',
-  'schedule.timeZone',
-  'reason',
-])
 
 /**
  * Creates a silence, or changes one (`editing`), checked as typed against the API's own schema;
@@ -47,41 +25,24 @@ export function SilenceEditor({ initial, editing }: { initial: SilenceForm; edit
   const { api } = useSession()
   const navigate = useNavigate()
   const suggestions = useSuggestions()
-  const { fields, checked, setSubmitted, setServer } = useEditorFields(initial)
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
-  const formRef = useRef<HTMLFormElement>(null)
+  const { fields, checked } = useEditorFields(initial)
 
-  const save = async (e: FormEvent) => {
+  const save = (e: FormEvent) => {
     e.preventDefault()
-    setSubmitted(true)
-    if (Object.keys(checked.errors).length) {
-      // After React shows the errors: take the user to the first.
-      setTimeout(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus())
-      return
-    }
-    setBusy(true)
-    try {
+    return checked.submit(async (body) => {
       if (editing)
         await api.put(`/api/v1/silences/${seg(editing.id)}`, {
-          ...(checked.body as object),
+          ...(body as object),
           revision: editing.revision,
         })
-      else await api.post('/api/v1/silences', checked.body)
+      else await api.post('/api/v1/silences', body)
       navigate('/silences')
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 400 && err.field && PLACED.has(fieldKey(err.field))) {
-        setServer({ [fieldKey(err.field)]: fieldMessage(err.message) })
-        setError(undefined)
-      } else setError(err)
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   const { form, set, errorFor } = fields
   return (
-    <form ref={formRef} className="stack silence-form" aria-label="Silence" onSubmit={save} noValidate>
+    <form ref={checked.ref} className="stack silence-form" aria-label="Silence" onSubmit={save} noValidate>
       <MatchFields f={fields} suggestions={suggestions} />
       <ScheduleFields f={fields} />
       <Field
@@ -106,9 +67,9 @@ export function SilenceEditor({ initial, editing }: { initial: SilenceForm; edit
         {(p) => <input {...p} value={form.name} onChange={(e) => set({ name: e.target.value }, 'name')} />}
       </Field>
       <Unshown errors={checked.errors} shown={errorFor} />
-      <ErrorNote error={error} />
+      <ErrorNote error={checked.failure} />
       <div className="row">
-        <button type="submit" className="primary" disabled={busy}>
+        <button type="submit" className="primary" disabled={checked.busy}>
           {editing ? 'Save changes' : 'Create silence'}
         </button>
         <Link to="/silences">Cancel</Link>
@@ -118,13 +79,7 @@ export function SilenceEditor({ initial, editing }: { initial: SilenceForm; edit
 }
 
 /** Errors of the fields without an input of their own, once shown. */
-function Unshown({
-  errors,
-  shown,
-}: {
-  errors: Record<string, string>
-  shown: (key: string) => string | undefined
-}) {
+function Unshown({ errors, shown }: { errors: FieldErrors; shown: (key: string) => string | undefined }) {
   const rest = Object.keys(errors).filter((k) => !PLACED.has(k) && shown(k))
   if (!rest.length) return null
   return (

@@ -1,5 +1,6 @@
-import { useMemo, useState } from 'react'
-import { checkSilence, type FieldErrors, type SilenceForm } from './silence-form.ts'
+import { useCallback } from 'react'
+import { type CheckedForm, useCheckedForm } from '../../forms/use-checked-form.ts'
+import { checkSilence, fieldKey, type SilenceForm } from './silence-form.ts'
 
 /** The editor's inputs, their setter, and the error to show at each field. */
 export interface EditorFields {
@@ -9,28 +10,48 @@ export interface EditorFields {
   errorFor(key: string): string | undefined
 }
 
-/**
- * The editor's state. Errors are checked as the user types but shown only at fields they have
- * changed, until they try to save (then at all); a field the server refused shows the server's
- * word until it is changed.
- */
-export function useEditorFields(initial: SilenceForm) {
-  const [form, setForm] = useState(initial)
-  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set())
-  const [submitted, setSubmitted] = useState(false)
-  const [server, setServer] = useState<FieldErrors>({})
-  const checked = useMemo(() => checkSilence(form, Date.now() / 1000), [form])
+/** The fields shown at their input; an error about another (the whole schedule) is listed above Save. */
+export const PLACED = new Set([
+  'name',
+  'match',
+  'match.node',
+  'match.hosts',
+  'match.strategy',
+  'match.metric',
+  'match.tags',
+  'match.priorities',
+  'schedule.from',
+  'schedule.to',
+  'schedule.until',
+  'schedule.days',
+  'schedule.start',
+  'schedule.end',
+  'schedule.timeZone',
+  'reason',
+])
 
-  const fields: EditorFields = {
-    form,
-    set(patch, key) {
-      setForm((f) => ({ ...f, ...patch }))
-      // Changing a matcher is also the answer to "a silence needs at least one matcher".
-      const keys = key.startsWith('match.') ? [key, 'match'] : [key]
-      setTouched((t) => new Set([...t, ...keys]))
-      setServer(({ [key]: _, ...rest }) => rest)
+/**
+ * The editor's state, checked as the user types against the API's own schema (checkSilence); a
+ * field the server refuses shows the server's word until it is changed.
+ */
+export function useEditorFields(initial: SilenceForm): {
+  checked: CheckedForm<SilenceForm, unknown>
+  fields: EditorFields
+} {
+  const check = useCallback((f: SilenceForm) => checkSilence(f, Date.now() / 1000), [])
+  const checked = useCheckedForm({
+    initial,
+    check,
+    fieldOf: (err) => {
+      const key = err.status === 400 && err.field ? fieldKey(err.field) : undefined
+      return key !== undefined && PLACED.has(key) ? key : undefined
     },
-    errorFor: (key) => server[key] ?? (submitted || touched.has(key) ? checked.errors[key] : undefined),
+  })
+  const fields: EditorFields = {
+    form: checked.values,
+    // Changing a matcher is also the answer to "a silence needs at least one matcher".
+    set: (patch, key) => checked.change(patch, ...(key.startsWith('match.') ? [key, 'match'] : [key])),
+    errorFor: checked.error,
   }
-  return { fields, checked, setSubmitted, setServer }
+  return { checked, fields }
 }

@@ -1,5 +1,6 @@
 import { SilenceCreate } from '@peregrine/common/api/silences'
 import type { z } from 'zod'
+import type { FieldErrors } from '../../forms/use-checked-form.ts'
 import { formatLocal, parseLocal } from '../../time/range.ts'
 import type { SilenceView } from '../alarms/alarm-types.ts'
 import { DEFAULT_HOURS, type Prefill } from './prefill.ts'
@@ -28,8 +29,6 @@ export interface SilenceForm {
 }
 
 export type SilenceBody = z.output<typeof SilenceCreate>
-/** What is wrong, by the field's dotted path in the body (`match.hosts`, `schedule.to`, `match`: none given). */
-export type FieldErrors = Record<string, string>
 
 export const HOUR = 3600
 
@@ -102,7 +101,8 @@ const defined = <T extends object>(o: T) =>
  * (SilenceCreate), times that are not times, and an end already past (the server refuses it).
  */
 export function checkSilence(f: SilenceForm, now: number): { body: unknown; errors: FieldErrors } {
-  const errors: FieldErrors = {}
+  // By the field's dotted path in the body (`match.hosts`, `schedule.to`, `match`: none given).
+  const errors: Record<string, string> = {}
   const time = (input: string, key: string, required: boolean) => {
     if (!input.trim()) {
       if (required) errors[key] = 'a date and time'

@@ -1,5 +1,6 @@
 import { useContext } from 'react'
 import { ErrorNote } from '../../ErrorNote.tsx'
+import { Checkboxes } from '../../forms/Checkboxes.tsx'
 import { useApi } from '../../use-api.ts'
 import { FieldsContext, idOf } from './fields.tsx'
 
@@ -14,37 +15,18 @@ export function Receivers(props: { value: readonly string[]; onChange(receivers:
     [],
   )
   const names = [...new Set([...(teams.data?.teams.map((t) => t.name) ?? []), ...props.value])].sort()
-  const error = errorOf('receivers')
-  const id = idOf('receivers')
-  const toggle = (name: string, on: boolean) =>
-    props.onChange(on ? [...props.value, name] : props.value.filter((r) => r !== name))
   return (
-    <fieldset
-      id={id}
-      tabIndex={-1}
-      className="receivers"
+    <Checkboxes
+      legend="Receivers"
+      id={idOf('receivers')}
+      options={names.map((name) => ({ value: name, label: name }))}
+      chosen={props.value}
+      onChange={props.onChange}
+      error={errorOf('receivers')}
       disabled={disabled}
-      aria-invalid={error ? true : undefined}
-      aria-describedby={error ? `${id}-error` : undefined}
     >
-      <legend>Receivers</legend>
       <ErrorNote error={teams.error} />
       {names.length === 0 && !teams.loading && <p className="muted">No team exists yet.</p>}
-      {names.map((name) => (
-        <label key={name} className="check">
-          <input
-            type="checkbox"
-            checked={props.value.includes(name)}
-            onChange={(e) => toggle(name, e.target.checked)}
-          />
-          {name}
-        </label>
-      ))}
-      {error && (
-        <span id={`${id}-error`} className="field-error">
-          {error}
-        </span>
-      )}
-    </fieldset>
+    </Checkboxes>
   )
 }

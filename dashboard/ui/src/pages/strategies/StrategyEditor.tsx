@@ -1,19 +1,12 @@
 import { MAX_EXTRA_CONDITIONS, PRIORITIES } from '@peregrine/common/model/strategy'
-import { type FormEvent, useMemo, useState } from 'react'
+import { type FormEvent, useCallback, useMemo, useState } from 'react'
 import { ApiError, seg } from '../../api.ts'
 import { ErrorNote } from '../../ErrorNote.tsx'
+import { type Refusal, useCheckedForm } from '../../forms/use-checked-form.ts'
 import { useSession } from '../../session.tsx'
 import { ConditionFields } from './ConditionFields.tsx'
-import { CheckboxField, FieldsContext, type FieldsState, idOf, SelectField, TextField } from './fields.tsx'
-import {
-  bodyOf,
-  type ConditionForm,
-  emptyCondition,
-  type StrategyForm,
-  serverMessage,
-  trialOf,
-  validate,
-} from './form.ts'
+import { CheckboxField, FieldsContext, type FieldsState, SelectField, TextField } from './fields.tsx'
+import { bodyOf, type ConditionForm, emptyCondition, type StrategyForm, trialOf, validate } from './form.ts'
 import { Preview } from './Preview.tsx'
 import { Receivers } from './Receivers.tsx'
 
@@ -31,19 +24,12 @@ export interface EditorProps {
   onReload?(): void
 }
 
-/** A refusal of the server: on a field (400, a name taken) or of the whole edit (a stale revision). */
-interface Refusal {
-  error: unknown
-  field?: string
-  stale?: boolean
-}
+/** A save or delete refused because someone else changed the strategy since it was read. */
+const isStale = (err: unknown) =>
+  err instanceof ApiError && err.status === 409 && /changed since revision/.test(err.message)
 
-function refusalOf(err: unknown): Refusal {
-  if (!(err instanceof ApiError)) return { error: err }
-  if (err.status === 409 && /changed since revision/.test(err.message)) return { error: err, stale: true }
-  if (err.status === 409) return { error: err, field: 'name' } // the name is taken at this node
-  return err.field ? { error: err, field: err.field } : { error: err }
-}
+/** The field a refusal is about: the one a 400 names, or the name, taken at this node (a 409). */
+const fieldOf = (err: ApiError) => (err.status === 409 ? (isStale(err) ? undefined : 'name') : err.field)
 
 const PRIORITY_OPTIONS = PRIORITIES.map((p) => ({
   value: String(p),
@@ -57,34 +43,19 @@ const PRIORITY_OPTIONS = PRIORITIES.map((p) => ({
  */
 export function StrategyEditor(props: EditorProps) {
   const { api } = useSession()
-  const [form, setForm] = useState(props.initial)
-  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set())
-  const [submitted, setSubmitted] = useState(false)
-  const [refusal, setRefusal] = useState<Refusal>()
-  const [busy, setBusy] = useState(false)
   const [confirmDelete, setConfirmDelete] = useState(false)
-
-  const body = useMemo(() => bodyOf(form, props.node), [form, props.node])
-  const errors = useMemo(() => validate(body), [body])
+  const check = useCallback(
+    (f: StrategyForm) => {
+      const body = bodyOf(f, props.node)
+      return { body, errors: validate(body) }
+    },
+    [props.node],
+  )
+  const checked = useCheckedForm({ initial: props.initial, check, fieldOf })
+  const { values: form, body, errors, change, busy } = checked
   const trial = useMemo(() => trialOf(body), [body])
 
-  const touch = (field: string) => setTouched((t) => (t.has(field) ? t : new Set(t).add(field)))
-  const fields: FieldsState = {
-    errorOf: (field) =>
-      refusal?.field === field && refusal.error instanceof Error
-        ? serverMessage(refusal.error.message, field)
-        : submitted || touched.has(field)
-          ? errors.get(field)
-          : undefined,
-    touch,
-    disabled: props.readOnly,
-  }
-
-  const change = (patch: Partial<StrategyForm>, field: string) => {
-    setForm((f) => ({ ...f, ...patch }))
-    touch(field)
-    if (refusal?.field === field) setRefusal(undefined)
-  }
+  const fields: FieldsState = { errorOf: checked.error, touch: checked.touch, disabled: props.readOnly }
   const set =
     <K extends keyof StrategyForm>(key: K, field: string = key) =>
     (v: StrategyForm[K]) =>
@@ -96,42 +67,25 @@ export function StrategyEditor(props: EditorProps) {
     change({ also, ...(also.length === 0 && { combine: '' as const }) }, 'also')
   }
 
-  const save = async (e: FormEvent) => {
+  const save = (e: FormEvent) => {
     e.preventDefault()
-    setSubmitted(true)
-    const first = errors.keys().next().value
-    if (first !== undefined) {
-      document.getElementById(idOf(first))?.focus()
-      return
-    }
-    setBusy(true)
-    try {
-      if (props.stored)
-        await api.put(`/api/v1/strategies/${seg(props.stored.id)}`, {
-          ...body,
-          revision: props.stored.revision,
-        })
+    const stored = props.stored
+    return checked.submit(async (body) => {
+      if (stored)
+        await api.put(`/api/v1/strategies/${seg(stored.id)}`, { ...body, revision: stored.revision })
       else await api.post('/api/v1/strategies', body)
       props.onDone()
-    } catch (err) {
-      setRefusal(refusalOf(err))
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   const remove = async () => {
-    if (!props.stored) return
-    setBusy(true)
-    try {
-      await api.delete(`/api/v1/strategies/${seg(props.stored.id)}`, { revision: props.stored.revision })
+    const stored = props.stored
+    if (!stored) return
+    const removed = await checked.run(async () => {
+      await api.delete(`/api/v1/strategies/${seg(stored.id)}`, { revision: stored.revision })
       props.onDone()
-    } catch (err) {
-      setRefusal(refusalOf(err))
-      setConfirmDelete(false)
-    } finally {
-      setBusy(false)
-    }
+    })
+    if (!removed) setConfirmDelete(false)
   }
 
   const advanced =
@@ -141,7 +95,7 @@ export function StrategyEditor(props: EditorProps) {
   return (
     <div className="strategy-editor">
       <FieldsContext.Provider value={fields}>
-        <form className="stack" onSubmit={save} aria-label="Strategy" noValidate>
+        <form ref={checked.ref} className="stack" onSubmit={save} aria-label="Strategy" noValidate>
           <fieldset className="row" disabled={props.readOnly}>
             <legend>Strategy</legend>
             <TextField field="name" label="Name" value={form.name} onChange={set('name')} />
@@ -272,7 +226,7 @@ export function StrategyEditor(props: EditorProps) {
               />
             </fieldset>
           </details>
-          {refusal && <SaveRefusal refusal={refusal} onReload={props.onReload} />}
+          {checked.refusal && <SaveRefusal refusal={checked.refusal} onReload={props.onReload} />}
           {!props.readOnly && (
             <div className="row">
               <button type="submit" className="primary" disabled={busy}>
@@ -301,7 +255,10 @@ export function StrategyEditor(props: EditorProps) {
         <Preview strategy={trial} />
         {trial === null && (
           <p className="muted" data-testid="preview-waiting">
-            Waiting for: {[...errors.keys()].filter((k) => k !== 'name').join(', ')}
+            Waiting for:{' '}
+            {Object.keys(errors)
+              .filter((k) => k !== 'name')
+              .join(', ')}
           </p>
         )}
       </div>
@@ -310,7 +267,7 @@ export function StrategyEditor(props: EditorProps) {
 }
 
 function SaveRefusal({ refusal, onReload }: { refusal: Refusal; onReload?: (() => void) | undefined }) {
-  if (refusal.stale)
+  if (isStale(refusal.error))
     return (
       <div role="alert" className="error stack">
         <p>

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react'
 import { Link } from 'react-router'
 import { seg } from '../../api.ts'
 import { ErrorNote } from '../../ErrorNote.tsx'
+import { PriorityBadge } from '../../PriorityBadge.tsx'
 import { useSession } from '../../session.tsx'
 import { lineage } from '../../tree/model.ts'
 import type { StrategyView, TreeNodeView } from '../../types.ts'
@@ -20,6 +21,28 @@ interface NodeStrategies {
 
 export const strategiesUrl = (path: string) => `/nodes/${seg(path)}/strategies`
 const strategyUrl = (path: string, id: string) => `${strategiesUrl(path)}/${seg(id)}`
+
+/** The headers of StrategyCells. */
+const STRATEGY_COLUMNS = ['Name', 'Condition', 'Priority', 'Receivers'] as const
+
+/** The cells every row of a strategy starts with: its name (to its page), condition, priority, receivers. */
+function StrategyCells({ strategy: s, href }: { strategy: StrategyView; href: string }) {
+  return (
+    <>
+      <td>
+        <Link to={href}>{s.name}</Link>
+        {!s.enabled && <span className="muted"> (disabled)</span>}
+      </td>
+      <td>
+        <code>{strategyText(s)}</code>
+      </td>
+      <td>
+        <PriorityBadge priority={s.priority} />
+      </td>
+      <td>{s.receivers.join(', ') || <span className="muted">none</span>}</td>
+    </>
+  )
+}
 
 /**
  * The strategies that concern a node: those bound to it and those inherited from above, each
@@ -80,10 +103,9 @@ export function StrategyList({ path }: { path: string }) {
       <table aria-label="Strategies">
         <thead>
           <tr>
-            <th>Name</th>
-            <th>Condition</th>
-            <th>Priority</th>
-            <th>Receivers</th>
+            {STRATEGY_COLUMNS.map((c) => (
+              <th key={c}>{c}</th>
+            ))}
             <th>From</th>
             <th>Here</th>
             {editor && <th>Actions</th>}
@@ -120,17 +142,7 @@ function StrategyRow(props: {
   const inherited = from !== props.path
   return (
     <tr className={standing.kind === 'applies' ? undefined : 'not-applying'}>
-      <td>
-        <Link to={strategyUrl(from, s.id)}>{s.name}</Link>
-        {!s.enabled && <span className="muted"> (disabled)</span>}
-      </td>
-      <td>
-        <code>{strategyText(s)}</code>
-      </td>
-      <td>
-        <span className={`badge p${s.priority}`}>P{s.priority}</span>
-      </td>
-      <td>{s.receivers.join(', ') || <span className="muted">none</span>}</td>
+      <StrategyCells strategy={s} href={strategyUrl(from, s.id)} />
       <td>{inherited ? <Link to={strategiesUrl(from)}>{from}</Link> : 'this node'}</td>
       <td className={`standing-${standing.kind}`}>{standingText(standing, props.path)}</td>
       {props.editor && (
@@ -203,26 +215,15 @@ function Expressions({ list, path }: { list: StrategyView[]; path: string }) {
         <table aria-label="Expressions">
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Condition</th>
-              <th>Priority</th>
-              <th>Receivers</th>
+              {STRATEGY_COLUMNS.map((c) => (
+                <th key={c}>{c}</th>
+              ))}
             </tr>
           </thead>
           <tbody>
             {list.map((s) => (
               <tr key={s.id}>
-                <td>
-                  <Link to={strategyUrl(path, s.id)}>{s.name}</Link>
-                  {!s.enabled && <span className="muted"> (disabled)</span>}
-                </td>
-                <td>
-                  <code>{strategyText(s)}</code>
-                </td>
-                <td>
-                  <span className={`badge p${s.priority}`}>P{s.priority}</span>
-                </td>
-                <td>{s.receivers.join(', ') || <span className="muted">none</span>}</td>
+                <StrategyCells strategy={s} href={strategyUrl(path, s.id)} />
               </tr>
             ))}
           </tbody>

@@ -1,4 +1,5 @@
 import { createContext, type ReactNode, useContext } from 'react'
+import { type ControlProps, Field } from '../../forms/Field.tsx'
 
 /** What every field of a form needs: its error (if shown yet), and to say it was left. */
 export interface FieldsState {
@@ -13,56 +14,8 @@ export const FieldsContext = createContext<FieldsState>({
   disabled: false,
 })
 
-/** The element id of a field's input; its error is `<id>-error`, its hint `<id>-hint`. */
+/** The element id of a field's input (its error is `<id>-error`, its hint `<id>-hint`). */
 export const idOf = (field: string) => `strategy-${field.replaceAll('.', '-')}`
-
-/** The attributes that tie an input to its label and its error (aria-describedby). */
-function useField(field: string, hint?: string) {
-  const { errorOf, touch, disabled } = useContext(FieldsContext)
-  const id = idOf(field)
-  const error = errorOf(field)
-  const describedBy = error ? `${id}-error` : hint ? `${id}-hint` : undefined
-  return {
-    error,
-    id,
-    control: {
-      id,
-      name: field,
-      disabled,
-      'aria-invalid': error ? true : undefined,
-      'aria-describedby': describedBy,
-      onBlur: () => touch(field),
-    },
-  }
-}
-
-function Field(props: {
-  field: string
-  label: string
-  hint?: string | undefined
-  error: string | undefined
-  className?: string | undefined
-  children: ReactNode
-}) {
-  const id = idOf(props.field)
-  return (
-    <div className={`field ${props.className ?? ''}`}>
-      <label htmlFor={id}>{props.label}</label>
-      {props.children}
-      {props.error ? (
-        <span id={`${id}-error`} className="field-error">
-          {props.error}
-        </span>
-      ) : (
-        props.hint && (
-          <span id={`${id}-hint`} className="muted field-hint">
-            {props.hint}
-          </span>
-        )
-      )}
-    </div>
-  )
-}
 
 interface FieldProps<T> {
   /** The field's name as the API names it (`threshold`, `activeWindow.from`, `also.0.metric`). */
@@ -74,6 +27,29 @@ interface FieldProps<T> {
   className?: string
 }
 
+/** A field of the editor: its error from the form, its input named and left as the API names it. */
+function StrategyField(
+  props: Pick<FieldProps<unknown>, 'field' | 'label' | 'hint' | 'className'> & {
+    children(control: ControlProps & BoundProps): ReactNode
+  },
+) {
+  const { errorOf, touch, disabled } = useContext(FieldsContext)
+  return (
+    <Field
+      id={idOf(props.field)}
+      label={props.label}
+      error={errorOf(props.field)}
+      hint={props.hint}
+      className={props.className}
+    >
+      {(control) =>
+        props.children({ ...control, name: props.field, disabled, onBlur: () => touch(props.field) })
+      }
+    </Field>
+  )
+}
+type BoundProps = { name: string; disabled: boolean; onBlur(): void }
+
 export function TextField(
   props: FieldProps<string> & {
     placeholder?: string
@@ -81,55 +57,58 @@ export function TextField(
     multiline?: boolean
   },
 ) {
-  const { error, control } = useField(props.field, props.hint)
-  const common = { ...control, value: props.value, placeholder: props.placeholder }
   return (
-    <Field {...props} error={error}>
-      {props.multiline ? (
-        <textarea {...common} rows={3} onChange={(e) => props.onChange(e.target.value)} />
-      ) : (
-        <input
-          {...common}
-          type="text"
-          inputMode={props.inputMode}
-          autoComplete="off"
-          onChange={(e) => props.onChange(e.target.value)}
-        />
-      )}
-    </Field>
+    <StrategyField {...props}>
+      {(control) => {
+        const common = { ...control, value: props.value, placeholder: props.placeholder }
+        return props.multiline ? (
+          <textarea {...common} rows={3} onChange={(e) => props.onChange(e.target.value)} />
+        ) : (
+          <input
+            {...common}
+            type="text"
+            inputMode={props.inputMode}
+            autoComplete="off"
+            onChange={(e) => props.onChange(e.target.value)}
+          />
+        )
+      }}
+    </StrategyField>
   )
 }
 
 export function SelectField<T extends string>(
   props: FieldProps<T> & { options: readonly (T | { value: T; label: string })[] },
 ) {
-  const { error, control } = useField(props.field, props.hint)
   return (
-    <Field {...props} error={error}>
-      <select {...control} value={props.value} onChange={(e) => props.onChange(e.target.value as T)}>
-        {props.options.map((o) => {
-          const { value, label } = typeof o === 'string' ? { value: o, label: o } : o
-          return (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          )
-        })}
-      </select>
-    </Field>
+    <StrategyField {...props}>
+      {(control) => (
+        <select {...control} value={props.value} onChange={(e) => props.onChange(e.target.value as T)}>
+          {props.options.map((o) => {
+            const { value, label } = typeof o === 'string' ? { value: o, label: o } : o
+            return (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            )
+          })}
+        </select>
+      )}
+    </StrategyField>
   )
 }
 
 export function CheckboxField(props: FieldProps<boolean>) {
-  const { error, control } = useField(props.field, props.hint)
   return (
-    <Field {...props} error={error} className={`field-checkbox ${props.className ?? ''}`}>
-      <input
-        {...control}
-        type="checkbox"
-        checked={props.value}
-        onChange={(e) => props.onChange(e.target.checked)}
-      />
-    </Field>
+    <StrategyField {...props} className={`field-checkbox ${props.className ?? ''}`}>
+      {(control) => (
+        <input
+          {...control}
+          type="checkbox"
+          checked={props.value}
+          onChange={(e) => props.onChange(e.target.checked)}
+        />
+      )}
+    </StrategyField>
   )
 }

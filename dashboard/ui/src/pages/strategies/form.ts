@@ -1,6 +1,7 @@
 import { StrategyCreate } from '@peregrine/common/api/config'
 import { TrialStrategy } from '@peregrine/common/api/evaluate'
 import { ExtraCondition, type FUNCTIONS, type OPERATORS } from '@peregrine/common/model/strategy'
+import type { FieldErrors } from '../../forms/use-checked-form.ts'
 import type { StrategyView } from '../../types.ts'
 
 export type Fn = (typeof FUNCTIONS)[number]
@@ -171,13 +172,8 @@ function fieldOf(path: readonly PropertyKey[]): string {
   return path.map(String).join('.')
 }
 
-export type FieldErrors = ReadonlyMap<string, string>
-
-function addErrors(out: Map<string, string>, issues: readonly Issue[], prefix: PropertyKey[] = []): void {
-  for (const issue of issues) {
-    const field = fieldOf([...prefix, ...issue.path])
-    if (!out.has(field)) out.set(field, messageOf(issue))
-  }
+function addErrors(out: Record<string, string>, issues: readonly Issue[], prefix: PropertyKey[] = []): void {
+  for (const issue of issues) out[fieldOf([...prefix, ...issue.path])] ??= messageOf(issue)
 }
 
 const CONDITION_KEYS = ['metric', 'tags', 'fn', 'window', 'hits', 'operator', 'threshold'] as const
@@ -189,7 +185,7 @@ const CONDITION_KEYS = ['metric', 'tags', 'fn', 'window', 'hits', 'operator', 't
  */
 export function validate(body: Record<string, unknown>): FieldErrors {
   const r = StrategyCreate.safeParse(body)
-  const out = new Map<string, string>()
+  const out: Record<string, string> = {}
   if (r.success) return out
   addErrors(out, r.error.issues)
   const conditions = [body, ...((body.also as Record<string, unknown>[] | undefined) ?? [])]
@@ -208,7 +204,3 @@ export function trialOf(body: Record<string, unknown>): Record<string, unknown> 
   const { name: _name, ...trial } = body
   return TrialStrategy.safeParse(trial).success ? trial : null
 }
-
-/** The server's message without the `body.field: ` it starts with, for showing beside that field. */
-export const serverMessage = (message: string, field: string) =>
-  message.startsWith(`body.${field}: `) ? message.slice(`body.${field}: `.length) : message
