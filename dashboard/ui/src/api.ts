@@ -36,6 +36,10 @@ export class Api {
   get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {
     return this.call<T>('GET', `${path}${queryString(query)}`, undefined, signal)
   }
+  /** A GET whose answer the caller decodes itself (a large one, off the main thread): its bytes. */
+  getBytes(path: string, query?: Query, signal?: AbortSignal): Promise<ArrayBuffer> {
+    return this.call('GET', `${path}${queryString(query)}`, undefined, signal, (res) => res.arrayBuffer())
+  }
   post<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     return this.call<T>('POST', path, body ?? {}, signal)
   }
@@ -46,7 +50,13 @@ export class Api {
     return this.call<void>('DELETE', `${path}${queryString(query)}`)
   }
 
-  private async call<T>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  private async call<T>(
+    method: string,
+    url: string,
+    body?: unknown,
+    signal?: AbortSignal,
+    read: (res: Response) => Promise<T> = (res) => res.json().catch(() => null),
+  ): Promise<T> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` }
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     const res = await fetch(url, {
@@ -56,13 +66,13 @@ export class Api {
       signal,
     })
     if (res.status === 204) return undefined as T
-    const payload = await res.json().catch(() => null)
     if (!res.ok) {
       if (res.status === 401) this.onUnauthorized()
+      const payload = await res.json().catch(() => null)
       const { message, field } = (payload ?? {}) as { message?: string; field?: string }
       throw new ApiError(res.status, message ?? res.statusText, field)
     }
-    return payload as T
+    return read(res)
   }
 }
 

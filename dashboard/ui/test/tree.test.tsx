@@ -48,9 +48,10 @@ it('aligns series on one axis: shared buckets as they are, different ones merged
     { timestamps: [20, 30, 40], values: [2, 3, 4] },
   ])
   expect(Array.from(merged[0])).toEqual([10, 20, 30, 40])
+  // undefined, not null: uPlot joins a line across a time only another series has.
   expect(merged.slice(1)).toEqual([
-    [1, null, 3, null],
-    [null, 2, 3, 4],
+    [1, undefined, 3, undefined],
+    [undefined, 2, 3, 4],
   ])
 })
 

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react'
-import { formatLocal, isRelative, PRESETS, parseLocal, REFRESH_CHOICES } from './range.ts'
+import { formatLocal, isRelative, PRESETS, parseLocal, REFRESH_CHOICES, zoomOut } from './range.ts'
 import type { RangeState } from './use-range.ts'
 
-/** Relative presets, an absolute from/to, and the auto-refresh interval. */
+/** Relative presets, an absolute from/to, zooming out, and the auto-refresh interval. */
 export function TimeRangePicker({ range }: { range: RangeState }) {
   const [from, setFrom] = useState(formatLocal(range.from))
   const [to, setTo] = useState(formatLocal(range.to))
@@ -53,6 +53,14 @@ export function TimeRangePicker({ range }: { range: RangeState }) {
         <input value={to} onChange={(e) => setTo(e.target.value)} size={16} />
       </label>
       <button type="submit">Apply</button>
+      <button
+        type="button"
+        onClick={() =>
+          range.setSpec(zoomOut(range.spec, range.from, range.to, Math.floor(Date.now() / 1000)))
+        }
+      >
+        Zoom out
+      </button>
       <label>
         Auto-refresh
         <select value={range.refresh} onChange={(e) => range.setRefresh(Number(e.target.value))}>

@@ -62,6 +62,24 @@ export function parseLocal(text: string): number | null {
   return Number.isNaN(d.getTime()) ? null : Math.floor(d.getTime() / 1000)
 }
 
+/** `7200` as `2h`: the largest unit that divides it, for a relative range in a URL. */
+function durationText(seconds: number): string {
+  for (const [unit, size] of [...Object.entries(UNIT_SECONDS)].reverse())
+    if (seconds % size === 0) return `${seconds / size}${unit}`
+  return `${seconds}s`
+}
+
+/**
+ * The range twice as wide. A range ending now stays one (`now-1h` becomes `now-2h`); another
+ * widens around its middle, and never past now.
+ */
+export function zoomOut(spec: RangeSpec, from: number, to: number, nowSeconds: number): RangeSpec {
+  const span = to - from
+  if (spec.to === 'now') return { from: `now-${durationText(2 * span)}`, to: 'now' }
+  const end = Math.min(nowSeconds, to + Math.ceil(span / 2))
+  return { from: String(Math.max(0, end - 2 * span)), to: String(end) }
+}
+
 export function describeRange(spec: RangeSpec, nowSeconds: number): string {
   const preset = PRESETS.find((p) => p.from === spec.from && spec.to === 'now')
   if (preset) return preset.label
