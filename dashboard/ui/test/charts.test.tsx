@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
+import { MemoryRouter, useLocation } from 'react-router'
 import type uPlot from 'uplot'
 import { afterEach, beforeAll, expect, it, vi } from 'vitest'
 import { Api } from '../src/api.ts'
@@ -10,6 +11,8 @@ import { formatValue } from '../src/chart/format.ts'
 import { loadSeries, MAX_PREFIX_ENDPOINTS, seriesLabel, toChartSeries } from '../src/chart/history.ts'
 import { m4Line } from '../src/chart/paths.ts'
 import { zoomOut } from '../src/time/range.ts'
+import { TimeRangePicker } from '../src/time/TimeRangePicker.tsx'
+import { useRange } from '../src/time/use-range.ts'
 import type { HistorySeries } from '../src/types.ts'
 import { installFakeCanvas } from './charts-fake-canvas.ts'
 
@@ -272,4 +275,45 @@ it('toggles a series from the legend by keyboard, and keeps it hidden when the c
   expect(screen.getByRole('switch', { name: 'c' }).getAttribute('aria-checked')).toBe('true')
   fireEvent.keyDown(screen.getByRole('switch', { name: 'b' }), { key: ' ' })
   expect(screen.getByRole('switch', { name: 'b' }).getAttribute('aria-checked')).toBe('true')
+})
+
+it('builds the chart again in the new colours when the theme changes, hidden series still hidden', async () => {
+  const { container } = render(<Chart from={100} to={120} series={chartSeries(['a', 'b'])} />)
+  await act(async () => {})
+  fireEvent.keyDown(screen.getByRole('switch', { name: 'a' }), { key: 'Enter' })
+  const before = container.querySelector('.uplot')
+  await act(async () => {
+    document.documentElement.dataset.theme = 'dark'
+  })
+  const after = container.querySelector('.uplot')
+  expect(after).not.toBeNull()
+  expect(after).not.toBe(before)
+  expect(screen.getByRole('switch', { name: 'a' }).getAttribute('aria-checked')).toBe('false')
+  delete document.documentElement.dataset.theme
+})
+
+function RangeUnderTest() {
+  const range = useRange()
+  const location = useLocation()
+  return (
+    <>
+      <TimeRangePicker range={range} />
+      <output aria-label="location">{location.search}</output>
+    </>
+  )
+}
+
+it('zooms out from the picker, keeping a range that ends now relative, and names a range no preset has', () => {
+  render(
+    <MemoryRouter initialEntries={['/?from=now-1h&to=now']}>
+      <RangeUnderTest />
+    </MemoryRouter>,
+  )
+  const range = screen.getByRole('combobox', { name: 'Range' }) as HTMLSelectElement
+  expect(range.selectedOptions[0]!.textContent).toBe('Last hour')
+  fireEvent.click(screen.getByRole('button', { name: 'Zoom out' }))
+  expect(new URLSearchParams(screen.getByRole('status', { name: 'location' }).textContent!).get('from')).toBe(
+    'now-2h',
+  )
+  expect(range.selectedOptions[0]!.textContent).toBe('Since now-2h')
 })

@@ -6,6 +6,7 @@ import { formatValue } from './format.ts'
 import { accessibleLegend } from './legend.ts'
 import { seriesColor, themeColor } from './palette.ts'
 import { m4Line } from './paths.ts'
+import { useTheme } from './use-theme.ts'
 
 export interface ChartSeries extends SeriesData {
   label: string
@@ -160,7 +161,8 @@ export function Chart(props: ChartProps) {
     const data = align(props.series)
     return { data, ms: performance.now() - started }
   }, [props.series])
-  const shape = `${props.series.map((s) => s.label).join('\u0000')}|${props.height}`
+  const theme = useTheme()
+  const shape = `${props.series.map((s) => s.label).join('\u0000')}|${props.height}|${theme}`
 
   useEffect(() => {
     const el = box.current
@@ -181,7 +183,7 @@ export function Chart(props: ChartProps) {
       u.destroy()
       plot.current = null
     }
-    // Built again only when the series set changes; new data of the same series is set below.
+    // Built again only when the series set (or the theme) changes; new data is set below.
   }, [shape])
 
   useEffect(() => {

@@ -37,6 +37,9 @@ export function TimeRangePicker({ range }: { range: RangeState }) {
           onChange={(e) => e.target.value && range.setSpec({ from: e.target.value, to: 'now' })}
         >
           {preset === '' && <option value="">Absolute</option>}
+          {preset !== '' && !PRESETS.some((p) => p.from === preset) && (
+            <option value={preset}>Since {preset}</option>
+          )}
           {PRESETS.map((p) => (
             <option key={p.from} value={p.from}>
               {p.label}
