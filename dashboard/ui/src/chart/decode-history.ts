@@ -17,6 +17,11 @@ function decoder(): Worker {
     if (history) w?.resolve(history)
     else w?.reject(new Error(`The history answer could not be read: ${error}`))
   }
+  // A worker that cannot start (or dies) must not leave charts loading for ever.
+  worker.onerror = (e) => {
+    for (const w of waiting.values()) w.reject(new Error(`The history decoder failed: ${e.message}`))
+    waiting.clear()
+  }
   return worker
 }
 
