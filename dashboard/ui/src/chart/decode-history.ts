@@ -21,6 +21,7 @@ function decoder(): Worker {
   worker.onerror = (e) => {
     for (const w of waiting.values()) w.reject(new Error(`The history decoder failed: ${e.message}`))
     waiting.clear()
+    worker = null
   }
   return worker
 }
