@@ -1,29 +1,9 @@
 import { availableParallelism, loadavg } from 'node:os'
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import {
-  launchBrowser,
-  pushHistory,
-  type RunningPeregrine,
-  type SeriesSeed,
-  seedShop,
-  signIn,
-  startPeregrine,
-  waitUntil,
-} from './harness.ts'
+import type { Locator, Page } from 'playwright-core'
+import { expect, it } from 'vitest'
+import { pushHistory, type SeriesSeed, signIn, useShop, waitUntil } from './harness.ts'
 
-let peregrine: RunningPeregrine
-let browser: Browser
-
-beforeAll(async () => {
-  ;[peregrine, browser] = await Promise.all([startPeregrine(), launchBrowser()])
-  await seedShop(peregrine)
-}, 180_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await peregrine?.stop()
-})
+const shop = useShop()
 
 const chart = (page: Page, title: string) => page.getByRole('figure', { name: title, exact: true })
 
@@ -51,7 +31,7 @@ async function drag(page: Page, figure: Locator, a: number, b: number): Promise<
 const search = (page: Page) => new URL(page.url()).searchParams
 
 it('shows a host found in the tree with its default charts, zooms by dragging and goes back', async () => {
-  const page = await signIn(browser, peregrine.url)
+  const page = await signIn(shop.browser, shop.peregrine.url)
   await page
     .getByRole('tree', { name: 'Service tree' })
     .getByRole('treeitem', { name: /^shop/ })
@@ -106,9 +86,9 @@ it('shows a host found in the tree with its default charts, zooms by dragging an
 })
 
 it('opens a host chart in the explorer, hides a series from the legend and shares the view by link', async () => {
-  const page = await signIn(browser, peregrine.url)
-  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: peregrine.url })
-  await page.goto(`${peregrine.url}/hosts/web-2?from=now-2h&to=now`)
+  const page = await signIn(shop.browser, shop.peregrine.url)
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: shop.peregrine.url })
+  await page.goto(`${shop.peregrine.url}/hosts/web-2?from=now-2h&to=now`)
   await page.getByRole('link', { name: 'Open CPU in the explorer' }).click()
   await page.waitForURL(/\/explore\?/)
   expect(search(page).getAll('q')).toEqual(
@@ -134,8 +114,14 @@ it('opens a host chart in the explorer, hides a series from the legend and share
   const form = page.getByRole('form', { name: 'New query' })
   await form.getByRole('combobox', { name: 'Endpoint' }).fill('web-')
   await form.getByRole('checkbox', { name: /as prefix/ }).check()
-  await form.getByRole('combobox', { name: 'Metric' }).fill('mem.memused')
-  await form.getByRole('option', { name: 'mem.memused.percent', exact: true }).click()
+  const metric = form.getByRole('combobox', { name: 'Metric' })
+  await metric.fill('mem.memused')
+  const offered = () =>
+    metric.evaluate((input: { list: { options: ArrayLike<{ value: string }> } | null }) =>
+      Array.from(input.list?.options ?? [], (o) => o.value),
+    )
+  await waitUntil(async () => (await offered()).includes('mem.memused.percent'), 'the metric suggested')
+  await metric.fill('mem.memused.percent')
   await form.getByRole('button', { name: 'Add query' }).click()
   await figure.getByRole('switch', { name: 'web-1 mem.memused.percent', exact: true }).waitFor()
   await page.getByRole('combobox', { name: 'Resolution' }).selectOption({ label: '1 min' })
@@ -171,7 +157,7 @@ it('opens a host chart in the explorer, hides a series from the legend and share
   ])
   expect(original.status).toMatch(/^4 series · [\d,]+ points · 1m, every 60 s/)
 
-  const fresh = await signIn(browser, peregrine.url)
+  const fresh = await signIn(shop.browser, shop.peregrine.url)
   await fresh.goto(copied)
   await expect(view(fresh)).resolves.toEqual(original)
   await fresh.close()
@@ -203,7 +189,7 @@ function keepReporting(series: readonly SeriesSeed[], since: number): () => void
         points.push({ ...s, timestamp: ts, counterType: 'GAUGE', value: s.value(Math.floor(ts / 10), ts) })
       last = ts
     }
-    if (points.length) await fetch(peregrine.pushUrl, { method: 'POST', body: JSON.stringify(points) })
+    if (points.length) await fetch(shop.peregrine.pushUrl, { method: 'POST', body: JSON.stringify(points) })
   }, 2000)
   return () => clearInterval(timer)
 }
@@ -261,8 +247,8 @@ const figures = (d: { draw: number; paint: number }) => `${d.draw.toFixed(0)} (p
 
 /** Opens the 50-series view in a fresh tab (a cold page: nothing compiled, nothing cached). */
 async function openPerfView(): Promise<{ page: Page; first: { draw: number; paint: number } }> {
-  const page = await signIn(browser, peregrine.url)
-  await page.goto(`${peregrine.url}${PERF_VIEW}`)
+  const page = await signIn(shop.browser, shop.peregrine.url)
+  await page.goto(`${shop.peregrine.url}${PERF_VIEW}`)
   await waitUntil(async () => (await draws(page)) >= 1, 'the first draw', 60_000)
   await expect(page.getByTestId('chart-status').textContent()).resolves.toMatch(
     /^50 series · 432,0\d\d points · raw, every 10 s/,
@@ -276,14 +262,14 @@ async function openPerfView(): Promise<{ page: Page; first: { draw: number; pain
 // three, and every figure is printed.
 it('draws 50 series × 8,640 points in under 100 ms and stays responsive while refreshing them', async () => {
   const pushed = Date.now()
-  await pushHistory(peregrine, PERF_SERIES, 86_400)
+  await pushHistory(shop.peregrine, PERF_SERIES, 86_400)
   // pushHistory pushed up to the moment it began; the rest comes live.
   const stop = keepReporting(PERF_SERIES, Math.floor(pushed / 1000))
   try {
     await waitUntil(
       async () => {
         const now = Math.floor(Date.now() / 1000)
-        const r = await peregrine.api<{ series: { timestamps: number[] }[] }>(
+        const r = await shop.peregrine.api<{ series: { timestamps: number[] }[] }>(
           'GET',
           `/api/v1/history?endpoint=perf-1&metric=perf.load&from=${now - 86_400}&to=${now}&step=10`,
         )

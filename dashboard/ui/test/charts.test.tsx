@@ -15,6 +15,7 @@ import { TimeRangePicker } from '../src/time/TimeRangePicker.tsx'
 import { useRange } from '../src/time/use-range.ts'
 import type { HistorySeries } from '../src/types.ts'
 import { installFakeCanvas } from './charts-fake-canvas.ts'
+import { type Call, fakeApi } from './fake-api.tsx'
 
 beforeAll(installFakeCanvas)
 afterEach(() => {
@@ -172,23 +173,9 @@ it('breaks the line at null and NaN, steps over undefined, and shares the column
   expect(b).toEqual(['M0,90', 'L1,80', 'M3,70', 'L4,60', 'L5,50'])
 })
 
-/** A fetch answering from `routes` by path, recording the URLs asked. */
-function fakeFetch(routes: Record<string, (url: URL) => unknown>) {
-  const asked: URL[] = []
-  const fetch = vi.fn(async (input: string) => {
-    const url = new URL(input, 'http://ui.test')
-    asked.push(url)
-    const route = routes[url.pathname]
-    if (!route) return new Response(JSON.stringify({ message: 'nope' }), { status: 404 })
-    return new Response(JSON.stringify(route(url)), { status: 200 })
-  })
-  vi.stubGlobal('fetch', fetch)
-  return asked
-}
-
 it('loads a prefix query as one history request per endpoint having the metric, each series once', async () => {
-  const asked = fakeFetch({
-    '/api/v1/series': () => ({
+  const calls = fakeApi({
+    'GET /api/v1/series': () => ({
       series: [
         { endpoint: 'web-1', metric: 'cpu.busy', tags: '' },
         { endpoint: 'web-1', metric: 'cpu.busy.max', tags: '' },
@@ -196,12 +183,12 @@ it('loads a prefix query as one history request per endpoint having the metric, 
         { endpoint: 'web-3', metric: 'cpu.busyness', tags: '' },
       ],
     }),
-    '/api/v1/history': (url) => ({
+    'GET /api/v1/history': ({ query }: Call) => ({
       from: 1,
       to: 2,
       series: [
-        historySeries({ endpoint: url.searchParams.get('endpoint')!, tags: '' }),
-        historySeries({ endpoint: url.searchParams.get('endpoint')!, tags: 'core=0' }),
+        historySeries({ endpoint: query.get('endpoint')!, tags: '' }),
+        historySeries({ endpoint: query.get('endpoint')!, tags: 'core=0' }),
       ],
     }),
   })
@@ -214,9 +201,9 @@ it('loads a prefix query as one history request per endpoint having the metric, 
     { from: 100, to: 200, step: 10 },
     new AbortController().signal,
   )
-  const history = asked.filter((u) => u.pathname === '/api/v1/history')
-  expect(history.map((u) => u.searchParams.get('endpoint')).sort()).toEqual(['web-1', 'web-1', 'web-2'])
-  expect(history[0]!.searchParams.get('step')).toBe('10')
+  const history = calls.filter((c) => c.path === '/api/v1/history')
+  expect(history.map((c) => c.query.get('endpoint')).sort()).toEqual(['web-1', 'web-1', 'web-2'])
+  expect(history[0]!.query.get('step')).toBe('10')
   // web-1's untagged series is in both queries; web-1 core=0 only in the second.
   expect(loaded.series.map((s) => `${s.endpoint} ${s.tags}`)).toEqual(['web-1 ', 'web-2 ', 'web-1 core=0'])
   expect(loaded).toMatchObject({ from: 100, to: 200, cut: [] })
@@ -228,13 +215,13 @@ it('charts only the first endpoints of a prefix matching too many, and says so',
     metric: 'load.1min',
     tags: '',
   }))
-  const asked = fakeFetch({
-    '/api/v1/series': () => ({ series: many }),
-    '/api/v1/history': () => ({ from: 1, to: 2, series: [] }),
+  const calls = fakeApi({
+    'GET /api/v1/series': { series: many },
+    'GET /api/v1/history': { from: 1, to: 2, series: [] },
   })
   const q = { endpoint: 'h-', prefix: true, metric: 'load.1min', tags: '' }
   const loaded = await loadSeries(new Api('t'), [q], { from: 1, to: 2 }, new AbortController().signal)
-  expect(asked.filter((u) => u.pathname === '/api/v1/history')).toHaveLength(MAX_PREFIX_ENDPOINTS)
+  expect(calls.filter((c) => c.path === '/api/v1/history')).toHaveLength(MAX_PREFIX_ENDPOINTS)
   expect(loaded.cut).toEqual([q])
 })
 

@@ -1,10 +1,7 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
-import { type ReactNode, useState } from 'react'
-import { MemoryRouter, Route, Routes, useLocation } from 'react-router'
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, beforeAll, expect, it, vi } from 'vitest'
 import type { MetricQuery } from '../src/chart/history.ts'
-import { Autocomplete } from '../src/pages/explore/Autocomplete.tsx'
 import ExplorePage from '../src/pages/explore/ExplorePage.tsx'
 import {
   decodeQuery,
@@ -15,8 +12,10 @@ import {
 } from '../src/pages/explore/explore-url.ts'
 import { QueryForm } from '../src/pages/explore/QueryForm.tsx'
 import { tagChoices, tagsText } from '../src/pages/explore/tags.ts'
-import { SessionProvider } from '../src/session.tsx'
+import { SUGGEST_DELAY_MS } from '../src/pages/explore/use-suggestions.ts'
+import type { SeriesInfo } from '../src/types.ts'
 import { installFakeCanvas } from './charts-fake-canvas.ts'
+import { type Call, currentUrl, fakeApi, renderSignedIn } from './fake-api.tsx'
 
 beforeAll(installFakeCanvas)
 afterEach(() => {
@@ -75,77 +74,7 @@ it('offers each tag key with its values, and writes the chosen ones canonically'
   expect(tagsText({ dc: 'east', core: '2', mount: '' })).toBe('core=2,dc=east')
 })
 
-/** A suggest function whose answers the test releases, recording what was asked. */
-function controlledSuggest() {
-  const calls: { prefix: string; signal: AbortSignal; answer(options: string[]): void }[] = []
-  const suggest = (prefix: string, signal: AbortSignal) =>
-    new Promise<string[]>((resolve) => calls.push({ prefix, signal, answer: resolve }))
-  return { calls, suggest }
-}
-
-function Controlled({
-  suggest,
-  start = '',
-}: {
-  suggest(p: string, s: AbortSignal): Promise<string[]>
-  start?: string
-}) {
-  const [value, setValue] = useState(start)
-  return (
-    <>
-      <Autocomplete label="Endpoint" value={value} onChange={setValue} suggest={suggest} />
-      <output aria-label="chosen">{value}</output>
-    </>
-  )
-}
-
-it('asks for suggestions once typing pauses, drops a stale answer, and takes one by keyboard', async () => {
-  const { calls, suggest } = controlledSuggest()
-  render(<Controlled suggest={suggest} />)
-  const input = screen.getByRole('combobox', { name: 'Endpoint' })
-  fireEvent.focus(input)
-  fireEvent.change(input, { target: { value: 'w' } })
-  fireEvent.change(input, { target: { value: 'we' } })
-  await waitFor(() => expect(calls).toHaveLength(1))
-  expect(calls[0]!.prefix).toBe('we')
-  fireEvent.change(input, { target: { value: 'web' } })
-  await waitFor(() => expect(calls).toHaveLength(2))
-  expect(calls[0]!.signal.aborted).toBe(true)
-  await act(async () => calls[1]!.answer(['web-1', 'web-2']))
-  // The older request answering late changes nothing.
-  await act(async () => calls[0]!.answer(['wrong']))
-  const list = screen.getByRole('listbox', { name: 'Endpoint suggestions' })
-  expect(
-    within(list)
-      .getAllByRole('option')
-      .map((o) => o.textContent),
-  ).toEqual(['web-1', 'web-2'])
-  expect(input.getAttribute('aria-expanded')).toBe('true')
-  fireEvent.keyDown(input, { key: 'ArrowDown' })
-  fireEvent.keyDown(input, { key: 'ArrowDown' })
-  expect(input.getAttribute('aria-activedescendant')).toBe(within(list).getAllByRole('option')[1]!.id)
-  fireEvent.keyDown(input, { key: 'Enter' })
-  expect(screen.getByRole('status', { name: 'chosen' }).textContent).toBe('web-2')
-  expect(input.getAttribute('aria-expanded')).toBe('false')
-})
-
-it('closes the suggestions on Escape and takes one by mouse', async () => {
-  const { calls, suggest } = controlledSuggest()
-  render(<Controlled suggest={suggest} start="db" />)
-  const input = screen.getByRole('combobox', { name: 'Endpoint' })
-  fireEvent.focus(input)
-  await waitFor(() => expect(calls).toHaveLength(1))
-  await act(async () => calls[0]!.answer(['db-1', 'db-2']))
-  fireEvent.keyDown(input, { key: 'Escape' })
-  expect(input.getAttribute('aria-expanded')).toBe('false')
-  fireEvent.keyDown(input, { key: 'ArrowDown' })
-  await waitFor(() => expect(calls).toHaveLength(2))
-  await act(async () => calls[1]!.answer(['db-1', 'db-2']))
-  fireEvent.mouseDown(screen.getByRole('option', { name: 'db-1' }))
-  expect(screen.getByRole('status', { name: 'chosen' }).textContent).toBe('db-1')
-})
-
-const SERIES = [
+const SERIES: SeriesInfo[] = [
   { endpoint: 'web-1', metric: 'cpu.busy', tags: '', counterType: 'GAUGE', step: 10, lastSeen: 1 },
   { endpoint: 'web-1', metric: 'cpu.busy', tags: 'core=0', counterType: 'GAUGE', step: 10, lastSeen: 1 },
   { endpoint: 'web-1', metric: 'cpu.busy', tags: 'core=1', counterType: 'GAUGE', step: 10, lastSeen: 1 },
@@ -153,67 +82,89 @@ const SERIES = [
   { endpoint: 'web-10', metric: 'cpu.steal', tags: '', counterType: 'GAUGE', step: 10, lastSeen: 1 },
 ]
 
-/** The API as the explorer calls it, from a fixed set of series; every URL asked is recorded. */
-function fakeApi() {
-  const asked: URL[] = []
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: string) => {
-      const url = new URL(input, 'http://ui.test')
-      asked.push(url)
-      const q = url.searchParams
-      const body =
-        url.pathname === '/api/v1/endpoints'
-          ? {
-              endpoints: ['web-1', 'web-10', 'web-2']
-                .filter((e) => e.startsWith(q.get('prefix') ?? ''))
-                .map((endpoint) => ({ endpoint, agent: 'a', lastSeen: 1 })),
-            }
-          : url.pathname === '/api/v1/series'
-            ? {
-                series: SERIES.filter(
-                  (s) =>
-                    s.endpoint.startsWith(q.get('endpoint') ?? '') &&
-                    s.metric.startsWith(q.get('metric') ?? ''),
-                ),
-              }
-            : {
-                from: Number(q.get('from')),
-                to: Number(q.get('to')),
-                series: SERIES.filter(
-                  (s) => s.endpoint === q.get('endpoint') && s.metric === q.get('metric'),
-                ).map((s) => ({ ...s, resolution: 'raw', interval: 10, timestamps: [1, 2], values: [3, 4] })),
-              }
-      return new Response(JSON.stringify(body), { status: 200 })
-    }),
-  )
-  return asked
+/** The monitor API over SERIES, as the explorer asks it. */
+const MONITOR = {
+  'GET /api/v1/endpoints': ({ query }: Call) => ({
+    endpoints: ['web-1', 'web-10', 'web-2']
+      .filter((e) => e.startsWith(query.get('prefix') ?? ''))
+      .map((endpoint) => ({ endpoint, agent: 'a', lastSeen: 1 })),
+  }),
+  'GET /api/v1/series': ({ query }: Call) => ({
+    series: SERIES.filter(
+      (s) =>
+        s.endpoint.startsWith(query.get('endpoint') ?? '') && s.metric.startsWith(query.get('metric') ?? ''),
+    ),
+  }),
+  'GET /api/v1/history': ({ query }: Call) => ({
+    from: Number(query.get('from')),
+    to: Number(query.get('to')),
+    series: SERIES.filter(
+      (s) => s.endpoint === query.get('endpoint') && s.metric === query.get('metric'),
+    ).map(({ lastSeen: _, ...s }) => ({
+      ...s,
+      resolution: 'raw',
+      interval: 10,
+      timestamps: [1, 2],
+      values: [3, 4],
+    })),
+  }),
 }
 
 const ME = { tokenId: 'tok', name: 'tester', role: 'viewer', scope: '' } as const
-const signedIn = (children: ReactNode) => (
-  <SessionProvider token="t" me={ME} onSignOut={() => {}}>
-    {children}
-  </SessionProvider>
-)
 
-async function choose(name: string, typed: string, option: string) {
-  const input = screen.getByRole('combobox', { name })
-  fireEvent.focus(input)
-  fireEvent.change(input, { target: { value: typed } })
-  fireEvent.mouseDown(await screen.findByRole('option', { name: option }))
+/** The values the input's suggestion list offers. */
+function offered(input: HTMLElement): string[] {
+  const list = document.getElementById(input.getAttribute('list') ?? '')
+  return Array.from(list?.querySelectorAll('option') ?? [], (o) => o.value)
 }
 
+const type = (input: HTMLElement, value: string) => fireEvent.change(input, { target: { value } })
+
+it('asks for suggestions once typing pauses, and a slow answer never replaces a fresher one', async () => {
+  const answers: ((names: string[]) => void)[] = []
+  const calls = fakeApi({
+    'GET /api/v1/endpoints': () =>
+      new Promise((resolve) =>
+        answers.push((names) =>
+          resolve({ endpoints: names.map((endpoint) => ({ endpoint, agent: 'a', lastSeen: 1 })) }),
+        ),
+      ),
+  })
+  renderSignedIn(<QueryForm onAdd={() => {}} />, { me: ME })
+  const asked = () => calls.filter((c) => c.path === '/api/v1/endpoints')
+  const endpoint = screen.getByRole('combobox', { name: 'Endpoint' })
+  await waitFor(() => expect(asked()).toHaveLength(1))
+  type(endpoint, 'w')
+  type(endpoint, 'we')
+  await waitFor(() => expect(asked()).toHaveLength(2))
+  // Nothing was asked for "w": typing went on within the pause.
+  expect(asked().map((c) => c.query.get('prefix'))).toEqual([null, 'we'])
+  expect(asked()[0]!.signal!.aborted).toBe(true)
+  type(endpoint, 'web')
+  await waitFor(() => expect(asked()).toHaveLength(3))
+  expect(asked()[1]!.signal!.aborted).toBe(true)
+  await act(async () => answers[2]!(['web-1', 'web-2']))
+  await act(async () => answers[1]!(['stale']))
+  expect(offered(endpoint)).toEqual(['web-1', 'web-2'])
+  await act(() => new Promise((r) => setTimeout(r, SUGGEST_DELAY_MS * 2)))
+  expect(asked()).toHaveLength(3)
+})
+
 it('builds a query from suggested endpoint and metric and the tags their series have', async () => {
-  const asked = fakeApi()
+  const calls = fakeApi(MONITOR)
   const added = vi.fn()
-  render(signedIn(<QueryForm onAdd={added} />))
+  renderSignedIn(<QueryForm onAdd={added} />, { me: ME })
   const add = screen.getByRole('button', { name: 'Add query' })
   expect(add).toHaveProperty('disabled', true)
-  await choose('Endpoint', 'web', 'web-1')
-  await choose('Metric', 'cpu.', 'cpu.busy')
+  const endpoint = screen.getByRole('combobox', { name: 'Endpoint' })
+  type(endpoint, 'web')
+  await waitFor(() => expect(offered(endpoint)).toEqual(['web-1', 'web-10', 'web-2']))
+  type(endpoint, 'web-1')
+  const metric = screen.getByRole('combobox', { name: 'Metric' })
+  type(metric, 'cpu.')
   // web-10's metric is not offered for web-1: the API's endpoint prefix is narrowed to the name.
-  expect(screen.queryByRole('option', { name: 'cpu.steal' })).toBeNull()
+  await waitFor(() => expect(offered(metric)).toEqual(['cpu.busy', 'cpu.idle']))
+  type(metric, 'cpu.busy')
   const core = await screen.findByRole('combobox', { name: 'Tag core' })
   expect(
     within(core)
@@ -223,40 +174,22 @@ it('builds a query from suggested endpoint and metric and the tags their series 
   fireEvent.change(core, { target: { value: '1' } })
   fireEvent.click(add)
   expect(added).toHaveBeenLastCalledWith({ endpoint: 'web-1', metric: 'cpu.busy', tags: 'core=1' })
-  const metricAsks = asked.filter((u) => u.pathname === '/api/v1/series')
-  expect(metricAsks.every((u) => u.searchParams.get('endpoint') === 'web-1')).toBe(true)
+  const metricAsks = calls.filter(
+    (c) => c.path === '/api/v1/series' && c.query.get('metric')?.startsWith('cpu'),
+  )
+  expect(metricAsks.length).toBeGreaterThan(0)
+  expect(metricAsks.every((c) => c.query.get('endpoint') === 'web-1')).toBe(true)
 
-  await choose('Metric', 'cpu.b', 'cpu.busy')
+  type(metric, 'cpu.busy')
   fireEvent.click(await screen.findByRole('checkbox', { name: 'only untagged series' }))
   fireEvent.click(add)
   expect(added).toHaveBeenLastCalledWith({ endpoint: 'web-1', metric: 'cpu.busy', tags: '', untagged: true })
 })
 
-function Where() {
-  const l = useLocation()
-  return <output aria-label="location">{`${l.pathname}${l.search}`}</output>
-}
-
 it('opens a shared URL with its queries, range and step, and asks the API for exactly that', async () => {
-  const asked = fakeApi()
+  const calls = fakeApi(MONITOR)
   const url = `/explore?q=${encodeURIComponent('web-1|cpu.busy|-')}&q=${encodeURIComponent('web-*|cpu.idle|')}&from=1000&to=5000&step=10`
-  render(
-    signedIn(
-      <MemoryRouter initialEntries={[url]}>
-        <Routes>
-          <Route
-            path="/explore"
-            element={
-              <>
-                <ExplorePage />
-                <Where />
-              </>
-            }
-          />
-        </Routes>
-      </MemoryRouter>,
-    ),
-  )
+  renderSignedIn(<ExplorePage />, { me: ME, url })
   const queries = await screen.findByRole('table', { name: 'Queries' })
   expect(
     within(queries)
@@ -266,15 +199,13 @@ it('opens a shared URL with its queries, range and step, and asks the API for ex
   ).toEqual(['web-1 cpu.busy (untagged)', 'web-* cpu.idle'])
   expect(screen.getByRole('combobox', { name: 'Resolution' })).toHaveProperty('value', '10')
   await waitFor(() => expect(screen.getByTestId('chart-status').textContent).toMatch(/^2 series · 4 points/))
-  const history = asked.filter((u) => u.pathname === '/api/v1/history')
-  expect(history.map((u) => [u.searchParams.get('endpoint'), u.searchParams.get('metric')])).toEqual([
+  const history = calls.filter((c) => c.path === '/api/v1/history')
+  expect(history.map((c) => [c.query.get('endpoint'), c.query.get('metric')])).toEqual([
     ['web-1', 'cpu.busy'],
     ['web-1', 'cpu.idle'],
   ])
-  expect(
-    history.every((u) => u.searchParams.get('from') === '1000' && u.searchParams.get('to') === '5000'),
-  ).toBe(true)
-  expect(history.every((u) => u.searchParams.get('step') === '10')).toBe(true)
+  expect(history.every((c) => c.query.get('from') === '1000' && c.query.get('to') === '5000')).toBe(true)
+  expect(history.every((c) => c.query.get('step') === '10')).toBe(true)
   // web-1 cpu.busy untagged: its core series are left out.
   expect(screen.getAllByRole('switch').map((s) => s.textContent)).toEqual([
     'web-1 cpu.busy',
@@ -282,11 +213,8 @@ it('opens a shared URL with its queries, range and step, and asks the API for ex
   ])
 
   fireEvent.click(screen.getByRole('button', { name: 'Remove web-1 cpu.busy (untagged)' }))
-  const location = screen.getByRole('status', { name: 'location' })
-  expect(new URL(location.textContent!, 'http://ui.test').searchParams.getAll('q')).toEqual([
-    'web-*|cpu.idle|',
-  ])
+  expect(new URL(currentUrl()!, 'http://ui.test').searchParams.getAll('q')).toEqual(['web-*|cpu.idle|'])
   fireEvent.change(screen.getByRole('combobox', { name: 'Resolution' }), { target: { value: '' } })
-  expect(location.textContent).not.toMatch(/step=/)
-  expect(location.textContent).toMatch(/from=1000&to=5000/)
+  expect(currentUrl()).not.toMatch(/step=/)
+  expect(currentUrl()).toMatch(/from=1000&to=5000/)
 })

@@ -2,11 +2,13 @@ import { useCallback, useState } from 'react'
 import type { Api } from '../../api.ts'
 import type { MetricQuery } from '../../chart/history.ts'
 import { ErrorNote } from '../../ErrorNote.tsx'
+import { Field } from '../../forms/Field.tsx'
+import { InputWithSuggestions } from '../../forms/InputWithSuggestions.tsx'
 import { useSession } from '../../session.tsx'
 import type { EndpointInfo, SeriesInfo } from '../../types.ts'
 import { useApi } from '../../use-api.ts'
-import { Autocomplete } from './Autocomplete.tsx'
 import { tagChoices, tagsText } from './tags.ts'
+import { useSuggestions } from './use-suggestions.ts'
 
 /** Series asked for to find metric names and tags; the suggestions narrow as one types. */
 const SERIES_LIMIT = 2000
@@ -36,29 +38,37 @@ export function QueryForm({ onAdd }: { onAdd(q: MetricQuery): void }) {
   const [metric, setMetric] = useState('')
   const [chosen, setChosen] = useState<Record<string, string>>({})
   const [untagged, setUntagged] = useState(false)
+  const named = endpoint !== '' || prefix
 
-  const suggestEndpoints = useCallback(
-    async (typed: string, signal: AbortSignal) => {
-      const res = await api.get<{ endpoints: EndpointInfo[] }>(
-        '/api/v1/endpoints',
-        { prefix: typed, limit: 20 },
-        signal,
-      )
-      return res.endpoints.map((e) => e.endpoint)
-    },
-    [api],
+  const endpoints = useSuggestions(
+    endpoint,
+    useCallback(
+      async (typed: string, signal: AbortSignal) => {
+        const res = await api.get<{ endpoints: EndpointInfo[] }>(
+          '/api/v1/endpoints',
+          { prefix: typed, limit: 20 },
+          signal,
+        )
+        return res.endpoints.map((e) => e.endpoint)
+      },
+      [api],
+    ),
   )
-  const suggestMetrics = useCallback(
-    async (typed: string, signal: AbortSignal) => {
-      const series = await findSeries(api, endpoint, prefix, typed, signal)
-      return [...new Set(series.map((s) => s.metric))]
-    },
-    [api, endpoint, prefix],
+  const metrics = useSuggestions(
+    metric,
+    useCallback(
+      async (typed: string, signal: AbortSignal) => {
+        if (!named) return []
+        const series = await findSeries(api, endpoint, prefix, typed, signal)
+        return [...new Set(series.map((s) => s.metric))]
+      },
+      [api, endpoint, prefix, named],
+    ),
   )
   // The tags of the series of the chosen metric, offered as one choice per tag key.
   const found = useApi(
     async (a, signal) => {
-      if (!metric || (!endpoint && !prefix)) return null
+      if (!metric || !named) return null
       const series = await findSeries(a, endpoint, prefix, metric, signal)
       return series.filter((s) => s.metric === metric)
     },
@@ -70,7 +80,7 @@ export function QueryForm({ onAdd }: { onAdd(q: MetricQuery): void }) {
     setChosen({})
     setUntagged(false)
   }
-  const canAdd = metric !== '' && (endpoint !== '' || prefix)
+  const canAdd = metric !== '' && named
   const add = () => {
     const q: MetricQuery = { endpoint, metric, tags: untagged ? '' : tagsText(chosen) }
     if (prefix) q.prefix = true
@@ -90,49 +100,61 @@ export function QueryForm({ onAdd }: { onAdd(q: MetricQuery): void }) {
       }}
     >
       <div className="row">
-        <Autocomplete
-          label="Endpoint"
-          value={endpoint}
-          placeholder="web-1"
-          suggest={suggestEndpoints}
-          onChange={(v) => {
-            setEndpoint(v)
-            resetTags()
-          }}
-        />
-        <label className="inline">
+        <Field label="Endpoint">
+          {(field) => (
+            <InputWithSuggestions
+              {...field}
+              value={endpoint}
+              placeholder="web-1"
+              autoComplete="off"
+              suggestions={endpoints}
+              onChange={(e) => {
+                setEndpoint(e.target.value)
+                resetTags()
+              }}
+            />
+          )}
+        </Field>
+        <label className="check">
           <input type="checkbox" checked={prefix} onChange={(e) => setPrefix(e.target.checked)} />
           as prefix (every endpoint starting with it)
         </label>
-        <Autocomplete
-          label="Metric"
-          value={metric}
-          placeholder="cpu.busy"
-          suggest={suggestMetrics}
-          onChange={(v) => {
-            setMetric(v)
-            resetTags()
-          }}
-        />
+        <Field label="Metric">
+          {(field) => (
+            <InputWithSuggestions
+              {...field}
+              value={metric}
+              placeholder="cpu.busy"
+              autoComplete="off"
+              suggestions={metrics}
+              onChange={(e) => {
+                setMetric(e.target.value)
+                resetTags()
+              }}
+            />
+          )}
+        </Field>
         {choices.keys.map(([key, values]) => (
-          <label key={key}>
-            Tag {key}
-            <select
-              value={chosen[key] ?? ''}
-              disabled={untagged}
-              onChange={(e) => setChosen({ ...chosen, [key]: e.target.value })}
-            >
-              <option value="">any</option>
-              {values.map((v) => (
-                <option key={v} value={v}>
-                  {v}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Field key={key} label={`Tag ${key}`}>
+            {(field) => (
+              <select
+                {...field}
+                value={chosen[key] ?? ''}
+                disabled={untagged}
+                onChange={(e) => setChosen({ ...chosen, [key]: e.target.value })}
+              >
+                <option value="">any</option>
+                {values.map((v) => (
+                  <option key={v} value={v}>
+                    {v}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
         ))}
         {choices.untagged && choices.keys.length > 0 && (
-          <label className="inline">
+          <label className="check">
             <input type="checkbox" checked={untagged} onChange={(e) => setUntagged(e.target.checked)} />
             only untagged series
           </label>
