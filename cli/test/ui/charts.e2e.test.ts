@@ -48,8 +48,8 @@ it('shows a host found in the tree with its default charts, zooms by dragging an
   for (const [title, entries] of [
     ['Memory', ['mem.memused.percent']],
     ['Load', ['load.1min']],
-    ['Disk space used', ['df.bytes.used.percent mount=/']],
-    ['Network', ['net.if.in.bytes iface=eth0 /s', 'net.if.out.bytes iface=eth0 /s']],
+    ['Disk space used', ['df.bytes.used.percent{mount=/}']],
+    ['Network', ['net.if.in.bytes{iface=eth0} /s', 'net.if.out.bytes{iface=eth0} /s']],
   ] as const) {
     const figure = chart(page, title)
     await figure.getByRole('switch').first().waitFor()
@@ -300,7 +300,7 @@ async function measure() {
   await page.getByLabel('Auto-refresh').selectOption({ label: '10s' })
   await waitUntil(async () => search(page).get('refresh') === '10', 'auto-refresh in the URL')
   // While it refreshes, a user keeps clicking the legend: each click hides or shows a series.
-  const legendEntry = page.getByRole('switch', { name: 'perf-1 perf.load i=7', exact: true })
+  const legendEntry = page.getByRole('switch', { name: 'perf-1 perf.load{i=7}', exact: true })
   let clicks = 0
   const refreshes: { draw: number; paint: number }[] = []
   // The first refresh follows the URL change at once; the others come from the 10 s timer.

@@ -108,7 +108,7 @@ const historySeries = (over: Partial<HistorySeries>): HistorySeries => ({
 
 it('labels counters as rates and keeps a series stored less often than asked from gaps', () => {
   const counter = historySeries({ metric: 'net.if.in.bytes', tags: 'iface=eth0', counterType: 'COUNTER' })
-  expect(seriesLabel(counter)).toBe('web-1 net.if.in.bytes iface=eth0 /s')
+  expect(seriesLabel(counter)).toBe('web-1 net.if.in.bytes{iface=eth0} /s')
   expect(seriesLabel(historySeries({}), false)).toBe('cpu.busy')
   const [chart] = toChartSeries(
     toColumns({ from: 0, to: 1, series: [historySeries({ step: 60, interval: 10 })] }).series,

@@ -5,6 +5,7 @@ import type { MetricQuery } from '../src/chart/history.ts'
 import ExplorePage from '../src/pages/explore/ExplorePage.tsx'
 import {
   decodeQuery,
+  describeQuery,
   encodeQuery,
   exploreHref,
   readExplore,
@@ -40,6 +41,11 @@ it('writes queries into the URL and reads them back exactly, whatever the names 
   expect(encodeQuery(queries[0]!)).toBe('web-1|cpu.busy|')
   expect(encodeQuery(queries[1]!)).toBe('web-*|net.if.in.bytes|iface=eth0')
   expect(encodeQuery(queries[2]!)).toBe('db-1|cpu.idle|-')
+  expect(queries.slice(0, 3).map(describeQuery)).toEqual([
+    'web-1 cpu.busy',
+    'web-* net.if.in.bytes{iface=eth0}',
+    'db-1 cpu.idle (untagged)',
+  ])
 })
 
 it('ignores what a hand-edited link gets wrong instead of failing', () => {

@@ -91,12 +91,13 @@ export async function loadSeries(
   return { ...w, series, cut }
 }
 
-/** `web-1 net.if.in.bytes iface=eth0 /s`: counters are read back as rates, and say so. */
+/**
+ * `web-1 net.if.in.bytes{iface=eth0} /s` (as screens name their lines): counters are read back
+ * as rates, and say so.
+ */
 export function seriesLabel(s: Omit<ColumnSeries, 'timestamps' | 'values'>, withEndpoint = true): string {
-  const parts = withEndpoint ? [s.endpoint, s.metric] : [s.metric]
-  if (s.tags) parts.push(s.tags)
-  if (s.counterType !== 'GAUGE') parts.push('/s')
-  return parts.join(' ')
+  const name = `${s.metric}${s.tags ? `{${s.tags}}` : ''}${s.counterType === 'GAUGE' ? '' : ' /s'}`
+  return withEndpoint ? `${s.endpoint} ${name}` : name
 }
 
 /** What the chart draws of each series; the arrays are the answer's, not copies. */
