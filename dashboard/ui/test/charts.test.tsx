@@ -15,7 +15,7 @@ import { TimeRangePicker } from '../src/time/TimeRangePicker.tsx'
 import { useRange } from '../src/time/use-range.ts'
 import type { HistorySeries } from '../src/types.ts'
 import { installFakeCanvas } from './charts-fake-canvas.ts'
-import { type Call, fakeApi } from './fake-api.tsx'
+import { type Call, fakeApi, Reply } from './fake-api.tsx'
 
 beforeAll(installFakeCanvas)
 afterEach(() => {
@@ -206,7 +206,7 @@ it('loads a prefix query as one history request per endpoint having the metric, 
   expect(history[0]!.query.get('step')).toBe('10')
   // web-1's untagged series is in both queries; web-1 core=0 only in the second.
   expect(loaded.series.map((s) => `${s.endpoint} ${s.tags}`)).toEqual(['web-1 ', 'web-2 ', 'web-1 core=0'])
-  expect(loaded).toMatchObject({ from: 100, to: 200, cut: [] })
+  expect(loaded).toMatchObject({ from: 100, to: 200, notes: [] })
 })
 
 it('charts only the first endpoints of a prefix matching too many, and says so', async () => {
@@ -222,7 +222,34 @@ it('charts only the first endpoints of a prefix matching too many, and says so',
   const q = { endpoint: 'h-', prefix: true, metric: 'load.1min', tags: '' }
   const loaded = await loadSeries(new Api('t'), [q], { from: 1, to: 2 }, new AbortController().signal)
   expect(calls.filter((c) => c.path === '/api/v1/history')).toHaveLength(MAX_PREFIX_ENDPOINTS)
-  expect(loaded.cut).toEqual([q])
+  expect(loaded.notes).toEqual([
+    `h-* load.1min matches more than ${MAX_PREFIX_ENDPOINTS} endpoints: the first ${MAX_PREFIX_ENDPOINTS} are drawn`,
+  ])
+})
+
+it('draws the lines it may read and notes the refused ones and a prefix matching nothing', async () => {
+  fakeApi({
+    'GET /api/v1/series': { series: [] },
+    'GET /api/v1/history': ({ query }: Call) =>
+      query.get('endpoint') === 'db-1'
+        ? new Reply(403, { message: 'db-1 is outside the scope' })
+        : { from: 1, to: 2, series: [historySeries({ endpoint: query.get('endpoint')! })] },
+  })
+  const loaded = await loadSeries(
+    new Api('t'),
+    [
+      { endpoint: 'db-1', metric: 'cpu.busy', tags: '', untagged: true },
+      { endpoint: 'none-', prefix: true, metric: 'cpu.busy', tags: 'core=0' },
+      { endpoint: 'web-1', metric: 'cpu.busy', tags: '' },
+    ],
+    { from: 1, to: 2 },
+    new AbortController().signal,
+  )
+  expect(loaded.series.map((s) => s.endpoint)).toEqual(['web-1'])
+  expect(loaded.notes).toEqual([
+    'none-* cpu.busy{core=0} matches no endpoint',
+    'db-1 cpu.busy (untagged): db-1 is outside the scope',
+  ])
 })
 
 const chartSeries = (labels: string[]): ChartSeries[] =>

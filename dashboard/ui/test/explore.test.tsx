@@ -1,11 +1,10 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, beforeAll, expect, it, vi } from 'vitest'
-import type { MetricQuery } from '../src/chart/history.ts'
+import { describeQuery, type MetricQuery } from '../src/chart/history.ts'
 import ExplorePage from '../src/pages/explore/ExplorePage.tsx'
 import {
   decodeQuery,
-  describeQuery,
   encodeQuery,
   exploreHref,
   readExplore,

@@ -1,9 +1,8 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { Route, Routes } from 'react-router'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Api } from '../src/api.ts'
-import { loadChart, MAX_ENDPOINTS_PER_QUERY } from '../src/pages/screens/chart-data.ts'
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { MAX_PREFIX_ENDPOINTS } from '../src/chart/history.ts'
 import {
   addChart,
   addQuery,
@@ -15,10 +14,12 @@ import {
   removeChart,
   removeQuery,
 } from '../src/pages/screens/draft.ts'
+import { ScreenChart } from '../src/pages/screens/ScreenChart.tsx'
 import ScreenEditor from '../src/pages/screens/ScreenEditor.tsx'
 import ScreenList from '../src/pages/screens/ScreenList.tsx'
 import type { ScreenView } from '../src/pages/screens/types.ts'
 import type { Role } from '../src/session.tsx'
+import { installFakeCanvas } from './charts-fake-canvas.ts'
 import { type Answer, type Call, currentUrl, fakeApi, Reply, renderSignedIn } from './fake-api.tsx'
 
 const stored: ScreenView = {
@@ -47,6 +48,8 @@ const stored: ScreenView = {
 /** The API as the page sees it: answers by `METHOD /path`, every call recorded. */
 let routes: Record<string, Answer>
 let calls: Call[]
+
+beforeAll(installFakeCanvas)
 
 beforeEach(() => {
   routes = {}
@@ -102,82 +105,112 @@ describe('the draft of a screen', () => {
   })
 })
 
-describe('loading a chart', () => {
-  const history = (endpoint: string, metric: string, tags = '') => ({
-    from: 0,
-    to: 60,
-    series: [{ endpoint, metric, tags, timestamps: [0, 60], values: [1, 2] }],
-  })
-  const fakeChartApi = (endpoints: string[], refuse: string[] = []) => {
-    const asked: string[] = []
-    const api = {
-      get: async (path: string, q: Record<string, string | number>) => {
-        asked.push(`${path} ${JSON.stringify(q)}`)
-        if (path === '/api/v1/endpoints')
-          return {
-            endpoints: endpoints
-              .filter((e) => e.startsWith(String(q.prefix)))
-              .slice(0, Number(q.limit))
-              .map((endpoint) => ({ endpoint, agent: '', lastSeen: 0 })),
-          }
-        if (refuse.includes(String(q.endpoint)))
-          throw new Error(`${q.endpoint} is not bound within the scope`)
-        return history(String(q.endpoint), String(q.metric), String(q.tags))
-      },
-    }
-    return { api: api as unknown as Api, asked }
+describe('a chart of a screen', () => {
+  /** The series there are, `endpoint metric tags`; a net. metric is a counter. */
+  const seeded = [
+    'web-1 cpu.busy',
+    'web-2 cpu.busy',
+    'web-3 mem.memused.percent',
+    'db-1 df.bytes.used.percent mount=/',
+    'db-1 df.bytes.used.percent mount=/data',
+    'db-1 net.if.in.bytes iface=eth0',
+  ]
+  const infoOf = (text: string) => {
+    const [endpoint = '', metric = '', tags = ''] = text.split(' ')
+    return { endpoint, metric, tags, counterType: metric.startsWith('net.') ? 'COUNTER' : 'GAUGE', step: 10 }
   }
-  const signal = new AbortController().signal
-
-  it('expands a prefix to the endpoints listed, draws each series once, labelled', async () => {
-    const { api, asked } = fakeChartApi(['web-2', 'web-1', 'db-1'])
-    const data = await loadChart(
-      api,
+  const hasTags = (s: { tags: string }, wanted: string[]) =>
+    wanted.every((tag) => s.tags.split(',').includes(tag))
+  /** The monitor API over `texts`; a history of an endpoint in `refused` is a 403. */
+  const monitor = (texts: string[], refused: string[] = []) => {
+    const series = texts.map(infoOf)
+    routes['GET /api/v1/series'] = ({ query }: Call) => ({
+      series: series
+        .filter(
+          (s) => s.endpoint.startsWith(query.get('endpoint')!) && s.metric.startsWith(query.get('metric')!),
+        )
+        .filter((s) => hasTags(s, query.getAll('tag')))
+        .map((s) => ({ ...s, lastSeen: 1 })),
+    })
+    routes['GET /api/v1/history'] = ({ query }: Call) => {
+      const endpoint = query.get('endpoint')!
+      if (refused.includes(endpoint)) return new Reply(403, { message: `${endpoint} is outside the scope` })
+      const points = { resolution: 'raw', interval: 10, timestamps: [100, 110], values: [1, 2] }
+      return {
+        from: Number(query.get('from')),
+        to: Number(query.get('to')),
+        series: series
+          .filter((s) => s.endpoint === endpoint && s.metric === query.get('metric'))
+          .filter((s) => hasTags(s, (query.get('tags') ?? '').split(',').filter(Boolean)))
+          .map((s) => ({ ...s, ...points })),
+      }
+    }
+  }
+  const renderChart = (queries: ScreenView['charts'][number]['queries']) =>
+    renderSignedIn(
+      <ScreenChart chart={{ title: 'Lines', queries }} from={100} to={200} onZoom={() => {}} />,
       {
-        title: 'CPU',
-        queries: [
-          { endpoint: 'web-*', metric: 'cpu.busy', tags: '' },
-          { endpoint: 'web-1', metric: 'cpu.busy', tags: '' },
-          { endpoint: 'db-1', metric: 'df', tags: 'mount=/' },
-        ],
+        me: { tokenId: 't_1', name: 'tester', role: 'viewer', scope: '' },
       },
-      100,
-      200,
-      signal,
     )
-    expect(data.series.map((s) => s.label)).toEqual(['web-1 cpu.busy', 'web-2 cpu.busy', 'db-1 df{mount=/}'])
-    expect(data.notes).toEqual([])
-    expect(asked).toContain(`/api/v1/endpoints {"prefix":"web-","limit":${MAX_ENDPOINTS_PER_QUERY + 1}}`)
-    expect(asked).toContain(
-      '/api/v1/history {"endpoint":"db-1","metric":"df","tags":"mount=/","from":100,"to":200}',
-    )
+  const lines = async () => {
+    await waitFor(() => expect(screen.queryByText('Loading…')).toBeNull())
+    return screen.queryAllByRole('switch').map((s) => s.textContent)
+  }
+  const notes = () => Array.from(document.querySelectorAll('.chart-note'), (p) => p.textContent)
+
+  it('draws a prefix as the endpoints having the metric, each series once, named as elsewhere', async () => {
+    monitor(seeded)
+    renderChart([
+      { endpoint: 'web-*', metric: 'cpu.busy', tags: '' },
+      { endpoint: 'web-1', metric: 'cpu.busy', tags: '' },
+      { endpoint: 'db-1', metric: 'df.bytes.used.percent', tags: 'mount=/' },
+      { endpoint: 'db-*', metric: 'net.if.in.bytes', tags: 'iface=eth0' },
+    ])
+    expect(await lines()).toEqual([
+      'web-1 cpu.busy',
+      'web-2 cpu.busy',
+      'db-1 df.bytes.used.percent{mount=/}',
+      'db-1 net.if.in.bytes{iface=eth0} /s',
+    ])
+    expect(notes()).toEqual([])
+    const series = calls.filter((c) => c.path === '/api/v1/series')
+    expect(series.map((c) => `${c.query}`)).toEqual([
+      'endpoint=web-&metric=cpu.busy&limit=10000',
+      'endpoint=db-&metric=net.if.in.bytes&tag=iface%3Deth0&limit=10000',
+    ])
+    // web-3 has no cpu.busy: not asked for.
+    const history = calls.filter((c) => c.path === '/api/v1/history').map((c) => `${c.query}`)
+    expect(history.sort()).toEqual([
+      'endpoint=db-1&metric=df.bytes.used.percent&tags=mount%3D%2F&from=100&to=200',
+      'endpoint=db-1&metric=net.if.in.bytes&tags=iface%3Deth0&from=100&to=200',
+      'endpoint=web-1&metric=cpu.busy&from=100&to=200',
+      'endpoint=web-1&metric=cpu.busy&from=100&to=200',
+      'endpoint=web-2&metric=cpu.busy&from=100&to=200',
+    ])
   })
 
-  it('says when a prefix matches nothing or too much, and which lines were refused', async () => {
+  it('says when a prefix matches nothing or too much, and which lines were refused, drawing the rest', async () => {
     const many = Array.from(
-      { length: MAX_ENDPOINTS_PER_QUERY + 5 },
-      (_, i) => `n-${String(i).padStart(2, '0')}`,
+      { length: MAX_PREFIX_ENDPOINTS + 5 },
+      (_, i) => `n-${String(i).padStart(2, '0')} m`,
     )
-    const { api } = fakeChartApi([...many, 'db-1'], ['db-1'])
-    const data = await loadChart(
-      api,
-      {
-        title: 'x',
-        queries: [
-          { endpoint: 'n-*', metric: 'm', tags: '' },
-          { endpoint: 'none-*', metric: 'm', tags: '' },
-          { endpoint: 'db-1', metric: 'm', tags: '' },
-        ],
-      },
-      0,
-      60,
-      signal,
-    )
-    expect(data.series).toHaveLength(MAX_ENDPOINTS_PER_QUERY)
-    expect(data.notes).toEqual([
-      `n-* matches more than ${MAX_ENDPOINTS_PER_QUERY} endpoints: the first ${MAX_ENDPOINTS_PER_QUERY} are drawn`,
-      'none-* matches no endpoint',
-      'db-1 m: db-1 is not bound within the scope',
+    monitor([...many, 'db-1 m', 'web-1 m'], ['db-1'])
+    renderChart([
+      { endpoint: 'n-*', metric: 'm', tags: '' },
+      { endpoint: 'none-*', metric: 'm', tags: '' },
+      { endpoint: 'web-*', metric: 'other', tags: '' },
+      { endpoint: 'db-1', metric: 'm', tags: '' },
+      { endpoint: 'web-1', metric: 'm', tags: '' },
+    ])
+    const drawn = await lines()
+    expect(drawn).toHaveLength(MAX_PREFIX_ENDPOINTS + 1)
+    expect(drawn.slice(-2)).toEqual([`n-${String(MAX_PREFIX_ENDPOINTS - 1).padStart(2, '0')} m`, 'web-1 m'])
+    expect(notes()).toEqual([
+      `n-* m matches more than ${MAX_PREFIX_ENDPOINTS} endpoints: the first ${MAX_PREFIX_ENDPOINTS} are drawn`,
+      'none-* m matches no endpoint',
+      'web-* other matches no endpoint',
+      'db-1 m: db-1 is outside the scope',
     ])
   })
 })

@@ -25,12 +25,26 @@ export interface Window {
 
 export interface LoadedSeries extends Window {
   series: ColumnSeries[]
-  /** Prefix queries that matched more endpoints than are charted. */
-  cut: MetricQuery[]
+  /**
+   * What the reader should know beside the lines: a prefix that matched no endpoint or more than
+   * are charted, a line whose history was refused (e.g. an endpoint outside the token's scope).
+   */
+  notes: string[]
 }
 
-/** The most endpoints a prefix query charts: more lines than that are no longer readable. */
-export const MAX_PREFIX_ENDPOINTS = 50
+/**
+ * The most endpoints a prefix query charts. Past the palette's 16 colours lines share colours and
+ * the legend no longer tells them apart; and every endpoint is one history request, which a
+ * screen (up to 50 charts of up to 20 queries) makes for each of its prefix queries at once.
+ */
+export const MAX_PREFIX_ENDPOINTS = 20
+
+/** `web-* cpu.busy{core=0}`, as lists of queries and notes name one. */
+export function describeQuery(q: MetricQuery): string {
+  const endpoint = q.prefix ? `${q.endpoint}*` : q.endpoint
+  const tags = q.untagged ? ' (untagged)' : q.tags ? `{${q.tags}}` : ''
+  return `${endpoint} ${q.metric}${tags}`
+}
 
 /** The endpoints a prefix query stands for: those having the metric (and tags), sorted. */
 async function endpointsOf(api: Api, q: MetricQuery, signal: AbortSignal): Promise<string[]> {
@@ -45,56 +59,85 @@ async function endpointsOf(api: Api, q: MetricQuery, signal: AbortSignal): Promi
   return [...names]
 }
 
+/**
+ * The lines a query draws, one history request each (a prefix expanded to exact endpoints), and
+ * a note when the prefix matches no endpoint or more than are charted.
+ */
+async function linesOf(
+  api: Api,
+  q: MetricQuery,
+  signal: AbortSignal,
+): Promise<{ lines: MetricQuery[]; note?: string }> {
+  if (!q.prefix) return { lines: [q] }
+  const endpoints = await endpointsOf(api, q, signal)
+  const lines = endpoints
+    .slice(0, MAX_PREFIX_ENDPOINTS)
+    .map((endpoint) => ({ ...q, endpoint, prefix: false }))
+  if (endpoints.length === 0) return { lines, note: `${describeQuery(q)} matches no endpoint` }
+  if (endpoints.length <= MAX_PREFIX_ENDPOINTS) return { lines }
+  return {
+    lines,
+    note: `${describeQuery(q)} matches more than ${MAX_PREFIX_ENDPOINTS} endpoints: the first ${MAX_PREFIX_ENDPOINTS} are drawn`,
+  }
+}
+
 async function historyOf(
   api: Api,
-  endpoint: string,
-  q: MetricQuery,
+  line: MetricQuery,
   w: Window,
   signal: AbortSignal,
 ): Promise<ColumnSeries[]> {
   const bytes = await api.getBytes(
     '/api/v1/history',
-    { endpoint, metric: q.metric, tags: q.untagged ? '' : q.tags, from: w.from, to: w.to, step: w.step },
+    {
+      endpoint: line.endpoint,
+      metric: line.metric,
+      tags: line.untagged ? '' : line.tags,
+      from: w.from,
+      to: w.to,
+      step: w.step,
+    },
     signal,
   )
   const res = await decodeHistory(bytes)
-  return q.untagged ? res.series.filter((s) => s.tags === '') : res.series
+  return line.untagged ? res.series.filter((s) => s.tags === '') : res.series
 }
 
-/** The series of all the queries over the window: one history request per endpoint and metric. */
+/** The series a query list selects, each once: two queries may both select one. */
+function once(series: readonly ColumnSeries[]): ColumnSeries[] {
+  const seen = new Set<string>()
+  return series.filter((s) => {
+    const key = `${s.endpoint}\u0000${s.metric}\u0000${s.tags}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+/**
+ * The series of all the queries over the window: one history request per endpoint and metric. A
+ * history request that fails becomes a note and the other lines are still drawn; failing to
+ * expand a prefix fails the whole load.
+ */
 export async function loadSeries(
   api: Api,
   queries: readonly MetricQuery[],
   w: Window,
   signal: AbortSignal,
 ): Promise<LoadedSeries> {
-  const cut: MetricQuery[] = []
-  const perQuery = await Promise.all(
-    queries.map(async (q) => {
-      if (!q.prefix) return historyOf(api, q.endpoint, q, w, signal)
-      const endpoints = await endpointsOf(api, q, signal)
-      if (endpoints.length > MAX_PREFIX_ENDPOINTS) cut.push(q)
-      const each = await Promise.all(
-        endpoints.slice(0, MAX_PREFIX_ENDPOINTS).map((e) => historyOf(api, e, q, w, signal)),
-      )
-      return each.flat()
-    }),
-  )
-  // A series two queries both match is charted once.
-  const seen = new Set<string>()
-  const series = perQuery.flat().filter((s) => {
-    const key = `${s.endpoint}\u0000${s.metric}\u0000${s.tags}`
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
+  const expanded = await Promise.all(queries.map((q) => linesOf(api, q, signal)))
+  const notes = expanded.flatMap((e) => (e.note ? [e.note] : []))
+  const lines = expanded.flatMap((e) => e.lines)
+  const answers = await Promise.allSettled(lines.map((line) => historyOf(api, line, w, signal)))
+  const series = answers.flatMap((a, i) => {
+    if (a.status === 'fulfilled') return a.value
+    notes.push(`${describeQuery(lines[i]!)}: ${(a.reason as Error).message}`)
+    return []
   })
-  return { ...w, series, cut }
+  return { ...w, series: once(series), notes }
 }
 
-/**
- * `web-1 net.if.in.bytes{iface=eth0} /s` (as screens name their lines): counters are read back
- * as rates, and say so.
- */
+/** `web-1 net.if.in.bytes{iface=eth0} /s`: counters are read back as rates, and say so. */
 export function seriesLabel(s: Omit<ColumnSeries, 'timestamps' | 'values'>, withEndpoint = true): string {
   const name = `${s.metric}${s.tags ? `{${s.tags}}` : ''}${s.counterType === 'GAUGE' ? '' : ' /s'}`
   return withEndpoint ? `${s.endpoint} ${name}` : name

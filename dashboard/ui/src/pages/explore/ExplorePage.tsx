@@ -1,12 +1,13 @@
 import { useCallback, useMemo, useState } from 'react'
 import { useSearchParams } from 'react-router'
 import { Chart } from '../../chart/Chart.tsx'
-import { loadSeries, type MetricQuery, toChartSeries } from '../../chart/history.ts'
+import { ChartNotes } from '../../chart/ChartNotes.tsx'
+import { describeQuery, loadSeries, type MetricQuery, toChartSeries } from '../../chart/history.ts'
 import { ErrorNote } from '../../ErrorNote.tsx'
 import { TimeRangePicker } from '../../time/TimeRangePicker.tsx'
 import { useRange } from '../../time/use-range.ts'
 import { useApi } from '../../use-api.ts'
-import { describeQuery, type ExploreState, readExplore, writeExplore } from './explore-url.ts'
+import { type ExploreState, readExplore, writeExplore } from './explore-url.ts'
 import { QueryForm } from './QueryForm.tsx'
 import { ShareLink } from './ShareLink.tsx'
 import { StepPicker } from './StepPicker.tsx'
@@ -50,11 +51,6 @@ export default function ExplorePage() {
         <ShareLink />
       </div>
       <ErrorNote error={loaded.error} />
-      {loaded.data?.cut.map((q) => (
-        <p key={describeQuery(q)} className="warn">
-          {describeQuery(q)} matches more endpoints than one chart can show: the first ones are charted.
-        </p>
-      ))}
       {state.queries.length === 0 ? (
         <p className="muted">Add a query to chart it.</p>
       ) : !loaded.data ? (
@@ -69,6 +65,7 @@ export default function ExplorePage() {
             onZoom={(from, to) => range.setSpec({ from: String(from), to: String(to) })}
             onDrawn={onDrawn}
           />
+          <ChartNotes notes={loaded.data.notes} />
           <ChartStatus series={loaded.data.series} loading={loaded.loading} drawn={drawn} />
         </>
       )}

@@ -79,10 +79,3 @@ export function exploreHref(state: ExploreState, range?: { spec: RangeSpec; refr
   }
   return `/explore?${writeExplore(params, state).toString()}`
 }
-
-/** `web-1 cpu.busy{core=0}`, as the list of queries shows one. */
-export function describeQuery(q: MetricQuery): string {
-  const endpoint = q.prefix ? `${q.endpoint}*` : q.endpoint
-  const tags = q.untagged ? ' (untagged)' : q.tags ? `{${q.tags}}` : ''
-  return `${endpoint} ${q.metric}${tags}`
-}

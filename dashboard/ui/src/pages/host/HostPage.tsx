@@ -1,6 +1,7 @@
 import { useMemo } from 'react'
 import { Link, useParams } from 'react-router'
 import { Chart } from '../../chart/Chart.tsx'
+import { ChartNotes } from '../../chart/ChartNotes.tsx'
 import { loadSeries, toChartSeries } from '../../chart/history.ts'
 import { ErrorNote } from '../../ErrorNote.tsx'
 import { TimeRangePicker } from '../../time/TimeRangePicker.tsx'
@@ -40,14 +41,17 @@ function HostChart({ def, host, range }: { def: HostChartDef; host: string; rang
   return (
     <div className="host-chart">
       {loaded.data ? (
-        <Chart
-          title={def.title}
-          unit={def.unit}
-          series={series}
-          from={loaded.data.from}
-          to={loaded.data.to}
-          onZoom={(from, to) => range.setSpec({ from: String(from), to: String(to) })}
-        />
+        <>
+          <Chart
+            title={def.title}
+            unit={def.unit}
+            series={series}
+            from={loaded.data.from}
+            to={loaded.data.to}
+            onZoom={(from, to) => range.setSpec({ from: String(from), to: String(to) })}
+          />
+          <ChartNotes notes={loaded.data.notes} />
+        </>
       ) : (
         <figure className="chart">
           <figcaption>{def.title}</figcaption>

@@ -1,6 +1,9 @@
+import { useMemo } from 'react'
 import { Chart } from '../../chart/Chart.tsx'
+import { ChartNotes } from '../../chart/ChartNotes.tsx'
+import { loadSeries, toChartSeries } from '../../chart/history.ts'
 import { useApi } from '../../use-api.ts'
-import { loadChart } from './chart-data.ts'
+import { metricQuery } from './query.ts'
 import type { ScreenChartView } from './types.ts'
 
 export interface ScreenChartProps {
@@ -13,9 +16,10 @@ export interface ScreenChartProps {
 /** One chart of a screen: its queries' lines over the range, reloaded when the range moves. */
 export function ScreenChart({ chart, from, to, onZoom }: ScreenChartProps) {
   const data = useApi(
-    (api, signal) => loadChart(api, chart, from, to, signal),
-    [JSON.stringify(chart), from, to],
+    (api, signal) => loadSeries(api, chart.queries.map(metricQuery), { from, to }, signal),
+    [JSON.stringify(chart.queries), from, to],
   )
+  const series = useMemo(() => toChartSeries(data.data?.series ?? []), [data.data])
   if (!data.data)
     return (
       <figure className="chart">
@@ -31,18 +35,14 @@ export function ScreenChart({ chart, from, to, onZoom }: ScreenChartProps) {
     <div>
       <Chart
         title={chart.title}
-        series={data.data.series}
+        series={series}
         from={from}
         to={to}
         unit={chart.unit}
         height={chart.height}
         onZoom={onZoom}
       />
-      {[...data.data.notes, ...(data.error ? [data.error.message] : [])].map((note) => (
-        <p key={note} className="chart-note">
-          {note}
-        </p>
-      ))}
+      <ChartNotes notes={[...data.data.notes, ...(data.error ? [data.error.message] : [])]} />
     </div>
   )
 }

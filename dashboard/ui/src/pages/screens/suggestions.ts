@@ -1,6 +1,6 @@
 import type { Api } from '../../api.ts'
 import type { EndpointInfo, SeriesInfo } from '../../types.ts'
-import { endpointPrefix } from './chart-data.ts'
+import { endpointPrefix } from './query.ts'
 
 const SHOWN = 50
 
