@@ -59,7 +59,7 @@ export async function uiRoutes(app: FastifyInstance, dir: string): Promise<void>
     // Node paths and host names have dots, so only the API and the assets folder are not pages,
     // however their slashes are spelt (an API client must get a 404, never the app's HTML).
     const first = firstSegment(path)
-    const isPage = req.method === 'GET' && first !== 'api' && first !== 'assets'
+    const isPage = (req.method === 'GET' || req.method === 'HEAD') && first !== 'api' && first !== 'assets'
     if (isPage) return sendIndex(reply)
     return reply.code(404).send({ error: 'Not Found', message: `no route ${req.method} ${path}` })
   })

@@ -71,6 +71,10 @@ it('never answers the app for an API path, however spelt, and serves nothing out
     expect(res.body, url).not.toContain('outside the UI folder')
   }
   expect((await app.inject({ method: 'POST', url: '/nodes/x' })).statusCode).toBe(404)
+  // HEAD answers what GET would, without the body (link checkers and proxies ask so).
+  const head = await app.inject({ method: 'HEAD', url: '/nodes/x' })
+  expect(head.statusCode).toBe(200)
+  expect(head.headers['content-security-policy']).toMatch(/script-src 'self'/)
 })
 
 it('says how to build the UI when it is not built', async () => {
