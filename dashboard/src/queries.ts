@@ -1,5 +1,6 @@
 import {
   asRates,
+  type BoundQuery,
   type CounterType,
   type HistorySeries,
   ident,
@@ -100,18 +101,27 @@ export async function rawPoints(
   return new Map(rows.map((r) => [r.fp, { ts: r.times, values: r.vals }]))
 }
 
-interface BucketRow {
+/**
+ * One row per series: its buckets' values as arrays sorted by bucket, one array per aggregate the
+ * answer needs (absent when no series of the query needs it). Arrays, not a row per bucket: as
+ * 432,000 JSON objects to parse and regroup, the explorer's 50 series × 8,641 points took about 1 s
+ * of the route's 1.3 s (docs/benchmarks.md, "History API: big answers").
+ */
+interface BucketArrays {
   fp: string
-  t: number
-  avg: number | null
-  min: number | null
-  max: number | null
-  last: number
-  /** When `last` was measured: the newest point's time (raw), the bucket start (rollups). */
-  last_ts: number
+  buckets: number[]
+  avgs?: (number | null)[]
+  mins?: (number | null)[]
+  maxs?: (number | null)[]
+  lasts?: number[]
+  /** When each `last` was measured: the newest point's time (raw), the bucket start (rollups). */
+  lastTimes?: number[]
 }
 
 const TABLES: Record<Resolution, string> = { raw: 'points', '1m': 'points_1m', '1h': 'points_1h' }
+
+/** SQL text written in this file, never from input, as a fragment for `sql`. */
+const code = (query: string): BoundQuery => ({ query, params: {} })
 
 /**
  * Points of `series` in [from, to], bucketed by `interval` from the chosen table. Grouping also
@@ -126,27 +136,45 @@ export async function history(
   q: { from: number; to: number; resolution: Resolution; interval: number },
 ): Promise<HistorySeries[]> {
   if (series.length === 0) return []
-  const table = ident(TABLES[q.resolution])
+  const raw = q.resolution === 'raw'
   const i = param.uint32(q.interval)
-  const aggregates =
-    q.resolution === 'raw'
-      ? sql`avg(value) AS avg, min(value) AS min, max(value) AS max, argMax(value, ts) AS last,
-            max(ts) AS last_ts`
-      : sql`sum(sum) / sum(count) AS avg, min(min) AS min, max(max) AS max, argMaxMerge(last) AS last,
-            t AS last_ts`
+  const hasGauges = series.some((s) => s.counter_type === 'GAUGE')
   const hasCounters = series.some((s) => s.counter_type !== 'GAUGE')
-  const from = hasCounters ? Math.max(0, q.from - q.interval) : q.from
-  const rows = await store.query<BucketRow>(
-    sql`SELECT fp, toUInt32(intDiv(ts, ${i}) * ${i}) AS t, ${aggregates}
-        FROM ${table}
-        WHERE fp IN ${param.uint64s(series.map((s) => s.fp))}
-          AND ts BETWEEN ${param.uint32(from)} AND ${param.uint32(q.to)}
-        GROUP BY fp, t ORDER BY fp, t`,
+  const summarised = !raw || series.some((s) => s.step < q.interval)
+  // Per bucket, only what some series of the answer shows: min and max only where a bucket can
+  // hold several points, the last value and its time only for rates.
+  const aggregates: [alias: keyof BucketArrays, BoundQuery][] = []
+  if (hasGauges) aggregates.push(['avgs', raw ? sql`avg(value)` : sql`sum(sum) / sum(count)`])
+  if (hasGauges && summarised) {
+    aggregates.push(['mins', raw ? sql`min(value)` : sql`min(min)`])
+    aggregates.push(['maxs', raw ? sql`max(value)` : sql`max(max)`])
+  }
+  if (hasCounters) {
+    aggregates.push(['lasts', raw ? sql`argMax(value, ts)` : sql`argMaxMerge(last)`])
+    aggregates.push(['lastTimes', raw ? sql`max(ts)` : sql`bucket`])
+  }
+  const inner = aggregates.map(([, expr], k) => sql`, ${expr} AS ${code(`a${k}`)}`)
+  // groupArray keeps no order: each array is sorted by its bucket. (Aliased apart from the inner
+  // columns, which an outer alias of the same name would shadow.)
+  const outer = aggregates.map(([alias], k) =>
+    code(`, arraySort((x, b) -> b, groupArray(a${k}), groupArray(bucket)) AS ${alias}`),
   )
-  const byFp = groupByFingerprint(rows)
-  const summarised = q.resolution !== 'raw' || series.some((s) => s.step < q.interval)
+  const from = hasCounters ? Math.max(0, q.from - q.interval) : q.from
+  const rows = await store.query<BucketArrays>(
+    sql`SELECT fp, arraySort(groupArray(bucket)) AS buckets ${concat(outer)}
+        FROM (
+          SELECT fp, toUInt32(intDiv(ts, ${i}) * ${i}) AS bucket ${concat(inner)}
+          FROM ${ident(TABLES[q.resolution])}
+          WHERE fp IN ${param.uint64s(series.map((s) => s.fp))}
+            AND ts BETWEEN ${param.uint32(from)} AND ${param.uint32(q.to)}
+          GROUP BY fp, bucket
+        )
+        GROUP BY fp`,
+  )
+  const byFp = new Map(rows.map((r) => [r.fp, r]))
   return series.map((s) => {
-    const buckets = byFp.get(s.fp) ?? []
+    const r = byFp.get(s.fp)
+    const buckets = r?.buckets ?? []
     const base = {
       endpoint: s.endpoint,
       metric: s.metric,
@@ -157,30 +185,26 @@ export async function history(
       interval: q.interval,
     }
     if (s.counter_type !== 'GAUGE') {
-      const rates = asRates(
-        { timestamps: buckets.map((b) => b.last_ts), values: buckets.map((b) => b.last) },
-        s.counter_type,
-      )
+      const rates = asRates({ timestamps: r?.lastTimes ?? [], values: r?.lasts ?? [] }, s.counter_type)
       // Each rate is stamped with its bucket, like every other value.
-      const bucketOf = new Map(buckets.map((b) => [b.last_ts, b.t]))
+      const bucketOf = new Map((r?.lastTimes ?? []).map((ts, k) => [ts, buckets[k]!]))
       return {
         ...base,
         timestamps: rates.timestamps.map((ts) => bucketOf.get(ts)!),
         values: rates.values.map(finiteOrNull),
       }
     }
-    const out = {
-      ...base,
-      timestamps: buckets.map((b) => b.t),
-      values: buckets.map((b) => finiteOrNull(b.avg)),
-    }
+    // Aggregates arrive finite or null already: ClickHouse writes a non-finite Float64 as null in
+    // JSON, and JSON.parse yields nothing else.
+    const out = { ...base, timestamps: buckets, values: r?.avgs ?? [] }
     if (!summarised) return out
-    return {
-      ...out,
-      min: buckets.map((b) => finiteOrNull(b.min)),
-      max: buckets.map((b) => finiteOrNull(b.max)),
-    }
+    return { ...out, min: r?.mins ?? [], max: r?.maxs ?? [] }
   })
+}
+
+/** Fragments one after the other. */
+function concat(parts: BoundQuery[]): BoundQuery {
+  return parts.reduce((all, part) => sql`${all}${part}`, code(''))
 }
 
 /**
