@@ -2,7 +2,7 @@
 // down, points stored twice (merges stopped, so the copies stay apart) and a series with no point in
 // range, against values worked out by hand: the answer the API gave before its big-answer path
 // (one row per series with arrays, its own serializer) and must still give, byte for byte.
-import { fingerprint } from '@peregrine/common'
+import { fingerprint, HistoryResponse } from '@peregrine/common'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApi, type TestApi } from '../src/testing.ts'
 
@@ -98,6 +98,8 @@ async function expectAnswer(q: { from: number; to: number; step: number; tags?: 
   expect(res.statusCode).toBe(200)
   expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
   expect(res.body).toBe(JSON.stringify({ from: q.from, to: q.to, series }))
+  // Sent without the schema's check: what was sent must pass it all the same.
+  expect(HistoryResponse.safeParse(JSON.parse(res.body)).success).toBe(true)
 }
 
 const head = (d: Def, resolution: string, interval: number) => ({
@@ -173,5 +175,14 @@ describe('history answers, byte for byte', () => {
     await expectAnswer({ tags: 'k=a', from: T + 20, to: T + 70, step: 30 }, [
       { ...head(gauge, 'raw', 30), timestamps: at(0, 60), values: [30, 2], min: [30, 1.5], max: [30, 2.5] },
     ])
+  })
+
+  it('is still described whole in the OpenAPI document, though not checked against it', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })
+    const ok = res.json().paths['/api/v1/history'].get.responses['200'].content['application/json']
+    const fields = ok.schema.properties.series.items.properties
+    expect(fields.timestamps).toEqual({ type: 'array', items: { type: 'number' } })
+    for (const name of ['values', 'min', 'max'])
+      expect(fields[name]).toEqual({ type: 'array', items: { type: ['number', 'null'] } })
   })
 })
