@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core'
 import { expect, it } from 'vitest'
-import { signIn, useShop, waitUntil } from './harness.ts'
+import { appErrorsStrategy, signIn, useShop, waitUntil } from './harness.ts'
 
 type Firing = {
   key: string
@@ -35,16 +35,7 @@ const silences = async () =>
   (await shop.peregrine.api<{ silences: Silence[] }>('GET', '/api/v1/silences?state=all')).silences
 
 const shop = useShop(async (p) => {
-  await p.api('POST', '/api/v1/strategies', {
-    node: 'shop.web',
-    name: 'errors-high',
-    metric: 'app.errors',
-    fn: 'all',
-    window: '#1',
-    operator: '>',
-    threshold: 5,
-    priority: 1,
-  })
+  await p.api('POST', '/api/v1/strategies', appErrorsStrategy('errors-high'))
 })
 
 /** The row of the errors-high alarm of web-1 among the P1 alarms. */

@@ -218,3 +218,15 @@ export function useShop(prepare?: (peregrine: RunningPeregrine) => Promise<void>
   })
   return shop
 }
+
+/** A P1 strategy on shop.web that fires as soon as a host pushes `app.errors` above 5. */
+export const appErrorsStrategy = (name: string) => ({
+  node: 'shop.web',
+  name,
+  metric: 'app.errors',
+  fn: 'all',
+  window: '#1',
+  operator: '>',
+  threshold: 5,
+  priority: 1,
+})

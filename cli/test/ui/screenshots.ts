@@ -3,7 +3,15 @@
 // change to the pages and look at the result.
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { launchBrowser, pushHistory, seedShop, signIn, startPeregrine, waitUntil } from './harness.ts'
+import {
+  appErrorsStrategy,
+  launchBrowser,
+  pushHistory,
+  seedShop,
+  signIn,
+  startPeregrine,
+  waitUntil,
+} from './harness.ts'
 
 const out = join(import.meta.dirname, '..', '..', '..', 'docs', 'img')
 
@@ -23,14 +31,7 @@ try {
     note: 'CPU busy above 38% three times in a row',
   })
   await peregrine.api('POST', '/api/v1/strategies', {
-    node: 'shop.web',
-    name: 'app-errors',
-    metric: 'app.errors',
-    fn: 'all',
-    window: '#1',
-    operator: '>',
-    threshold: 5,
-    priority: 1,
+    ...appErrorsStrategy('app-errors'),
     note: 'the checkout answers errors',
   })
   // The judge takes the new strategy up within a moment; points pushed until then are not judged by it.

@@ -2,30 +2,21 @@ import { useState } from 'react'
 import { Link } from 'react-router'
 import { seg } from '../../api.ts'
 import { ErrorNote } from '../../ErrorNote.tsx'
-import { useSession } from '../../session.tsx'
-import type { UnassignedHost } from '../../types.ts'
+import { useSession, withinScope } from '../../session.tsx'
+import type { BoundHost, UnassignedHost } from '../../types.ts'
 import { useApi } from '../../use-api.ts'
 import { ago, hostStatus } from './host-status.ts'
 import { useNodePath } from './NodePage.tsx'
-
-type NodeHost = { host: string; nodes: string[]; lastSeen?: number; agentVersion?: string; revision: number }
 
 /** The hosts bound at the node and below, with status; editors bind unassigned hosts here. */
 export default function NodeHosts() {
   const path = useNodePath()
   const { can } = useSession()
+  // Each host lists the paths it is bound to: the node's hosts are those with one at or below it.
   const hosts = useApi(
     async (api, signal) => {
-      const [below, all] = await Promise.all([
-        api.get<{ hosts: { host: string }[] }>(
-          `/api/v1/tree/${seg(path)}/hosts`,
-          { recursive: true },
-          signal,
-        ),
-        api.get<{ hosts: NodeHost[] }>('/api/v1/hosts', undefined, signal),
-      ])
-      const names = new Set(below.hosts.map((h) => h.host))
-      return all.hosts.filter((h) => names.has(h.host))
+      const { hosts } = await api.get<{ hosts: BoundHost[] }>('/api/v1/hosts', undefined, signal)
+      return hosts.filter((h) => h.nodes.some((n) => withinScope(n, path)))
     },
     [path],
     30,
