@@ -8,6 +8,7 @@
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { fingerprint, ident, param, type Resolution, type Store, sql } from '@peregrine/common'
+import { rollAllSamples } from '@peregrine/common/testing'
 import { history, matchingSeries } from '../dashboard/src/queries.ts'
 import { startTestApi } from '../dashboard/src/testing.ts'
 import { percentile } from './proc.ts'
@@ -37,7 +38,7 @@ interface Case {
   /** Seconds between stored points, and the `step` asked for. */
   step: number
   /** The table the bare read takes: the one the route is expected to answer from. */
-  table: 'points' | 'points_1m'
+  table: 'samples' | 'rollups_1m'
 }
 
 const ALL_CASES: Case[] = [
@@ -48,7 +49,7 @@ const ALL_CASES: Case[] = [
     counterType: 'GAUGE',
     series: 50,
     step: 10,
-    table: 'points',
+    table: 'samples',
   },
   {
     name: 'counters',
@@ -57,7 +58,7 @@ const ALL_CASES: Case[] = [
     counterType: 'COUNTER',
     series: 50,
     step: 10,
-    table: 'points',
+    table: 'samples',
   },
   {
     name: 'rollup',
@@ -66,7 +67,7 @@ const ALL_CASES: Case[] = [
     counterType: 'GAUGE',
     series: 500,
     step: 60,
-    table: 'points_1m',
+    table: 'rollups_1m',
   },
 ]
 const CASES = ALL_CASES.filter((c) => args.case.split(',').includes(c.name))
@@ -104,7 +105,7 @@ async function seed(store: Store): Promise<void> {
       seriesValues(c, k).forEach((v, i) => {
         points += `${fp}\t${FROM + i * c.step}\t${v}\n`
       })
-      await store.insertTsv('points', ['fp', 'ts', 'value'], points)
+      await store.insertTsv('samples', ['fp', 'ts', 'input'], points)
     }
     await store.insertTsv(
       'series',
@@ -113,8 +114,9 @@ async function seed(store: Store): Promise<void> {
     )
     await store.insertTsv('endpoints', ['endpoint', 'agent', 'last_seen'], `${c.endpoint}\tbench\t${now}\n`)
   }
+  await rollAllSamples(store)
   // Whole parts, as a store that has been running a while holds: no merge runs during the timing.
-  for (const t of ['points', 'points_1m', 'points_1h']) await store.command(`OPTIMIZE TABLE ${t} FINAL`)
+  for (const t of ['samples', 'rollups_1m', 'rollups_1h']) await store.command(`OPTIMIZE TABLE ${t} FINAL`)
 }
 
 /**
@@ -122,8 +124,7 @@ async function seed(store: Store): Promise<void> {
  * parsed; what any route must at least pay to get its data out of the engine. Returns the bytes read.
  */
 async function bareRead(store: Store, c: Case, fps: string[]): Promise<number> {
-  const columns =
-    c.table === 'points' ? sql`fp, ts, value` : sql`fp, ts, min, max, sum, count, finalizeAggregation(last)`
+  const columns = c.table === 'samples' ? sql`fp, ts, value` : sql`fp, ts, min, max, sum, count, last`
   const q = sql`SELECT ${columns} FROM ${ident(c.table)}
       WHERE fp IN ${param.uint64s(fps)} AND ts BETWEEN ${param.uint32(FROM)} AND ${param.uint32(TO)}
       ORDER BY fp, ts`
@@ -191,7 +192,7 @@ for (const c of CASES) {
     series: { resolution: string; interval: number; timestamps: number[] }[]
   }
   const first = answer.series[0]!
-  const expected = c.table === 'points' ? 'raw' : '1m'
+  const expected = c.table === 'samples' ? 'raw' : '1m'
   if (first.resolution !== expected || first.interval !== c.step)
     throw new Error(`${c.name}: answered from ${first.resolution} every ${first.interval} s, not ${expected}`)
   const points = answer.series.reduce((n, s) => n + s.timestamps.length, 0)

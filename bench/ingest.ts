@@ -9,7 +9,11 @@ import { loadCollectorConfig, startCollector } from '@peregrine/collector'
 import {
   createLogger,
   createRegistry,
+  decimalDigits,
   ensureMetricsStream,
+  FLOAT_BITS,
+  floatBitsText,
+  mantissaOf,
   migrate,
   natsConnectionOptions,
   nkeyClientConfig,
@@ -37,21 +41,34 @@ const shape = benchShape({
 const batchPoints = Number(args.batch)
 const N = shape.hosts * shape.metricsPerHost * shape.cycles
 const retention = { rawDays: 30, rollup1mDays: 180, rollup1hDays: 730 }
+/** What a run writes, emptied between the runs. */
+const TABLES = ['samples', 'rollups_1m', 'rollups_1h', 'rollup_dirty']
 
 const dir = await tempDir('peregrine-bench-')
 const store = Store.open({ url: '', path: join(dir.path, 'ch') })
 await migrate(store, retention)
 const count = async (q: string) => Number((await store.query<{ n: string }>({ query: q, params: {} }))[0]?.n)
 
+/** A point as a bare table takes it: fp, ts, value. */
+const floatRow = (fp: string, ts: number, v: number) => `${fp}\t${ts}\t${v}\n`
+/** A point as the collector writes it into the samples table: fp, counter, ts, mantissa, exponent. */
+const sampleRow = (fp: string, ts: number, v: number, counter: boolean) => {
+  const d = decimalDigits(v, -1)
+  const numbers = d < 0 ? `${floatBitsText(v)}\t${FLOAT_BITS}` : `${mantissaOf(v, d)}\t${-d}`
+  return `${fp}\t${counter ? 1 : 0}\t${ts}\t${numbers}\n`
+}
+
 /** The same rows the pipeline will store, as TabSeparated bodies of `batchPoints` rows. */
-function* directBodies(): Generator<string> {
+function* directBodies(
+  row: (fp: string, ts: number, v: number, counter: boolean) => string,
+): Generator<string> {
   const fps: string[][] = []
   let body = ''
   let rows = 0
   for (const { ts, h, host, values } of cycles(shape)) {
     fps[h] ??= fingerprints(host)
     const f = fps[h]
-    for (let i = 0; i < values.length; i++) body += `${f[i]}\t${ts}\t${values[i]}\n`
+    for (let i = 0; i < values.length; i++) body += row(f[i]!, ts, values[i]!, host.kinds[i] === 'counter')
     rows += values.length
     if (rows >= batchPoints) {
       yield body
@@ -62,10 +79,11 @@ function* directBodies(): Generator<string> {
   if (body) yield body
 }
 
-async function direct(table: string): Promise<number> {
-  const bodies = [...directBodies()]
+async function direct(table: 'bare' | 'samples'): Promise<number> {
+  const bodies = [...directBodies(table === 'bare' ? floatRow : sampleRow)]
+  const columns = table === 'bare' ? ['fp', 'ts', 'value'] : ['fp', 'counter', 'ts', 'mantissa', 'exponent']
   const t = performance.now()
-  for (const body of bodies) await store.insertTsv(table, ['fp', 'ts', 'value'], body)
+  for (const body of bodies) await store.insertTsv(table, columns, body)
   return N / ((performance.now() - t) / 1000)
 }
 
@@ -82,9 +100,10 @@ console.log(
 await store.command(`CREATE TABLE bare (fp UInt64 CODEC(ZSTD(1)), ts UInt32 CODEC(DoubleDelta, ZSTD(1)),
   value Float64 CODEC(Delta, ZSTD(3))) ENGINE = MergeTree ORDER BY (fp, ts)`)
 const bareRate = await direct('bare')
-// Reference 2: Peregrine's points table, rollup views included.
-const schemaRate = await direct('points')
-for (const t of ['points', 'points_1m', 'points_1h']) await store.command(`TRUNCATE TABLE ${t}`)
+// Reference 2: Peregrine's samples table, written as the collector writes it (its decimals made
+// beforehand, outside the timing).
+const schemaRate = await direct('samples')
+for (const t of TABLES) await store.command(`TRUNCATE TABLE ${t}`)
 
 // End to end: the publisher process and the collector run at once.
 const nats = await startAuthorizedNatsServer({ dataDir: join(dir.path, 'nats'), agentHost: 'bench' })
@@ -96,8 +115,11 @@ const nc = await connect(await natsConnectionOptions(natsClient))
 const collectorSettings = loadCollectorConfig({ COLLECTOR_BATCH_POINTS: String(batchPoints) })
 const lag = monitorEventLoopDelay({ resolution: 5 })
 
-/** Starts a collector and resolves with the seconds until all N points are inserted and queryable. */
-async function collectAll(since: () => number): Promise<number> {
+/**
+ * Starts a collector and resolves with the seconds until all N points are inserted and queryable,
+ * and until the roller has rolled them all into the 1-minute rollup.
+ */
+async function collectAll(since: () => number): Promise<{ stored: number; rolled: number }> {
   const registry = createRegistry()
   const collector = await startCollector(collectorSettings, {
     nc,
@@ -108,10 +130,12 @@ async function collectAll(since: () => number): Promise<number> {
   const metric = registry.getSingleMetric('peregrine_collector_points_inserted_total')
   const inserted = async () => (await metric?.get())?.values[0]?.value ?? 0
   while ((await inserted()) < N) await sleep(20)
-  while ((await count('SELECT count() AS n FROM points')) < N) await sleep(20)
-  const seconds = (performance.now() - since()) / 1000
+  while ((await count('SELECT count() AS n FROM samples')) < N) await sleep(20)
+  const stored = (performance.now() - since()) / 1000
+  while ((await count('SELECT sum(count) AS n FROM rollups_1m FINAL')) < N) await sleep(100)
+  const rolled = (performance.now() - since()) / 1000
   await collector.stop()
-  return seconds
+  return { stored, rolled }
 }
 
 await ensureMetricsStream(await nc.jetstreamManager())
@@ -119,21 +143,20 @@ const publisher = await startFleet(natsClient, shape)
 lag.enable()
 const t0 = performance.now()
 publisher.go()
-const elapsed = await collectAll(() => t0)
+const { stored: elapsed, rolled: rolledSeconds } = await collectAll(() => t0)
 lag.disable()
 const publishSeconds = await publisher.done
 const wireBytes = publisher.bytes
 
 // Drain: the same N points already waiting in the stream, read by a fresh consumer; this is the
 // collector's own capacity, without the publisher competing for the two cores.
-const pointsBytes = await diskBytes('points')
-const rollupBytes = (await diskBytes('points_1m')) + (await diskBytes('points_1h'))
+const pointsBytes = await diskBytes('samples')
+const rollupBytes = (await diskBytes('rollups_1m')) + (await diskBytes('rollups_1h'))
 const seriesBytes = await diskBytes('series')
-for (const t of ['points', 'points_1m', 'points_1h', 'series', 'endpoints'])
-  await store.command(`TRUNCATE TABLE ${t}`)
+for (const t of [...TABLES, 'series', 'endpoints']) await store.command(`TRUNCATE TABLE ${t}`)
 await (await nc.jetstreamManager()).consumers.delete('PEREGRINE_METRICS', 'collector')
 const t1 = performance.now()
-const drainSeconds = await collectAll(() => t1)
+const { stored: drainSeconds } = await collectAll(() => t1)
 await nc.close()
 await nats.stop()
 
@@ -143,6 +166,7 @@ const result = {
   points: N,
   series: shape.hosts * shape.metricsPerHost,
   e2ePointsPerSec: Math.round(e2eRate),
+  rolledSeconds: +rolledSeconds.toFixed(2),
   publishSeconds: +publishSeconds.toFixed(2),
   drainPointsPerSec: Math.round(N / drainSeconds),
   directBarePointsPerSec: Math.round(bareRate),

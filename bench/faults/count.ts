@@ -15,9 +15,9 @@ const rawSince = Math.ceil((Date.now() / 1000 - RAW_RETENTION_DAYS * 86_400) / 3
 const rows = await store.query<{ endpoint: string; n: string }>({
   query: `SELECT endpoint, sum(n) AS n
     FROM (
-      SELECT fp, toInt64(count()) AS n FROM points FINAL WHERE ts >= {since:UInt32} GROUP BY fp
+      SELECT fp, toInt64(count()) AS n FROM samples FINAL WHERE ts >= {since:UInt32} GROUP BY fp
       UNION ALL
-      SELECT fp, toInt64(sum(count)) AS n FROM points_1h WHERE ts < {since:UInt32} GROUP BY fp
+      SELECT fp, toInt64(sum(count)) AS n FROM rollups_1h FINAL WHERE ts < {since:UInt32} GROUP BY fp
     ) AS p
     INNER JOIN (SELECT DISTINCT fp, endpoint FROM series) AS s USING fp
     GROUP BY endpoint`,

@@ -36,6 +36,7 @@ export interface TableBytes {
 export type PeregrineRequest =
   | { cmd: 'inserted' }
   | { cmd: 'count' }
+  | { cmd: 'rolled' }
   | { cmd: 'tables'; optimize: boolean }
   | { cmd: 'stop' }
 
@@ -70,7 +71,7 @@ const one = async (query: string) =>
 /** The tables holding what was ingested, after merging each into its final parts when asked. */
 async function tables(optimize: boolean): Promise<Record<string, TableBytes>> {
   const out: Record<string, TableBytes> = {}
-  for (const t of ['points', 'points_1m', 'points_1h', 'series', 'endpoints']) {
+  for (const t of ['samples', 'rollups_1m', 'rollups_1h', 'series', 'endpoints']) {
     // Merged as far as ClickHouse goes, as bench:ingest measures: the size data settles at.
     if (optimize) await store.command(`OPTIMIZE TABLE ${t} FINAL`)
     const [r] = await store.query<{ rows: string; compressed: string; onDisk: string }>({
@@ -90,7 +91,9 @@ async function answer(m: PeregrineRequest): Promise<object> {
       return { n: (await metric?.get())?.values[0]?.value ?? 0 }
     }
     case 'count':
-      return { n: await one('SELECT count() AS n FROM points') }
+      return { n: await one('SELECT count() AS n FROM samples') }
+    case 'rolled':
+      return { n: await one('SELECT sum(count) AS n FROM rollups_1m FINAL') }
     case 'tables':
       return { tables: await tables(m.optimize) }
     case 'stop':

@@ -89,10 +89,9 @@ export class BatchWriter {
       const end = metrics.insertSeconds.startTimer()
       try {
         await this.#settleNewSeries(batch)
-        const repaired = await writeBatch(this.deps.store, batch)
+        await writeBatch(this.deps.store, batch)
         end()
         metrics.inserted.inc(batch.points)
-        if (repaired) metrics.repairs.inc()
         if (this.#abort.signal.aborted) return // handed back already; a redelivery is harmless
         for (const m of batch.messages) m.ack()
         const oldest = batch.messages[0]
@@ -107,7 +106,6 @@ export class BatchWriter {
           for (const tell of this.#onFailure.splice(0)) tell()
         }
         log.error({ err, attempt, points: batch.points }, 'batch write failed; retrying')
-        batch.markAllSuspect()
         const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempt, 7))
         await sleep(backoff, undefined, { signal: this.#abort.signal }).catch(() => undefined)
       }

@@ -56,6 +56,16 @@ export const collectorSettings = {
     posNum(600),
     'How often a known series has its last-seen time rewritten.',
   ),
+  rollupIntervalMs: setting(
+    'COLLECTOR_ROLLUP_INTERVAL_MS',
+    posNum(10_000),
+    'How often the samples written are rolled into the 1-minute and 1-hour rollups.',
+  ),
+  rollupGraceSeconds: setting(
+    'COLLECTOR_ROLLUP_GRACE_S',
+    posNum(30),
+    'Seconds after a minute ends before it is first rolled; a point arriving later has its minute rolled again.',
+  ),
   ...opsSettings('COLLECTOR', 8091),
 }
 export type CollectorConfig = ConfigOf<typeof collectorSettings>

@@ -10,6 +10,7 @@ import { type IngestState, ingestMessage } from './ingest.ts'
 import { collectorMetrics } from './metrics.ts'
 import { notificationsTable } from './notifications.ts'
 import { PendingBatch } from './pending.ts'
+import { startRoller } from './roller.ts'
 import { SeriesCache } from './series-cache.ts'
 import { startStreamTable } from './stream-table.ts'
 
@@ -47,6 +48,8 @@ type Settings = Pick<
   | 'retentionDays'
   | 'retention1mDays'
   | 'retention1hDays'
+  | 'rollupIntervalMs'
+  | 'rollupGraceSeconds'
 >
 
 /**
@@ -77,10 +80,14 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
     cache: state.cache,
     single(m) {
       const batch = new PendingBatch()
-      const r = ingestMessage(m.data, true, batch, state, now())
+      const r = ingestMessage(m.data, batch, state, now())
       batch.messages.push(m)
       return r.ok && batch.points > 0 ? batch : null
     },
+  })
+  const roller = startRoller(deps.store, log, metrics, {
+    intervalMs: config.rollupIntervalMs,
+    graceSeconds: config.rollupGraceSeconds,
   })
   let pending = new PendingBatch()
   let stopping = false
@@ -146,7 +153,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
 
   function handle(msg: JsMsg): void {
     metrics.messages.inc()
-    const r = ingestMessage(msg.data, msg.redelivered, pending, state, now())
+    const r = ingestMessage(msg.data, pending, state, now())
     if (!r.ok) {
       metrics.badMessages.inc()
       log.warn(
@@ -183,7 +190,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
         for (const m of pending.messages) m.nak()
       }
       clearInterval(keepalive)
-      await tablesStopped
+      await Promise.all([tablesStopped, roller.stop()])
     },
     health() {
       const since = writer.failingSince

@@ -29,9 +29,25 @@ export function collectorMetrics(registry: Registry) {
       help: 'Points inserted',
       ...r,
     }),
-    repairs: new Counter({
-      name: 'peregrine_collector_rollup_repairs_total',
-      help: 'Batches with re-delivered or retried points whose rollup buckets were re-checked',
+    rolls: new Counter({
+      name: 'peregrine_collector_rollup_minutes_total',
+      help: 'Minutes rolled into the 1-minute rollup (each time they were rolled)',
+      ...r,
+    }),
+    rollFailures: new Counter({
+      name: 'peregrine_collector_rollup_failures_total',
+      help: 'Rolls that failed (retried at the next turn)',
+      ...r,
+    }),
+    rollSeconds: new Histogram({
+      name: 'peregrine_collector_rollup_seconds',
+      help: 'Duration of a roller turn that rolled something',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      ...r,
+    }),
+    rollPending: new Gauge({
+      name: 'peregrine_collector_rollup_pending',
+      help: 'Written time ranges waiting to be rolled (their minutes still open, or the roller behind)',
       ...r,
     }),
     insertFailures: new Counter({

@@ -31,10 +31,9 @@ export async function settleNewSeries(
   const stored = await storedDefinitions(store, [...batch.held.keys()])
   for (const [e, rows] of batch.held) {
     cache.settle(e, stored.get(e.fp!))
-    const points = rows.fresh.count + rows.suspect.count
+    const points = rows.count
     if (e.confirmed) {
-      batch.fresh.append(rows.fresh)
-      batch.suspect.append(rows.suspect)
+      batch.rows.append(rows)
       settled.accepted += points
       batch.seriesRows.push(seriesRow(e, now))
       e.writtenAt = now

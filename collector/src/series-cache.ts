@@ -11,8 +11,10 @@ export class SeriesEntry {
   confirmed = false
   /** `counterType` or `step` when the series is stored with another one: its points are refused. */
   conflict: string | null = null
-  /** `fp` and a tab: the start of each of the series' point rows. */
-  readonly rowPrefix: string
+  /** `fp`, counter (1 for COUNTER and DERIVE, else 0), each followed by a tab: how its point rows start. */
+  readonly rowPrefix: Buffer
+  /** Fractional digits of the series' last value: where the next one's decimal is looked for first. */
+  digits = -1
 
   constructor(
     /** UInt64 fingerprint as text, or null when the series is rejected. */
@@ -25,7 +27,7 @@ export class SeriesEntry {
     readonly counterType: string,
     readonly step: number,
   ) {
-    this.rowPrefix = fp === null ? '' : `${fp}\t`
+    this.rowPrefix = Buffer.from(fp === null ? '' : `${fp}\t${counterType === 'GAUGE' ? 0 : 1}\t`, 'latin1')
   }
 }
 

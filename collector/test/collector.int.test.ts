@@ -24,6 +24,7 @@ const log = createLogger('test', process.env.TEST_LOG ?? 'silent')
 const settings = loadCollectorConfig({
   COLLECTOR_BATCH_POINTS: '5000',
   COLLECTOR_BATCH_WAIT_MS: '100',
+  COLLECTOR_ROLLUP_INTERVAL_MS: '200',
 })
 
 /** Two days ago, on the hour: in the past, within retention, and whole rollup buckets. */
@@ -37,6 +38,8 @@ let registry: ReturnType<typeof createRegistry>
 let collector: Collector
 
 const count = async (q: string) => Number((await store.query<{ n: string }>({ query: q, params: {} }))[0]?.n)
+/** Waits until the roller has rolled what `q` counts to `n` (it rolls every 200 ms here). */
+const rolled = (q: string, n: number) => waitFor(async () => (await count(q)) === n, 10_000, q)
 const metricValue = async (name: string) =>
   (await registry.getSingleMetric(name)?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0
 
@@ -82,7 +85,7 @@ async function rejectsBadPoints(client: JetStreamClient, subjectHost: string, en
   }
   const before = await rejected()
   await client.publish(metricsSubject(subjectHost), encodeBatch(batch))
-  await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 2, 10_000, 'good points')
+  await waitFor(async () => (await count('SELECT count() AS n FROM samples')) === 2, 10_000, 'good points')
   const after = await rejected()
   for (const field of fields) expect(after.get(field)! - before.get(field)!, field).toBe(1)
 }
@@ -90,7 +93,7 @@ async function rejectsBadPoints(client: JetStreamClient, subjectHost: string, en
 beforeAll(async () => {
   nats = await startTestNats()
   dir = await tempDir()
-  store = new LostReplyStore(await openTestStore(dir.path), 'points')
+  store = new LostReplyStore(await openTestStore(dir.path), 'samples')
   nc = await connect(nats.connectOptions('service'))
   js = nc.jetstream()
   registry = createRegistry()
@@ -106,7 +109,7 @@ afterAll(async () => {
 })
 
 beforeEach(async () => {
-  for (const t of ['points', 'points_1m', 'points_1h', 'series', 'endpoints'])
+  for (const t of ['samples', 'rollups_1m', 'rollups_1h', 'rollup_dirty', 'series', 'endpoints'])
     await store.command(`TRUNCATE TABLE ${t}`)
 })
 
@@ -116,16 +119,16 @@ describe('collector', () => {
     for (let h = 0; h < 5; h++)
       await js.publish(metricsSubject(`host-${h}`), encodeBatch(hostBatch(`host-${h}`, t0, 30)))
     await waitFor(
-      async () => (await count('SELECT count() AS n FROM points')) === 5 * 30 * 20,
+      async () => (await count('SELECT count() AS n FROM samples')) === 5 * 30 * 20,
       20_000,
       'points',
     )
     expect(await count('SELECT count() AS n FROM series FINAL')).toBe(100)
     expect(await count('SELECT count() AS n FROM endpoints FINAL')).toBe(5)
-    expect(await count('SELECT sum(count) AS n FROM points_1m')).toBe(3000)
-    expect(await count('SELECT sum(count) AS n FROM points_1h')).toBe(3000)
+    await rolled('SELECT sum(count) AS n FROM rollups_1m FINAL', 3000)
+    await rolled('SELECT sum(count) AS n FROM rollups_1h FINAL', 3000)
     const [row] = await store.query<{ min: number; max: number; last: number }>({
-      query: `SELECT min(min) AS min, max(max) AS max, argMaxMerge(last) AS last FROM points_1h
+      query: `SELECT min(min) AS min, max(max) AS max, argMax(last, ts) AS last FROM rollups_1h FINAL
               WHERE fp = (SELECT fp FROM series FINAL WHERE endpoint = 'host-1' AND metric = 'm.4')`,
       params: {},
     })
@@ -136,7 +139,7 @@ describe('collector', () => {
     const before = await metricValue('peregrine_collector_messages_rejected_total')
     await js.publish(metricsSubject('bad'), Buffer.from('not json at all'))
     await js.publish(metricsSubject('good'), encodeBatch(hostBatch('good', PAST, 1, 5)))
-    await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 5, 10_000, 'good points')
+    await waitFor(async () => (await count('SELECT count() AS n FROM samples')) === 5, 10_000, 'good points')
     expect(await metricValue('peregrine_collector_messages_rejected_total')).toBe(before + 1)
     const jsm = await nc.jetstreamManager()
     await waitFor(
@@ -154,7 +157,7 @@ describe('collector', () => {
       await rejectsBadPoints(agentNc.jetstream(), nats.agentHost, 'victim')
       expect(
         await count(
-          "SELECT count() AS n FROM points WHERE fp IN (SELECT fp FROM series WHERE endpoint = 'victim')",
+          "SELECT count() AS n FROM samples WHERE fp IN (SELECT fp FROM series WHERE endpoint = 'victim')",
         ),
       ).toBe(2)
     } finally {
@@ -166,14 +169,11 @@ describe('collector', () => {
     store.failures = 1
     await js.publish(metricsSubject('retry'), encodeBatch(hostBatch('retry', PAST + 3600, 6, 10)))
     await waitFor(() => store.failures === 0, 10_000, 'the injected failure')
-    await waitFor(
-      async () => (await metricValue('peregrine_collector_rollup_repairs_total')) >= 1,
-      20_000,
-      'retry',
-    )
-    expect(await count('SELECT count() AS n FROM points FINAL')).toBe(60)
-    expect(await count('SELECT sum(count) AS n FROM points_1m')).toBe(60)
-    expect(await count('SELECT sum(sum) AS n FROM points_1h')).toBe(10 * (0 + 1 + 2 + 3 + 4 + 5) + 6 * 45)
+    await rolled('SELECT sum(count) AS n FROM rollups_1m FINAL', 60)
+    await rolled('SELECT sum(sum) AS n FROM rollups_1h FINAL', 10 * (0 + 1 + 2 + 3 + 4 + 5) + 6 * 45)
+    expect(await count('SELECT count() AS n FROM samples FINAL')).toBe(60)
+    // The retried write stored the points twice; the rollups count each once.
+    expect(await count('SELECT count() AS n FROM samples')).toBe(120)
   })
 })
 
@@ -191,14 +191,14 @@ describe('batches that once stopped the line', () => {
     await js.publish(metricsSubject('backfill'), encodeBatch(old.take()))
     // Hourly rollups are kept two years, so none of these rows is dropped by a TTL meanwhile.
     await waitFor(
-      async () => (await count('SELECT sum(count) AS n FROM points_1h')) === 122,
+      async () => (await count('SELECT sum(count) AS n FROM rollups_1h FINAL')) === 122,
       20_000,
       'every point, in rollups',
     )
     // Raw points older than the 30-day retention may already be dropped; younger ones are all there.
     const since = Math.floor(Date.now() / 1000) - 25 * day
     const young = 1 + [...Array(121).keys()].filter((d) => PAST - d * day >= since).length
-    expect(await count(`SELECT count() AS n FROM points WHERE ts >= ${since}`)).toBe(young)
+    expect(await count(`SELECT count() AS n FROM samples WHERE ts >= ${since}`)).toBe(young)
   })
 
   it('rejects only the series with an over-long endpoint; the rest of the message is stored', async () => {
@@ -218,7 +218,7 @@ describe('batches that once stopped the line', () => {
       values: [1, 2, 3, 4],
     }
     await js.publish(metricsSubject('mixed'), encodeBatch(batch))
-    await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 2, 10_000, 'good points')
+    await waitFor(async () => (await count('SELECT count() AS n FROM samples')) === 2, 10_000, 'good points')
     const after = await registry.getSingleMetric('peregrine_collector_points_rejected_total')?.get()
     expect(endpointRejects(after) - endpointRejects(before)).toBe(2)
   })
@@ -235,11 +235,11 @@ describe('batches that once stopped the line', () => {
     await js.publish(metricsSubject('ancient'), encodeBatch(b.take()))
     await waitFor(async () => (await timestampRejects()) === before + 1, 10_000, 'the refusal')
     await waitFor(
-      async () => (await count('SELECT count() AS n FROM points')) === 1,
+      async () => (await count('SELECT count() AS n FROM samples')) === 1,
       10_000,
       'the young point',
     )
-    expect(await count('SELECT sum(count) AS n FROM points_1h')).toBe(1)
+    await rolled('SELECT sum(count) AS n FROM rollups_1h FINAL', 1)
   })
 
   it('stores a message of 60,000 series', async () => {
@@ -247,7 +247,7 @@ describe('batches that once stopped the line', () => {
     for (let i = 0; i < 60_000; i++) b.add(series('wide', `m.${i}`), PAST, i)
     await js.publish(metricsSubject('wide'), encodeBatch(b.take()))
     await waitFor(
-      async () => (await count('SELECT count() AS n FROM points')) === 60_000,
+      async () => (await count('SELECT count() AS n FROM samples')) === 60_000,
       30_000,
       'all points',
     )
@@ -268,7 +268,7 @@ describe('a series keeps the counterType and step it was first stored with', () 
     })
   const points = (endpoint: string) =>
     count(
-      `SELECT count() AS n FROM points WHERE fp IN (SELECT fp FROM series WHERE endpoint = '${endpoint}')`,
+      `SELECT count() AS n FROM samples WHERE fp IN (SELECT fp FROM series WHERE endpoint = '${endpoint}')`,
     )
 
   it('refuses other definitions in the first write, in later ones and after a restart; the first keeps all its points', async () => {

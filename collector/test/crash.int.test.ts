@@ -7,6 +7,7 @@ import {
   encodeBatch,
   METRICS_STREAM,
   metricsSubject,
+  rollTurn,
   Store,
 } from '@peregrine/common'
 import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
@@ -34,6 +35,8 @@ function startCollectorProcess(): ChildProcess {
       COLLECTOR_BATCH_WAIT_MS: '200',
       // Messages the killed process held come back after this; the default minute would only slow the test.
       COLLECTOR_ACK_WAIT_MS: '5000',
+      // Rolls while batches arrive, so the kill may land in a roll as well as in a write.
+      COLLECTOR_ROLLUP_INTERVAL_MS: '300',
       SELF_METRICS_STEP: '3600',
       LOG_LEVEL: 'warn',
     },
@@ -112,10 +115,18 @@ it('loses nothing and counts nothing twice when the collector is killed mid-batc
   try {
     const q = async (query: string) => Number((await store.query<{ n: string }>({ query, params: {} }))[0]?.n)
     const mine = "fp IN (SELECT fp FROM series WHERE startsWith(endpoint, 'crash-'))"
-    expect(await q(`SELECT count() AS n FROM (SELECT DISTINCT fp, ts FROM points WHERE ${mine})`)).toBe(
+    expect(await q(`SELECT count() AS n FROM (SELECT DISTINCT fp, ts FROM samples WHERE ${mine})`)).toBe(
       MESSAGES * POINTS_PER_MESSAGE,
     )
-    expect(await q(`SELECT sum(count) AS n FROM points_1m WHERE ${mine}`)).toBe(MESSAGES * POINTS_PER_MESSAGE)
+    // What the collectors had not rolled yet is recorded to be: rolling it completes the rollups.
+    while ((await rollTurn(store, Math.floor(Date.now() / 1000), 0)).minutes > 0);
+    expect(await q('SELECT count() AS n FROM rollup_dirty FINAL WHERE deleted = 0')).toBe(0)
+    expect(await q(`SELECT sum(count) AS n FROM rollups_1m FINAL WHERE ${mine}`)).toBe(
+      MESSAGES * POINTS_PER_MESSAGE,
+    )
+    expect(await q(`SELECT sum(count) AS n FROM rollups_1h FINAL WHERE ${mine}`)).toBe(
+      MESSAGES * POINTS_PER_MESSAGE,
+    )
   } finally {
     await store.close()
   }

@@ -10,15 +10,22 @@ export class FaultyStore extends Store {
   poisonFp: string | null = null
 
   constructor(base: Store) {
-    super(base.client, base.kind)
+    super(base.client, base.kind, base.rawInsert, base.options)
   }
 
-  override async insertTsv(table: string, columns: readonly string[], body: string): Promise<void> {
+  override async insertTsv(
+    table: string,
+    columns: readonly string[],
+    body: string | Uint8Array,
+  ): Promise<void> {
     if (this.down) throw Object.assign(new Error('injected: storage unreachable'), { code: 'ECONNREFUSED' })
     const poison = this.poisonFp
+    // Rows are fp, counter, ts, mantissa, exponent: the poisoned series' mantissa becomes text.
     const rows =
-      poison && table === 'points'
-        ? body.replace(new RegExp(`^${poison}\\t(\\d+)\\t.*$`, 'gm'), `${poison}\t$1\tgarbage`)
+      poison && table === 'samples'
+        ? Buffer.from(body)
+            .toString('latin1')
+            .replace(new RegExp(`^${poison}\\t(\\d+)\\t(\\d+)\\t.*$`, 'gm'), `${poison}\t$1\t$2\tgarbage\t0`)
         : body
     await super.insertTsv(table, columns, rows)
   }

@@ -69,7 +69,7 @@ beforeAll(async () => {
 beforeEach(async () => {
   store.down = false
   store.poisonFp = null
-  for (const t of ['points', 'points_1m', 'points_1h', 'series', 'endpoints'])
+  for (const t of ['samples', 'rollups_1m', 'rollups_1h', 'rollup_dirty', 'series', 'endpoints'])
     await store.command(`TRUNCATE ${t}`)
   await start()
 })
@@ -106,8 +106,12 @@ describe('a storage outage', () => {
     expect(info.num_redelivered).toBe(0)
 
     store.down = false
-    await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 600, 20_000, 'every point')
-    expect(await count('SELECT count() AS n FROM points FINAL')).toBe(600)
+    await waitFor(
+      async () => (await count('SELECT count() AS n FROM samples')) === 600,
+      20_000,
+      'every point',
+    )
+    expect(await count('SELECT count() AS n FROM samples FINAL')).toBe(600)
     expect(await metric('peregrine_collector_messages_total')).toBe(30)
     await waitFor(() => collector!.health().ok, 5000, 'healthy again')
   })
@@ -121,7 +125,11 @@ describe('a storage outage', () => {
     expect(Date.now() - t0).toBeLessThan(3000)
     store.down = false
     await start()
-    await waitFor(async () => (await count('SELECT count() AS n FROM points')) === 250, 20_000, 'every point')
+    await waitFor(
+      async () => (await count('SELECT count() AS n FROM samples')) === 250,
+      20_000,
+      'every point',
+    )
   })
 })
 
@@ -136,7 +144,7 @@ describe('data ClickHouse refuses', () => {
     // now, on a loaded machine.
     const pointsOf = (hosts: string[]) =>
       count(
-        `SELECT count() AS n FROM points FINAL WHERE fp IN (SELECT fp FROM series WHERE endpoint IN (${hosts.map((h) => `'${h}'`).join(', ')}))`,
+        `SELECT count() AS n FROM samples FINAL WHERE fp IN (SELECT fp FROM series WHERE endpoint IN (${hosts.map((h) => `'${h}'`).join(', ')}))`,
       )
     await waitFor(async () => (await pointsOf(['good-a', 'good-b'])) === 20, 30_000, 'the good points')
     await waitFor(

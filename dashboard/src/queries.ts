@@ -3,7 +3,6 @@ import {
   type BoundQuery,
   type CounterType,
   type HistorySeries,
-  ident,
   param,
   type Resolution,
   type Store,
@@ -94,7 +93,7 @@ export async function rawPoints(
   const rows = await store.query<{ fp: string; times: number[]; vals: number[] }>(
     sql`SELECT fp, arraySort(groupArray(ts)) AS times,
                arraySort((v, t) -> t, groupArray(value), groupArray(ts)) AS vals
-        FROM points
+        FROM samples
         WHERE fp IN ${param.uint64s([...fps])} AND ts BETWEEN ${param.uint32(from)} AND ${param.uint32(to)}
         GROUP BY fp`,
   )
@@ -118,7 +117,12 @@ interface BucketArrays {
   lastTimes?: number[]
 }
 
-const TABLES: Record<Resolution, string> = { raw: 'points', '1m': 'points_1m', '1h': 'points_1h' }
+/** Rollups replaced by a later roll of the same bucket are left out (FINAL). */
+const TABLES: Record<Resolution, string> = {
+  raw: 'samples',
+  '1m': 'rollups_1m FINAL',
+  '1h': 'rollups_1h FINAL',
+}
 
 /** SQL text written in this file, never from input, as a fragment for `sql`. */
 const code = (query: string): BoundQuery => ({ query, params: {} })
@@ -150,7 +154,7 @@ export async function history(
     aggregates.push(['maxs', raw ? sql`max(value)` : sql`max(max)`])
   }
   if (hasCounters) {
-    aggregates.push(['lasts', raw ? sql`argMax(value, ts)` : sql`argMaxMerge(last)`])
+    aggregates.push(['lasts', raw ? sql`argMax(value, ts)` : sql`argMax(last, ts)`])
     aggregates.push(['lastTimes', raw ? sql`max(ts)` : sql`bucket`])
   }
   const inner = aggregates.map(([, expr], k) => sql`, ${expr} AS ${code(`a${k}`)}`)
@@ -164,7 +168,7 @@ export async function history(
     sql`SELECT fp, arraySort(groupArray(bucket)) AS buckets ${concat(outer)}
         FROM (
           SELECT fp, toUInt32(intDiv(ts, ${i}) * ${i}) AS bucket ${concat(inner)}
-          FROM ${ident(TABLES[q.resolution])}
+          FROM ${code(TABLES[q.resolution])}
           WHERE fp IN ${param.uint64s(series.map((s) => s.fp))}
             AND ts BETWEEN ${param.uint32(from)} AND ${param.uint32(q.to)}
           GROUP BY fp, bucket
@@ -223,7 +227,7 @@ function finiteOrNull(v: number | null): number | null {
 export async function lastValues(store: Store, series: SeriesRow[], now: number) {
   if (series.length === 0) return []
   const rows = await store.query<{ fp: string; ts: number; value: number }>(
-    sql`SELECT DISTINCT fp, ts, value FROM points
+    sql`SELECT DISTINCT fp, ts, value FROM samples
         WHERE fp IN ${param.uint64s(series.map((s) => s.fp))}
           AND ts BETWEEN ${param.uint32(Math.max(0, now - 86_400))} AND ${param.uint32(now)}
         ORDER BY fp, ts DESC LIMIT 2 BY fp`,

@@ -1,6 +1,12 @@
 import { join } from 'node:path'
 import { createLogger, createRegistry, fingerprint, migrate, Store } from '@peregrine/common'
-import { startTestNats, type TempDir, type TestNats, tempDir } from '@peregrine/common/testing'
+import {
+  rollAllSamples,
+  startTestNats,
+  type TempDir,
+  type TestNats,
+  tempDir,
+} from '@peregrine/common/testing'
 import type { FastifyInstance } from 'fastify'
 import { connect, type NatsConnection } from 'nats'
 import { Gauge } from 'prom-client'
@@ -159,10 +165,11 @@ beforeAll(async () => {
     ].join(''),
   )
   // Merges would fold the duplicates below at any moment; the API must not rely on them.
-  await store.command('SYSTEM STOP MERGES points')
-  for (const d of DEFS) await store.insertTsv('points', ['fp', 'ts', 'value'], pointRows(d))
+  await store.command('SYSTEM STOP MERGES samples')
+  for (const d of DEFS) await store.insertTsv('samples', ['fp', 'ts', 'input'], pointRows(d))
   // A re-delivered hour of host-b, in a part of its own.
-  await store.insertTsv('points', ['fp', 'ts', 'value'], pointRows(busyB, 360, 720))
+  await store.insertTsv('samples', ['fp', 'ts', 'input'], pointRows(busyB, 360, 720))
+  await rollAllSamples(store)
 
   const configApi = await openConfigApi(nc, store)
   admin = (await ensureAdminToken(configApi.config, ''))!
@@ -428,7 +435,7 @@ describe('GET /api/v1/history', () => {
 
   it('does not return points twice that were stored twice', async () => {
     const raw = await store.query<{ n: string }>({
-      query: `SELECT count() AS n FROM points WHERE fp = ${fp(busyB)} AND ts BETWEEN ${tsAt(360)} AND ${tsAt(719)}`,
+      query: `SELECT count() AS n FROM samples WHERE fp = ${fp(busyB)} AND ts BETWEEN ${tsAt(360)} AND ${tsAt(719)}`,
       params: {},
     })
     expect(Number(raw[0]?.n)).toBe(720)

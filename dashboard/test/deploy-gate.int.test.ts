@@ -33,7 +33,7 @@ async function heartbeats(host: string, times: number[]): Promise<void> {
     ['fp', 'endpoint', 'metric', 'tags', 'counter_type', 'step', 'last_seen'],
     `${fp}\t${host}\tagent.alive\t\tGAUGE\t${STEP}\t${T0}\n`,
   )
-  await store.insertTsv('points', ['fp', 'ts', 'value'], times.map((t) => `${fp}\t${t}\t1\n`).join(''))
+  await store.insertTsv('samples', ['fp', 'ts', 'input'], times.map((t) => `${fp}\t${t}\t1\n`).join(''))
 }
 
 /** One stored event of `endpoint`, as the collector writes the judge's events. */

@@ -3,6 +3,7 @@
 // range, against values worked out by hand: the answer the API gave before its big-answer path
 // (one row per series with arrays, its own serializer) and must still give, byte for byte.
 import { fingerprint, HistoryResponse } from '@peregrine/common'
+import { rollAllSamples } from '@peregrine/common/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApi, type TestApi } from '../src/testing.ts'
 
@@ -77,9 +78,10 @@ beforeAll(async () => {
         ),
       )
       // A merge would fold the copies at any moment; the answer must not depend on it.
-      await store.command('SYSTEM STOP MERGES points')
-      for (const d of DEFS) await store.insertTsv('points', ['fp', 'ts', 'value'], rows(d))
-      for (const d of DEFS) await store.insertTsv('points', ['fp', 'ts', 'value'], rows(d, d.twice))
+      await store.command('SYSTEM STOP MERGES samples')
+      for (const d of DEFS) await store.insertTsv('samples', ['fp', 'ts', 'input'], rows(d))
+      for (const d of DEFS) await store.insertTsv('samples', ['fp', 'ts', 'input'], rows(d, d.twice))
+      await rollAllSamples(store)
     },
   })
 })

@@ -71,8 +71,8 @@ async function seedMetrics(): Promise<void> {
     series.map((s) => `${s.fp}\t${s.endpoint}\tcpu.idle\t\tGAUGE\t10\t${now - 10}\n`).join(''),
   )
   await store.insertTsv(
-    'points',
-    ['fp', 'ts', 'value'],
+    'samples',
+    ['fp', 'ts', 'input'],
     series.map((s) => `${s.fp}\t${now - (now % 10) - 10}\t42\n`).join(''),
   )
   await store.insertTsv(

@@ -101,7 +101,7 @@ async function seed(store: Store, defs: Def[]): Promise<void> {
     series,
   )
   // One insert, one part: nothing left for the engine to merge while a timing runs.
-  await store.insertTsv('points', ['fp', 'ts', 'value'], points.join(''))
+  await store.insertTsv('samples', ['fp', 'ts', 'input'], points.join(''))
 }
 
 /** web-1's idle CPU: 50, but 5 for minutes 10–19. */

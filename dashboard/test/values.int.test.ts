@@ -1,4 +1,5 @@
 import { fingerprint } from '@peregrine/common'
+import { rollAllSamples } from '@peregrine/common/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApi, type TestApi } from '../src/testing.ts'
 
@@ -28,14 +29,15 @@ beforeAll(async () => {
         ].join(''),
       )
       await store.insertTsv(
-        'points',
-        ['fp', 'ts', 'value'],
+        'samples',
+        ['fp', 'ts', 'input'],
         [
           `${huge}\t${hourAgo}\t1.7e308\n${huge}\t${hourAgo + 10}\t1.7e308\n${huge}\t${hourAgo + 120}\t5\n`,
           `${wild}\t${now - 30}\t-1.7e308\n${wild}\t${now - 20}\t1.7e308\n`,
           `${ahead}\t${now - 20}\t1\n${ahead}\t${now + 300}\t2\n`,
         ].join(''),
       )
+      await rollAllSamples(store)
     },
   })
 })

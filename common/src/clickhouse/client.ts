@@ -12,6 +12,23 @@ import type { BoundQuery } from './sql.ts'
  */
 const loadChdb = (): typeof import('chdb/connection') => createRequire(import.meta.url)('chdb/connection')
 
+type RawInsert = (p: {
+  table: string
+  columns: string[]
+  values: string | Uint8Array
+  format: 'TabSeparated'
+}) => Promise<void>
+
+/**
+ * chdb's own errors name ClickHouse's error type only in their message (`… (CANNOT_PARSE_…)`);
+ * it is copied to `type`, as the HTTP client sets it, so isDataError reads both alike.
+ */
+function asClickHouseError(err: unknown): never {
+  const type = /\(([A-Z][A-Z0-9_]+)\)\s*$/.exec((err as Error | null)?.message ?? '')?.[1]
+  if (type && err instanceof Error && !('type' in err)) Object.assign(err, { type })
+  throw err
+}
+
 type ChdbAsClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
 
 export interface StoreOptions {
@@ -74,16 +91,32 @@ export class Store {
   constructor(
     readonly client: ClickHouseClient,
     readonly kind: 'embedded' | 'server',
+    /** The embedded engine's insert that takes the body as bytes, parsed by ClickHouse alone. */
+    readonly rawInsert?: RawInsert,
+    /** How it was opened: what sibling() opens again. */
+    readonly options?: StoreOptions,
   ) {}
 
   static open(o: StoreOptions): Store {
-    if (o.url) return new Store(createClient({ url: o.url, request_timeout: 60_000 }), 'server')
+    if (o.url) return new Store(createClient({ url: o.url, request_timeout: 60_000 }), 'server', undefined, o)
     // chdb implements the client's Connection interface against its own copy of
     // @clickhouse/client-common, so the two declarations differ only in identity.
     const holder = holderOf(o.path)
     if (holder) throw inUseError(o.path, holder)
-    const connection = loadChdb().createChdbConnection({ path: o.path }) as unknown as ChdbAsClientConnection
-    return new Store(createClient({ connection }), 'embedded')
+    const chdb = loadChdb().createChdbConnection({ path: o.path })
+    const connection = chdb as unknown as ChdbAsClientConnection
+    const rawInsert: RawInsert = (p) => chdb.chdb.rawInsert(p).then(() => undefined, asClickHouseError)
+    return new Store(createClient({ connection }), 'embedded', rawInsert, o)
+  }
+
+  /**
+   * Another store on the same data with a connection of its own, for long work (rolling up) that
+   * must not hold up this one's statements: a chdb connection runs one statement at a time, and
+   * connections to one folder share its engine and data. Closed by whoever asked for it.
+   */
+  sibling(): Store {
+    if (!this.options) throw new Error('this store was not opened by Store.open')
+    return Store.open(this.options)
   }
 
   async query<T>(q: BoundQuery): Promise<T[]> {
@@ -103,13 +136,21 @@ export class Store {
   }
 
   /**
-   * Inserts TabSeparated rows. The body is sent inline after the statement, which both the HTTP
-   * interface and chdb parse without building objects in JS.
+   * Inserts TabSeparated rows, never parsed in JS. The embedded engine takes bytes as they are;
+   * a server takes the body inline after the statement.
    */
-  async insertTsv(table: string, columns: readonly string[], body: string): Promise<void> {
+  async insertTsv(table: string, columns: readonly string[], body: string | Uint8Array): Promise<void> {
     if (body.length === 0) return
+    if (this.rawInsert) {
+      await this.rawInsert({ table, columns: [...columns], values: body, format: 'TabSeparated' })
+      return
+    }
+    const text =
+      typeof body === 'string'
+        ? body
+        : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
     await this.client.command({
-      query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT TabSeparated\n${body}`,
+      query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT TabSeparated\n${text}`,
     })
   }
 

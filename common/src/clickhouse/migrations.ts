@@ -1,4 +1,11 @@
 import type { Store } from './client.ts'
+import {
+  movePointsToSamples,
+  ROLLUP_DIRTY_TABLE,
+  ROLLUP_TABLES,
+  SAMPLES_TABLE,
+  samplesTtl,
+} from './samples.ts'
 
 export interface Retention {
   rawDays: number
@@ -10,6 +17,8 @@ interface Migration {
   version: number
   name: string
   statements: string[]
+  /** Work beyond statements (copying data), run after them; idempotent like them. */
+  run?: (store: Store) => Promise<void>
 }
 
 /** Rollup tables keep min/max/sum/count and the last value (by timestamp) per series and bucket. */
@@ -190,14 +199,28 @@ const MIGRATIONS: Migration[] = [
       SETTINGS ttl_only_drop_parts = 1`,
     ],
   },
+  {
+    version: 7,
+    name: 'samples as decimals, rollups from them',
+    statements: [
+      SAMPLES_TABLE,
+      ...ROLLUP_TABLES,
+      ROLLUP_DIRTY_TABLE,
+      // The rollups are now rolled from the samples after the fact (collector/src/roller.ts).
+      'DROP VIEW IF EXISTS points_1m_mv',
+      'DROP VIEW IF EXISTS points_1h_mv',
+    ],
+    run: movePointsToSamples,
+  },
 ]
 
 /**
  * Brings the schema to the latest version. Safe to run from several processes at once: every
  * statement is idempotent and a version is recorded only after all its statements succeeded.
- * Retention is (re)applied on every start so a changed setting takes effect.
+ * Retention is (re)applied on every start so a changed setting takes effect. `through` stops at an
+ * older version, without retention: for tests of a migration, which need the schema before it.
  */
-export async function migrate(store: Store, retention: Retention): Promise<void> {
+export async function migrate(store: Store, retention: Retention, through?: number): Promise<void> {
   await store.command(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version UInt32, name String, applied_at DateTime DEFAULT now()
   ) ENGINE = ReplacingMergeTree ORDER BY version`)
@@ -207,8 +230,10 @@ export async function migrate(store: Store, retention: Retention): Promise<void>
   })
   const applied = new Set(rows.map((r) => Number(r.version)))
   for (const m of MIGRATIONS) {
+    if (through !== undefined && m.version > through) return
     if (applied.has(m.version)) continue
     for (const statement of m.statements) await store.command(statement)
+    await m.run?.(store)
     await store.command({
       query: 'INSERT INTO schema_migrations (version, name) VALUES ({v:UInt32}, {n:String})',
       params: { v: m.version, n: m.name },
@@ -218,14 +243,14 @@ export async function migrate(store: Store, retention: Retention): Promise<void>
 }
 
 async function applyRetention(store: Store, r: Retention): Promise<void> {
-  const ttl: [string, number][] = [
-    ['points', r.rawDays],
-    ['points_1m', r.rollup1mDays],
-    ['points_1h', r.rollup1hDays],
+  const ttl: [string, string][] = [
+    ['samples', samplesTtl(r.rawDays)],
+    ['rollups_1m', `toDateTime(ts) + INTERVAL ${Math.trunc(r.rollup1mDays)} DAY`],
+    ['rollups_1h', `toDateTime(ts) + INTERVAL ${Math.trunc(r.rollup1hDays)} DAY`],
   ]
-  for (const [table, days] of ttl) {
+  for (const [table, expression] of ttl) {
     await store.command(
-      `ALTER TABLE ${table} MODIFY TTL toDateTime(ts) + INTERVAL ${Math.trunc(days)} DAY`,
+      `ALTER TABLE ${table} MODIFY TTL ${expression}`,
       // Rewriting old parts on every start would be costly; expired parts are dropped as they age.
       { materialize_ttl_after_modify: 0 },
     )

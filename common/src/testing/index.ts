@@ -5,6 +5,7 @@ import { type ConnectionOptions, type NatsConnection, nkeyAuthenticator } from '
 import { decodeBatch, type MetricBatch } from '../batch.ts'
 import { Store } from '../clickhouse/client.ts'
 import { migrate } from '../clickhouse/migrations.ts'
+import { markRanges, rollTurn } from '../clickhouse/rollups.ts'
 import type { AlertEvent } from '../model/event.ts'
 import type { NotificationRecord } from '../model/notification.ts'
 import { agentInboxPrefix, type NatsRole, startAuthorizedNatsServer } from '../nats/auth.ts'
@@ -120,16 +121,35 @@ export class LostReplyStore extends Store {
     base: Store,
     readonly table: string,
   ) {
-    super(base.client, base.kind)
+    super(base.client, base.kind, base.rawInsert, base.options)
   }
 
-  override async insertTsv(table: string, columns: readonly string[], body: string): Promise<void> {
+  override async insertTsv(
+    table: string,
+    columns: readonly string[],
+    body: string | Uint8Array,
+  ): Promise<void> {
     await super.insertTsv(table, columns, body)
     if (table === this.table && this.failures > 0) {
       this.failures--
       throw new Error('injected: insert reply lost')
     }
   }
+}
+
+/**
+ * Rolls every sample stored into the rollups, now, as the collector's roller would once their
+ * minutes closed: for tests that write samples straight into the table.
+ */
+export async function rollAllSamples(store: Store): Promise<void> {
+  const [r] = await store.query<{ from: number; to: number; n: string }>({
+    query: 'SELECT min(ts) AS from, max(ts) AS to, count() AS n FROM samples',
+    params: {},
+  })
+  if (!r || Number(r.n) === 0) return
+  await markRanges(store, [[r.from - (r.from % 60), r.to - (r.to % 60)]])
+  // A clock an hour ahead: every minute written has closed.
+  while ((await rollTurn(store, Math.floor(Date.now() / 1000) + 3600, 0)).minutes > 0);
 }
 
 /** Retention the tests use: the defaults. */
