@@ -127,12 +127,13 @@ describe('collector', () => {
     expect(await count('SELECT count() AS n FROM endpoints FINAL')).toBe(5)
     await rolled('SELECT sum(count) AS n FROM rollups_1m FINAL', 3000)
     await rolled('SELECT sum(count) AS n FROM rollups_1h FINAL', 3000)
-    const [row] = await store.query<{ min: number; max: number; last: number }>({
-      query: `SELECT min(min) AS min, max(max) AS max, argMax(last, ts) AS last FROM rollups_1h FINAL
+    // A GAUGE's rollups keep min, max and sum (its last value only a COUNTER's, for rates).
+    const [row] = await store.query<{ min: number; max: number; sum: number }>({
+      query: `SELECT min(min) AS min, max(max) AS max, sum(sum) AS sum FROM rollups_1h FINAL
               WHERE fp = (SELECT fp FROM series FINAL WHERE endpoint = 'host-1' AND metric = 'm.4')`,
       params: {},
     })
-    expect(row).toEqual({ min: 4, max: 33, last: 33 })
+    expect(row).toEqual({ min: 4, max: 33, sum: (4 + 33) * 15 })
   })
 
   it('terminates a message that is not a batch, counts it, and goes on with the next', async () => {

@@ -112,39 +112,54 @@ describe('the samples table', () => {
 describe('rollups rolled from the samples', () => {
   // Two days ago, on the hour: inside every retention.
   const T = Math.floor(Date.now() / 3_600_000) * 3600 - 48 * 3600
-  const rolled = (table: string) =>
+  /** fp 9 is a GAUGE, fp 10 a COUNTER. */
+  const rolled = (table: string, fp = 9) =>
     rows<{ ts: number; count: number; min: number; max: number; sum: number; last: number }>(
-      `SELECT ts, count, min, max, sum, last FROM ${table} FINAL WHERE fp = 9 ORDER BY ts`,
+      `SELECT ts, count, min, max, sum, last FROM ${table} FINAL WHERE fp = ${fp} ORDER BY ts`,
+    )
+  const write = (fp: number, counter: 0 | 1, points: [offset: number, value: number][]) =>
+    store.insertTsv(
+      'samples',
+      ['fp', 'ts', 'input', 'counter'],
+      points.map(([o, v]) => `${fp}\t${T + o}\t${v}\t${counter}\n`).join(''),
     )
   const rollAll = async () => {
     while ((await rollTurn(store, T + 7200, 0)).minutes > 0);
   }
 
-  it('count a point written twice once, with the value the samples keep', async () => {
+  it('count a point written twice once, with the value the samples keep; a gauge keeps min, max and an exact sum, a counter its last value', async () => {
     await store.command('TRUNCATE TABLE samples')
     await store.command('SYSTEM STOP MERGES samples')
-    const write = (values: number[]) =>
-      store.insertTsv(
-        'samples',
-        ['fp', 'ts', 'input'],
-        values.map((v, i) => `9\t${T + i * 10}\t${v}\n`).join(''),
-      )
-    await write([1, 2, 3, 4, 5, 6])
-    await write([1, 2, 3, 4, 5, 60]) // the last point again, with another value
+    const gauge = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6].map((v, i): [number, number] => [i * 10, v])
+    await write(9, 0, gauge)
+    await write(9, 0, [[50, 60]]) // the last point again, with another value
+    await write(10, 1, [
+      [0, 1e12],
+      [30, 1e12 + 7.5],
+    ])
     await markRanges(store, [[T, T]])
     await rollAll()
     const [kept] = await rows<{ value: number }>(
       `SELECT value FROM samples FINAL WHERE fp = 9 AND ts = ${T + 50}`,
     )
+    const k = kept!.value
+    // 0.1 + 0.2 + 0.3 + 0.4 + 0.5 is 1.5 in decimals (floats would add up to 1.5000000000000002).
     expect(await rolled('rollups_1m')).toEqual([
-      { ts: T, count: 6, min: 1, max: kept!.value, sum: 15 + kept!.value, last: kept!.value },
+      { ts: T, count: 6, min: 0.1, max: Math.max(k, 0.5), sum: 1.5 + k, last: 0 },
+    ])
+    expect(await rolled('rollups_1m', 10)).toEqual([
+      { ts: T, count: 2, min: 0, max: 0, sum: 0, last: 1e12 + 7.5 },
     ])
     await store.command('SYSTEM START MERGES samples')
   })
 
   it('roll a minute again when a late point arrives, replacing the earlier roll, and the hour with it', async () => {
-    await store.insertTsv('samples', ['fp', 'ts', 'input'], `9\t${T + 65}\t100\n`)
-    await markRanges(store, [[T + 60, T + 60]])
+    await write(9, 0, [[65, 100]])
+    await write(10, 1, [[3000, 2e12]])
+    await markRanges(store, [
+      [T + 60, T + 60],
+      [T + 3000, T + 3000],
+    ])
     await rollAll()
     const minutes = await rolled('rollups_1m')
     expect(minutes.map((m) => [m.ts, m.count])).toEqual([
@@ -152,11 +167,26 @@ describe('rollups rolled from the samples', () => {
       [T + 60, 1],
     ])
     const [hour] = await rolled('rollups_1h')
-    expect(hour).toMatchObject({ ts: T, count: 7, max: 100, last: 100 })
+    expect(hour).toMatchObject({ ts: T, count: 7, min: 0.1, max: 100 })
+    expect(hour!.sum).toBe(minutes[0]!.sum + 100)
+    expect(await rolled('rollups_1h', 10)).toMatchObject([{ ts: T, count: 3, last: 2e12 }])
+  })
+
+  it('keep float bits for a bucket holding a value no decimal writes, and read it back exactly', async () => {
+    await write(9, 0, [
+      [7200, 0.1 + 0.2],
+      [7210, 1],
+    ])
+    await markRanges(store, [[T + 7200, T + 7200]])
+    while ((await rollTurn(store, T + 3 * 3600, 0)).minutes > 0);
+    const [minute] = await rows<{ exponent: number; min: number; sum: number }>(
+      `SELECT exponent, min, sum FROM rollups_1m FINAL WHERE fp = 9 AND ts = ${T + 7200}`,
+    )
+    expect(minute).toEqual({ exponent: FLOAT_BITS, min: 0.1 + 0.2, sum: 0.1 + 0.2 + 1 })
   })
 
   it('leave minutes that have not closed for a later turn', async () => {
-    await store.insertTsv('samples', ['fp', 'ts', 'input'], `9\t${T + 3000}\t7\n`)
+    await write(9, 0, [[3000, 7]])
     await markRanges(store, [[T + 3000, T + 3000]])
     const early = await rollTurn(store, T + 3000 + 60, 30)
     expect(early).toEqual({ minutes: 0, waiting: 1 })

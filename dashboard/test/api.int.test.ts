@@ -85,9 +85,13 @@ const fp = (d: Def) => fingerprint(d)
 const SERIES_SEEN = now - 30
 const seriesRow = (d: Def, seen: number) =>
   `${fp(d)}\t${d.endpoint}\t${d.metric}\t${d.tags}\t${d.counterType}\t${d.step}\t${seen}\n`
+/** Points as tests write them: a float each, and whether its series is a counter. */
+const SAMPLE_COLUMNS = ['fp', 'ts', 'input', 'counter']
 const pointRows = (d: Def, from = 0, to = N) => {
   let out = ''
-  for (let i = from; i < to; i++) if (tsAt(i) % d.step === 0) out += `${fp(d)}\t${tsAt(i)}\t${d.value(i)}\n`
+  const counter = d.counterType === 'GAUGE' ? 0 : 1
+  for (let i = from; i < to; i++)
+    if (tsAt(i) % d.step === 0) out += `${fp(d)}\t${tsAt(i)}\t${d.value(i)}\t${counter}\n`
   return out
 }
 
@@ -166,9 +170,9 @@ beforeAll(async () => {
   )
   // Merges would fold the duplicates below at any moment; the API must not rely on them.
   await store.command('SYSTEM STOP MERGES samples')
-  for (const d of DEFS) await store.insertTsv('samples', ['fp', 'ts', 'input'], pointRows(d))
+  for (const d of DEFS) await store.insertTsv('samples', SAMPLE_COLUMNS, pointRows(d))
   // A re-delivered hour of host-b, in a part of its own.
-  await store.insertTsv('samples', ['fp', 'ts', 'input'], pointRows(busyB, 360, 720))
+  await store.insertTsv('samples', SAMPLE_COLUMNS, pointRows(busyB, 360, 720))
   await rollAllSamples(store)
 
   const configApi = await openConfigApi(nc, store)

@@ -64,7 +64,7 @@ const fp = (d: Def) => fingerprint({ endpoint: ENDPOINT, metric: METRIC, tags: d
 const rows = (d: Def, only?: number[]) =>
   d.points
     .filter(([o]) => only === undefined || only.includes(o))
-    .map(([o, v]) => `${fp(d)}\t${T + o}\t${v}\n`)
+    .map(([o, v]) => `${fp(d)}\t${T + o}\t${v}\t${d.counterType === 'GAUGE' ? 0 : 1}\n`)
     .join('')
 
 beforeAll(async () => {
@@ -79,8 +79,9 @@ beforeAll(async () => {
       )
       // A merge would fold the copies at any moment; the answer must not depend on it.
       await store.command('SYSTEM STOP MERGES samples')
-      for (const d of DEFS) await store.insertTsv('samples', ['fp', 'ts', 'input'], rows(d))
-      for (const d of DEFS) await store.insertTsv('samples', ['fp', 'ts', 'input'], rows(d, d.twice))
+      for (const d of DEFS) await store.insertTsv('samples', ['fp', 'ts', 'input', 'counter'], rows(d))
+      for (const d of DEFS)
+        await store.insertTsv('samples', ['fp', 'ts', 'input', 'counter'], rows(d, d.twice))
       await rollAllSamples(store)
     },
   })

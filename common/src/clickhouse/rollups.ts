@@ -1,5 +1,6 @@
 import type { Store } from './client.ts'
-import { param, sql } from './sql.ts'
+import { DIGITS, FLOAT_BITS } from './decimal.ts'
+import { type BoundQuery, param, sql } from './sql.ts'
 
 /*
  * Rollups are rolled from the samples after the fact, off the insert path: whoever writes samples
@@ -8,6 +9,64 @@ import { param, sql } from './sql.ts'
  * (rollTurn). Rolling recomputes whole buckets from the samples as they are, so a point written
  * twice counts once, a late point makes its bucket rolled again, and rolling twice is harmless.
  */
+
+/** Digits every mantissa is scaled to while aggregating: the most a decimal has (decimal.ts). */
+const SCALE = DIGITS - 1
+const ROLLUP_COLUMNS =
+  'fp, ts, count, exponent, min_mantissa, max_mantissa, sum_mantissa, last_mantissa, rolled_at'
+
+/**
+ * The columns of a rollup row from aggregates of one bucket: `e` the smallest exponent of its
+ * values (their finest digits, or FLOAT_BITS), `min15`… their mantissas at SCALE digits (Int128,
+ * exact), `minf`… the same as floats. Mantissas are brought to `e`: exact, since every one is a
+ * multiple of 10^(SCALE + e); where one would not fit an Int64, the row keeps float bits.
+ */
+const ROLLUP_ROW = `fp, bucket, n, if(exact, e, ${FLOAT_BITS}),
+  if(exact, toInt64(intDiv(min15, scale)), reinterpretAsInt64(minf)),
+  if(exact, toInt64(intDiv(max15, scale)), reinterpretAsInt64(maxf)),
+  if(exact, toInt64(intDiv(sum15, scale)), reinterpretAsInt64(sumf)),
+  if(exact, toInt64(intDiv(last15, scale)), reinterpretAsInt64(lastf)),
+  now64(3)`
+const ROLLUP_ROW_CHECKS = `toInt128(intExp10(${SCALE} + greatest(e, -${SCALE}))) AS scale,
+  e != ${FLOAT_BITS} AND greatest(abs(min15), abs(max15), abs(sum15), abs(last15)) < toInt128(9e18) * scale AS exact`
+/** A mantissa at SCALE digits, 0 for float bits (their rows fall back to floats). */
+const at15 = (mantissa: string) =>
+  `if(exponent = ${FLOAT_BITS}, toInt128(0), toInt128(${mantissa}) * toInt128(intExp10(${SCALE} + exponent)))`
+
+/**
+ * Rolls the minutes of [from, to] from the samples as they are (FINAL folds a point written twice
+ * to the copy the samples keep). A GAUGE keeps min, max and sum, a COUNTER or DERIVE its last value.
+ */
+function rollMinutes(from: number, to: number) {
+  return sql`INSERT INTO rollups_1m (${code(ROLLUP_COLUMNS)})
+    SELECT ${code(ROLLUP_ROW)} FROM (
+      SELECT fp, toUInt32(intDiv(ts, 60) * 60) AS bucket, toUInt32(count()) AS n, any(counter) AS c,
+             min(exponent) AS e, if(c, 0, min(m15)) AS min15, if(c, 0, max(m15)) AS max15,
+             if(c, 0, sum(m15)) AS sum15, if(c, argMax(m15, ts), 0) AS last15,
+             if(c, 0, min(value)) AS minf, if(c, 0, max(value)) AS maxf, if(c, 0, sum(value)) AS sumf,
+             if(c, argMax(value, ts), 0) AS lastf, ${code(ROLLUP_ROW_CHECKS)}
+      FROM (SELECT fp, ts, counter, exponent, value, ${code(at15('stored_mantissa'))} AS m15
+            FROM samples FINAL WHERE ts BETWEEN ${param.uint32(from)} AND ${param.uint32(to)})
+      GROUP BY fp, bucket)`
+}
+
+/** Rolls the hours of [from, to] from the 1-minute rollup (the newest roll of each minute). */
+function rollHours(from: number, to: number) {
+  return sql`INSERT INTO rollups_1h (${code(ROLLUP_COLUMNS)})
+    SELECT ${code(ROLLUP_ROW)} FROM (
+      SELECT fp, toUInt32(intDiv(ts, 3600) * 3600) AS bucket, toUInt32(sum(count)) AS n, min(exponent) AS e,
+             min(min15_) AS min15, max(max15_) AS max15, sum(sum15_) AS sum15, argMax(last15_, ts) AS last15,
+             min(min) AS minf, max(max) AS maxf, sum(sum) AS sumf, argMax(last, ts) AS lastf,
+             ${code(ROLLUP_ROW_CHECKS)}
+      FROM (SELECT fp, ts, count, exponent, min, max, sum, last, ${code(at15('min_mantissa'))} AS min15_,
+                   ${code(at15('max_mantissa'))} AS max15_, ${code(at15('sum_mantissa'))} AS sum15_,
+                   ${code(at15('last_mantissa'))} AS last15_
+            FROM rollups_1m FINAL WHERE ts BETWEEN ${param.uint32(from)} AND ${param.uint32(to)})
+      GROUP BY fp, bucket)`
+}
+
+/** SQL text written in this file, never from input, as a fragment for `sql`. */
+const code = (query: string): BoundQuery => ({ query, params: {} })
 
 /** Dirty ranges one turn takes at most; the rest waits for the next turn. */
 const RANGES_PER_TURN = 10_000
@@ -95,21 +154,10 @@ export async function rollTurn(
   let minutes = 0
   for (const range of ranges)
     for (const [from, to] of pieces(range, MINUTES_PER_ROLL)) {
-      await store.command(sql`
-        INSERT INTO rollups_1m (fp, ts, count, min, max, sum, last, rolled_at)
-        SELECT fp, toUInt32(intDiv(ts, 60) * 60) AS bucket, toUInt32(count()), min(value), max(value),
-               sum(value), argMax(value, ts), now64(3)
-        FROM samples FINAL WHERE ts BETWEEN ${param.uint32(from)} AND ${param.uint32(to + 59)}
-        GROUP BY fp, bucket`)
+      await store.command(rollMinutes(from, to + 59))
       minutes += (to - from) / 60 + 1
     }
-  for (const [from, to] of hoursOf(ranges))
-    await store.command(sql`
-      INSERT INTO rollups_1h (fp, ts, count, min, max, sum, last, rolled_at)
-      SELECT fp, toUInt32(intDiv(ts, 3600) * 3600) AS bucket, toUInt32(sum(count)), min(min), max(max),
-             sum(sum), argMax(last, ts), now64(3)
-      FROM rollups_1m FINAL WHERE ts BETWEEN ${param.uint32(from)} AND ${param.uint32(to + 3599)}
-      GROUP BY fp, bucket`)
+  for (const [from, to] of hoursOf(ranges)) await store.command(rollHours(from, to + 3599))
   await store.insertTsv(
     'rollup_dirty',
     ['id', 'from_ts', 'to_ts', 'version', 'deleted'],

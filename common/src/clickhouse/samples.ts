@@ -38,7 +38,7 @@ export const SAMPLES_TABLE = `CREATE TABLE IF NOT EXISTS samples (
   ts UInt32 CODEC(DoubleDelta, ZSTD(1)),
   written DateTime DEFAULT now() CODEC(DoubleDelta, ZSTD(1)),
   input Float64 EPHEMERAL,
-  counter UInt8 EPHEMERAL 0,
+  counter UInt8 DEFAULT 0 CODEC(ZSTD(1)),
   exponent Int8 DEFAULT ${sqlExponent} CODEC(ZSTD(1)),
   mantissa Int64 EPHEMERAL if(exponent = ${FLOAT_BITS}, reinterpretAsInt64(input), toInt64(round(input * intExp10(-exponent)))),
   gauge_b0 UInt8 DEFAULT ${plane('gauge', 0)} CODEC(Delta, ZSTD(6)),
@@ -56,20 +56,32 @@ PARTITION BY toYYYYMMDD(toDateTime(ts))
 ORDER BY (fp, ts)
 SETTINGS ttl_only_drop_parts = 1`
 
+/** A mantissa column read as the Float64 it holds at the row's `exponent` (as in samples). */
+const decoded = (mantissa: string) =>
+  `multiIf(exponent = 0, toFloat64(${mantissa}), exponent = ${FLOAT_BITS}, reinterpretAsFloat64(${mantissa}), ${mantissa} / intExp10(-exponent))`
+
 /**
- * Per series and bucket: count, min, max, sum and the last value, rolled from the samples by the
- * collector after the fact (so a point written twice counts once). A bucket rolled again replaces
- * the earlier roll: readers take the newest (`rolled_at`) with FINAL.
+ * Per series and bucket: the points' count, and what history reads of them: min, max and sum for
+ * a GAUGE, the last value for a COUNTER or DERIVE (its rate); the others are left 0. Rolled from
+ * the samples by the collector after the fact (so a point written twice counts once); a bucket
+ * rolled again replaces the earlier roll: readers take the newest (`rolled_at`) with FINAL.
+ * Values are decimals at one exponent per row, the finest of its points (or FLOAT_BITS when one
+ * of them is), so the sum is the exact sum of the points; readers read min, max, sum and last.
  */
 const rollupTable = (table: string, partition: string) => `CREATE TABLE IF NOT EXISTS ${table} (
   fp UInt64 CODEC(Delta, ZSTD(1)),
   ts UInt32 CODEC(DoubleDelta, ZSTD(1)),
   count UInt32 CODEC(T64, ZSTD(1)),
-  min Float64 CODEC(ZSTD(3)),
-  max Float64 CODEC(ZSTD(3)),
-  sum Float64 CODEC(ZSTD(3)),
-  last Float64 CODEC(ZSTD(3)),
-  rolled_at DateTime64(3) CODEC(DoubleDelta, ZSTD(1))
+  exponent Int8 CODEC(ZSTD(1)),
+  min_mantissa Int64 CODEC(Delta, T64, ZSTD(3)),
+  max_mantissa Int64 CODEC(Delta, T64, ZSTD(3)),
+  sum_mantissa Int64 CODEC(Delta, T64, ZSTD(3)),
+  last_mantissa Int64 CODEC(DoubleDelta, ZSTD(3)),
+  rolled_at DateTime64(3) CODEC(DoubleDelta, ZSTD(1)),
+  min Float64 ALIAS ${decoded('min_mantissa')},
+  max Float64 ALIAS ${decoded('max_mantissa')},
+  sum Float64 ALIAS ${decoded('sum_mantissa')},
+  last Float64 ALIAS ${decoded('last_mantissa')}
 ) ENGINE = ReplacingMergeTree(rolled_at)
 PARTITION BY ${partition}
 ORDER BY (fp, ts)
@@ -120,8 +132,10 @@ export async function movePointsToSamples(store: Store): Promise<void> {
     await copyIfPresent(
       store,
       from,
-      `INSERT INTO ${to} (fp, ts, count, min, max, sum, last, rolled_at)
-       SELECT fp, ts, toUInt32(sum(count)), min(min), max(max), sum(sum), argMaxMerge(last), 0
+      // As float bits: exact, if not as small as what the roller writes.
+      `INSERT INTO ${to} (fp, ts, count, exponent, min_mantissa, max_mantissa, sum_mantissa, last_mantissa, rolled_at)
+       SELECT fp, ts, toUInt32(sum(count)), ${FLOAT_BITS}, reinterpretAsInt64(min(min)), reinterpretAsInt64(max(max)),
+              reinterpretAsInt64(sum(sum)), reinterpretAsInt64(argMaxMerge(last)), 0
        FROM ${from} GROUP BY fp, ts`,
     )
   for (const table of ['points', 'points_1m', 'points_1h'])
