@@ -1,17 +1,13 @@
-import { Store } from '@peregrine/common'
+import { FaultInjectingStore } from '@peregrine/common/testing'
 
 /**
  * The real engine behind two faults: an outage (every insert fails as a lost connection would)
  * and a poisoned series, whose point rows are garbled on the way in so that ClickHouse itself
  * refuses the insert that carries them.
  */
-export class FaultyStore extends Store {
+export class FaultyStore extends FaultInjectingStore {
   down = false
   poisonFp: string | null = null
-
-  constructor(base: Store) {
-    super(base.client, base.kind, base.rawInsert, base.options)
-  }
 
   override async insertTsv(
     table: string,

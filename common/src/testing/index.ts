@@ -110,18 +110,25 @@ export async function metricsStreamBatches(nc: NatsConnection): Promise<MetricBa
   return out
 }
 
+/** A store over the same engine as `base`, for tests that inject faults into its inserts. */
+export class FaultInjectingStore extends Store {
+  constructor(base: Store) {
+    super(base.client, base.kind, base.rawInsert, base.options)
+  }
+}
+
 /**
  * A real store whose next `failures` inserts into `table` are stored and then reported as failed,
  * as when the reply of a successful insert is lost: the fault that retries must survive.
  */
-export class LostReplyStore extends Store {
+export class LostReplyStore extends FaultInjectingStore {
   failures = 0
 
   constructor(
     base: Store,
     readonly table: string,
   ) {
-    super(base.client, base.kind, base.rawInsert, base.options)
+    super(base)
   }
 
   override async insertTsv(
