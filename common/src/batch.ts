@@ -16,6 +16,9 @@ export const MAX_BATCH_SERIES = 50_000
 export const MAX_BATCH_BYTES = 4 * 1024 * 1024
 /** Keys longer than any valid series (endpoint 255 + metric and tags 510 + the rest). */
 export const MAX_SERIES_KEY = 1024
+/** The longest source host and agent names a batch may carry. */
+export const MAX_SOURCE_HOST = 255
+export const MAX_SOURCE_AGENT = 64
 
 /**
  * A batch of points on the metrics stream, columnar so that a collector parses a few arrays of
@@ -27,8 +30,8 @@ export const MAX_SERIES_KEY = 1024
 export const MetricBatchSchema = z.object({
   v: z.literal(1),
   source: z.object({
-    host: z.string().check(z.maxLength(255)),
-    agent: z.string().check(z.maxLength(64)),
+    host: z.string().check(z.maxLength(MAX_SOURCE_HOST)),
+    agent: z.string().check(z.maxLength(MAX_SOURCE_AGENT)),
   }),
   series: z.array(z.string()).check(z.maxLength(MAX_BATCH_POINTS)),
   refs: z.array(z.number()).check(z.maxLength(MAX_BATCH_POINTS)),
@@ -135,14 +138,22 @@ export interface EncodedBatch {
  * is measured on the encoding itself, as series names of any length make estimates unreliable.
  */
 export function encodeBatches(batch: MetricBatch, maxBytes = MAX_BATCH_BYTES): EncodedBatch[] {
+  return cutBatch(batch, (b) => encodeBatch(b).byteLength <= maxBytes).map((b) => ({
+    data: encodeBatch(b),
+    points: b.refs.length,
+  }))
+}
+
+/**
+ * Cuts a batch into parts a message may carry: halved until every part has at most
+ * MAX_BATCH_POINTS points and MAX_BATCH_SERIES series and `fits` (or is one point), in order.
+ */
+export function cutBatch(batch: MetricBatch, fits: (part: MetricBatch) => boolean): MetricBatch[] {
   const points = batch.refs.length
   const overCount = points > MAX_BATCH_POINTS || batch.series.length > MAX_BATCH_SERIES
-  const data = overCount ? null : encodeBatch(batch)
-  if (data && (data.byteLength <= maxBytes || points <= 1)) return [{ data, points }]
+  if (!overCount && (points <= 1 || fits(batch))) return [batch]
   const half = Math.ceil(points / 2)
-  return [slicePoints(batch, 0, half), slicePoints(batch, half, points)].flatMap((b) =>
-    encodeBatches(b, maxBytes),
-  )
+  return [slicePoints(batch, 0, half), slicePoints(batch, half, points)].flatMap((b) => cutBatch(b, fits))
 }
 
 /** Points [from, to) of a batch, with only the series they use. */

@@ -1,7 +1,8 @@
 /**
  * The pure part of common: point rules, the batch wire format, rates and the configuration
  * model's zod schemas. It imports zod and nothing else (no Node built-in, no NATS), so a browser
- * bundle and the lean agent can both take it; encodeBatch/decodeBatch use Node's Buffer when called.
+ * bundle and the lean agent can both take it; encodeBatch/decodeBatch use Node's Buffer when called
+ * (the v2 wire format needs only what browsers have too).
  */
 export * from './api/config.ts'
 export * from './api/deploy-gate.ts'
@@ -12,6 +13,7 @@ export * from './api/notifications.ts'
 export * from './api/screens.ts'
 export * from './api/silences.ts'
 export * from './batch.ts'
+export * from './batch-resolver.ts'
 export * from './model/access.ts'
 export * from './model/ack.ts'
 export * from './model/agent-checks.ts'
@@ -26,3 +28,6 @@ export * from './model/strategy.ts'
 export * from './model/tree.ts'
 export * from './points.ts'
 export * from './rates.ts'
+export * from './series-dictionary.ts'
+export * from './wire.ts'
+export * from './wire-sender.ts'
