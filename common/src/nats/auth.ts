@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { nkeys } from 'nats'
 import { AGENT_CHECKS_PREFIX, AGENTS_BUCKET, keyToken } from './kv.ts'
 import { METRICS_SUBJECT_PREFIX, metricsSubject, subjectToken } from './names.ts'
+import { seriesDefinitionsSubjects } from './series-bucket.ts'
 import { type NatsServer, type NatsServerOptions, startNatsServer } from './server.ts'
 
 /**
@@ -45,8 +46,8 @@ export function agentInboxPrefix(host: string): string {
 /**
  * What a role may do; undefined is everything (services need their streams, KV buckets and
  * consumers, and the JetStream API to create them). An agent bound to a host may publish only
- * that host's metrics and read only its checks key; an unbound agent credential (one shared by
- * many hosts) may do so for any host.
+ * that host's metrics, write only that host's series dictionaries and read only its checks key;
+ * an unbound agent credential (one shared by many hosts) may do so for any host.
  */
 export function rolePermissions(role: NatsRole, host?: string): NatsPermissions | undefined {
   if (role === 'service') return undefined
@@ -57,6 +58,8 @@ export function rolePermissions(role: NatsRole, host?: string): NatsPermissions 
       allow: [
         // Core publishes without an ack are allowed too: the stream stores them all the same.
         host === undefined ? `${METRICS_SUBJECT_PREFIX}.>` : metricsSubject(host),
+        // kv.put of its series dictionaries (a put is a publish acked by the bucket's stream).
+        seriesDefinitionsSubjects(host),
         // kv.get of the checks key (direct get names the key in the subject, so it can be limited).
         `${api}.DIRECT.GET.${AGENTS_STREAM}.${checks}`,
       ],

@@ -18,6 +18,7 @@ import {
   NOTIFICATIONS_SUBJECT_PREFIX,
   notificationsSubject,
 } from './names.ts'
+import { openSeriesBucket } from './series-bucket.ts'
 
 /** The largest batch message the metrics stream takes (nats-server's max_payload is the same). */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024
@@ -36,8 +37,12 @@ export const defaultMetricsStream: MetricsStreamOptions = {
   duplicateWindowSeconds: 600,
 }
 
-/** Creates the metrics stream, or brings an existing one to these limits. Idempotent. */
+/**
+ * Creates the metrics stream, or brings an existing one to these limits, and the bucket of the
+ * senders' series dictionaries its v2 batches refer to. Idempotent.
+ */
 export async function ensureMetricsStream(jsm: JetStreamManager, o = defaultMetricsStream): Promise<void> {
+  await openSeriesBucket(jsm.jetstream())
   await ensureStream(jsm, {
     name: METRICS_STREAM,
     subjects: [`${METRICS_SUBJECT_PREFIX}.>`],

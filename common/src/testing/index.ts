@@ -2,13 +2,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type ConnectionOptions, type NatsConnection, nkeyAuthenticator } from 'nats'
-import { decodeBatch, type MetricBatch } from '../batch.ts'
+import type { MetricBatch } from '../batch.ts'
 import { Store } from '../clickhouse/client.ts'
 import { migrate } from '../clickhouse/migrations.ts'
 import { markRanges, rollTurn } from '../clickhouse/rollups.ts'
 import type { AlertEvent } from '../model/event.ts'
 import type { NotificationRecord } from '../model/notification.ts'
 import { agentInboxPrefix, type NatsRole, startAuthorizedNatsServer } from '../nats/auth.ts'
+import { MetricBatchReader } from '../nats/batch-reader.ts'
 import { METRICS_STREAM } from '../nats/names.ts'
 import type { NatsServer } from '../nats/server.ts'
 
@@ -97,14 +98,18 @@ export async function waitFor<T>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`)
 }
 
-/** Every batch in the metrics stream, in stream order (messages that are no batch left out). */
+/**
+ * Every batch in the metrics stream, in stream order, v2 series looked up in their senders'
+ * dictionaries (messages that are no batch, or whose series cannot be resolved, left out).
+ */
 export async function metricsStreamBatches(nc: NatsConnection): Promise<MetricBatch[]> {
   const jsm = await nc.jetstreamManager()
   const { state } = await jsm.streams.info(METRICS_STREAM)
+  const reader = new MetricBatchReader(nc)
   const out: MetricBatch[] = []
   for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
     const m = await jsm.streams.getMessage(METRICS_STREAM, { seq }).catch(() => null)
-    const d = m && decodeBatch(m.data)
+    const d = m && (await reader.read(m.data, m.subject))
     if (d?.ok) out.push(d.batch)
   }
   return out
