@@ -15,7 +15,7 @@ export interface BatchWriterDeps {
   log: Logger
   cache: SeriesCache
   /** One message's points as a batch of their own (null if it holds none), to isolate it. */
-  single(m: JsMsg): PendingBatch | null
+  single(m: JsMsg): Promise<PendingBatch | null>
 }
 
 /**
@@ -140,7 +140,7 @@ export class BatchWriter {
       'ClickHouse refused a batch; writing its messages one by one',
     )
     for (const m of batch.messages) {
-      const single = this.deps.single(m)
+      const single = await this.deps.single(m)
       if (single) await this.#write(single)
       else m.ack()
     }

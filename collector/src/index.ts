@@ -1,17 +1,23 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { eventLoopTurns, type Logger, type Registry, type Store, settlesWithin } from '@peregrine/common'
+import {
+  eventLoopTurns,
+  type Logger,
+  type Registry,
+  type Store,
+  seriesDefinitionSource,
+  settlesWithin,
+} from '@peregrine/common'
 import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats'
 import { auditTable } from './audit.ts'
 import { BatchWriter } from './batch-writer.ts'
 import type { CollectorConfig } from './config.ts'
 import { metricsConsumer } from './consumer.ts'
 import { eventsTable } from './events.ts'
-import { type IngestState, ingestMessage } from './ingest.ts'
+import { ingestMessage, ingestState } from './ingest.ts'
 import { collectorMetrics } from './metrics.ts'
 import { notificationsTable } from './notifications.ts'
 import { PendingBatch } from './pending.ts'
 import { startRoller } from './roller.ts'
-import { SeriesCache } from './series-cache.ts'
 import { startStreamTable } from './stream-table.ts'
 
 export { AUDIT_CONSUMER } from './audit.ts'
@@ -66,21 +72,23 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
   const audit = await startStreamTable(auditTable, deps.nc, deps.store, log, deps.registry)
   const events = await startStreamTable(eventsTable, deps.nc, deps.store, log, deps.registry)
   const notifications = await startStreamTable(notificationsTable, deps.nc, deps.store, log, deps.registry)
-  const state: IngestState = {
-    cache: new SeriesCache(),
-    seriesRefreshSeconds: config.seriesRefreshSeconds,
-    endpointsWritten: new Map(),
-    maxAgeSeconds: Math.max(config.retentionDays, config.retention1mDays, config.retention1hDays) * 86_400,
-  }
+  const state = ingestState(
+    {
+      seriesRefreshSeconds: config.seriesRefreshSeconds,
+      maxAgeSeconds: Math.max(config.retentionDays, config.retention1mDays, config.retention1hDays) * 86_400,
+    },
+    seriesDefinitionSource(deps.nc),
+    log,
+  )
   const now = () => Math.floor(Date.now() / 1000)
   const writer = new BatchWriter({
     store: deps.store,
     metrics,
     log,
     cache: state.cache,
-    single(m) {
+    async single(m) {
       const batch = new PendingBatch()
-      const r = ingestMessage(m.data, batch, state, now())
+      const r = await ingestMessage(m, () => batch, state, now())
       batch.messages.push(m)
       return r.ok && batch.points > 0 ? batch : null
     },
@@ -140,7 +148,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
    */
   async function drain(from: ConsumerMessages): Promise<void> {
     for await (const msg of from) {
-      handle(msg)
+      await handle(msg)
       if (stopping) break
       if (pending.points >= config.batchMaxPoints) {
         await writer.idleOrFailing()
@@ -151,9 +159,9 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
     }
   }
 
-  function handle(msg: JsMsg): void {
+  async function handle(msg: JsMsg): Promise<void> {
     metrics.messages.inc()
-    const r = ingestMessage(msg.data, pending, state, now())
+    const r = await ingestMessage(msg, () => pending, state, now())
     if (!r.ok) {
       metrics.badMessages.inc()
       log.warn(

@@ -1,6 +1,14 @@
-import { alignTimestamp, decodeBatch, SELF_REPORT_AGENT, tsvEscape } from '@peregrine/common'
+import {
+  alignTimestamp,
+  BatchResolver,
+  type DefinitionSource,
+  type Logger,
+  type ResolvedBatch,
+  SELF_REPORT_AGENT,
+  tsvEscape,
+} from '@peregrine/common'
 import type { PendingBatch } from './pending.ts'
-import { type SeriesCache, type SeriesEntry, seriesRow } from './series-cache.ts'
+import { SeriesCache, type SeriesEntry, seriesRow } from './series-cache.ts'
 
 export type IngestResult =
   /** `held`: points of series not confirmed yet, accepted or refused when the batch is written. */
@@ -13,6 +21,8 @@ const ENDPOINT_REFRESH_SECONDS = 10
 
 export interface IngestState {
   cache: SeriesCache
+  /** Decodes messages of either version and resolves their series to cache entries. */
+  batches: BatchResolver<SeriesEntry>
   seriesRefreshSeconds: number
   /** Endpoint → when its last-seen row was last queued (unix seconds), and the agent it named. */
   endpointsWritten: Map<string, { at: number; agent: string }>
@@ -21,23 +31,55 @@ export interface IngestState {
 }
 
 /**
- * Validates one batch message and adds its acceptable points to `target`. Bad points are counted
+ * The collector's series knowledge: the cache of series keys, and the senders' dictionaries
+ * (v2 batches) that map their ids to its entries, looked up in `definitions` when unknown.
+ */
+export function ingestState(
+  o: { seriesRefreshSeconds: number; maxAgeSeconds: number },
+  definitions: DefinitionSource | null,
+  log: Logger,
+): IngestState {
+  const cache: SeriesCache = new SeriesCache(undefined, () => batches.dictionary.invalidate())
+  const batches = new BatchResolver((key) => cache.resolve(key), definitions, {
+    onLoadError: (err, owner, epoch, chunk) =>
+      log.warn(
+        { err: err.message, owner, epoch, chunk },
+        'series definitions not found; their points are refused',
+      ),
+  })
+  return { ...o, cache, batches, endpointsWritten: new Map() }
+}
+
+/**
+ * Validates one batch message and adds its acceptable points to `target()`. Bad points are counted
  * by the field that made them bad; the rest of the message still goes in. A message that is not
  * a batch at all is reported so the caller can terminate it. This is the collector's hot path:
- * per point it does one array lookup and writes one row of bytes.
+ * per point it does two array reads and writes one row of bytes; it waits only while a v2 batch's sender
+ * dictionary has ids to look up, which is why the target is asked for once they are known.
  */
-export function ingestMessage(
-  data: Uint8Array,
+export async function ingestMessage(
+  msg: { data: Uint8Array; subject: string },
+  target: () => PendingBatch,
+  state: IngestState,
+  now: number,
+): Promise<IngestResult> {
+  const read = state.batches.read(msg.subject, msg.data, (b) =>
+    b.series.map((key) => state.cache.resolve(key)),
+  )
+  // Not awaited unless it is a promise: a result as is holds the decoder's buffer, read at once.
+  const r = read instanceof Promise ? await read : read
+  return r.ok ? addPoints(r, target(), state, now) : r
+}
+
+function addPoints(
+  b: ResolvedBatch<SeriesEntry>,
   target: PendingBatch,
   state: IngestState,
   now: number,
 ): IngestResult {
-  const decoded = decodeBatch(data)
-  if (!decoded.ok) return decoded
-  const b = decoded.batch
-  const entries = b.series.map((key) => state.cache.resolve(key))
-  queueSeriesRows(entries, b.source, target, state, now)
-
+  queueSeriesRows(b, target, state, now)
+  const { refs, ts, ts0, values, count } = b.points
+  const entries = b.series
   const rejected: Record<string, number> = {}
   let accepted = 0
   let held = 0
@@ -47,20 +89,20 @@ export function ingestMessage(
   let aligned = -1
   let tsTab = EMPTY
   const oldest = now - state.maxAgeSeconds
-  for (let i = 0; i < b.refs.length; i++) {
-    const e = entries[b.refs[i]!]
-    const value = b.values[i]
+  for (let i = 0; i < count; i++) {
+    const e = entries[refs[i]!]
+    const value = values[i] as number
     let problem: string
     if (e === undefined) problem = 'refs'
     else if (e.fp === null) problem = e.problem ?? 'series'
     else if (e.conflict !== null) problem = e.conflict
-    else if (value === null || value === undefined) problem = 'value'
+    else if (!Number.isFinite(value)) problem = 'value'
     else {
-      const ts = b.ts[i]!
-      if (ts !== lastTs || e.step !== lastStep) {
-        lastTs = ts
+      const t = ts === null ? ts0 : ts[i]!
+      if (t !== lastTs || e.step !== lastStep) {
+        lastTs = t
         lastStep = e.step
-        aligned = alignTimestamp(ts, e.step, now, oldest)
+        aligned = alignTimestamp(t, e.step, now, oldest)
         tsTab = Buffer.from(`${aligned}\t`, 'latin1')
       }
       if (aligned >= 0 && e.confirmed) {
@@ -80,16 +122,21 @@ export function ingestMessage(
   return { ok: true, accepted, held, rejected }
 }
 
+/** Series and endpoint rows of the series the message has points of (once a row is due). */
 function queueSeriesRows(
-  entries: SeriesEntry[],
-  source: { host: string; agent: string },
+  b: ResolvedBatch<SeriesEntry>,
   target: PendingBatch,
   state: IngestState,
   now: number,
 ): void {
+  const { refs, count } = b.points
+  const { source } = b
   let lastEndpoint = ''
-  for (const e of entries) {
-    if (e.fp === null || e.conflict !== null) continue
+  let previous: SeriesEntry | undefined
+  for (let i = 0; i < count; i++) {
+    const e = b.series[refs[i]!]
+    if (e === undefined || e === previous || e.fp === null || e.conflict !== null) continue
+    previous = e
     // An unconfirmed series gets its row once the write has confirmed it.
     if (e.confirmed && now - e.writtenAt >= state.seriesRefreshSeconds) {
       e.writtenAt = now

@@ -35,14 +35,18 @@ export class SeriesEntry {
  * What the collector knows about each series key it has seen: fingerprint and validity,
  * computed once per series rather than once per point, and the confirmed definition of each
  * fingerprint. Bounded: when full it is cleared, which costs only recomputation, a rewrite of
- * series rows and one more look at the definitions in storage.
+ * series rows and one more look at the definitions in storage; `onClear` is told, so that what
+ * holds entries (the senders' dictionaries) resolves its keys anew.
  */
 export class SeriesCache {
   #entries = new Map<string, SeriesEntry>()
   /** Fingerprint → the entry whose counterType and step are the series' definition. */
   #definitions = new Map<string, SeriesEntry>()
 
-  constructor(private readonly maxEntries = 1_000_000) {}
+  constructor(
+    private readonly maxEntries = 1_000_000,
+    private readonly onClear: () => void = () => {},
+  ) {}
 
   get size(): number {
     return this.#entries.size
@@ -56,6 +60,7 @@ export class SeriesCache {
     if (this.#entries.size >= this.maxEntries) {
       this.#entries.clear()
       this.#definitions.clear()
+      this.onClear()
     }
     e = evaluate(key)
     // Another key of a confirmed series (tags in another order, or another definition).

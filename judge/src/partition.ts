@@ -1,8 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Evaluator, type EvaluatorOptions, type JudgeEvent, type SeriesHandle } from '@peregrine/common/judge'
 import type { Logger } from '@peregrine/common/log'
-import { eventsSubject, METRICS_STREAM, partitionSubjects } from '@peregrine/common/nats'
-import { alignTimestamp, checkSeriesKey, decodeBatch, type MetricBatch } from '@peregrine/common/schema'
+import {
+  eventsSubject,
+  METRICS_STREAM,
+  partitionSubjects,
+  seriesDefinitionSource,
+} from '@peregrine/common/nats'
+import {
+  alignTimestamp,
+  type BatchRead,
+  BatchResolver,
+  checkSeriesKey,
+  type MetricBatch,
+} from '@peregrine/common/schema'
 import { eventLoopTurns } from '@peregrine/common/turns'
 import {
   AckPolicy,
@@ -38,6 +49,8 @@ export interface PartitionDeps {
 const CHECKPOINT_EVERY_MS = 2000
 /** Message shapes remembered per host (see #handlesOf). */
 const SHAPES_PER_HOST = 4
+/** Series ids a partition keeps of its senders' dictionaries (v2 batches); least recently used go first. */
+const DICTIONARY_IDS = 500_000
 
 interface MessageShape {
   keys: readonly string[]
@@ -60,8 +73,10 @@ const STATE_FLUSH_MS = 100
 export class PartitionWorker {
   readonly #evaluator: Evaluator
   readonly #js: JetStreamClient
-  /** Per host, the series keys of its last messages of each shape and their handles. */
+  /** Per host, the series keys of its last v1 messages of each shape and their handles. */
   readonly #shapes = new Map<string, MessageShape[]>()
+  /** Decodes messages; a v2 batch's series ids map to handles through its sender's dictionary. */
+  readonly #batches: BatchResolver<SeriesHandle | null>
   readonly #events: JudgeEvent[] = []
   #state: PartitionState = { checkpoint: null, states: new Map() }
   /** Messages at or below this stream sequence were handled by a previous holder. */
@@ -84,6 +99,14 @@ export class PartitionWorker {
   ) {
     this.#evaluator = new Evaluator(deps.evaluator)
     this.#js = deps.nc.jetstream()
+    this.#batches = new BatchResolver((key) => this.#handleOf(key), seriesDefinitionSource(deps.nc), {
+      maxIds: DICTIONARY_IDS,
+      onLoadError: (err, owner, epoch, chunk) =>
+        deps.log.warn(
+          { err: err.message, partition, owner, epoch, chunk },
+          'series definitions not found; their points are skipped',
+        ),
+    })
   }
 
   get seriesCount(): number {
@@ -162,7 +185,7 @@ export class PartitionWorker {
           share.received(m.data.length)
           // Lease renewals and state saves must get through while a backlog is read.
           await eventLoopTurns.take()
-          this.#handle(m)
+          await this.#handle(m)
           if (this.#events.length) this.#publish()
           this.#lastSeq = m.seq
           if (m.seq > this.#liveAfter) this.#scheduleFlush(false)
@@ -205,27 +228,32 @@ export class PartitionWorker {
     }
   }
 
-  #handle(m: JsMsg): void {
-    const decoded = decodeBatch(m.data)
-    if (!decoded.ok) {
+  async #handle(m: JsMsg): Promise<void> {
+    const read = this.#batches.read(m.subject, m.data, (b) => this.#handlesOf(b))
+    // Not awaited unless it is a promise: a result as is holds the decoder's buffer, read at once.
+    this.#evaluate(m, read instanceof Promise ? await read : read)
+  }
+
+  #evaluate(m: JsMsg, r: BatchRead<SeriesHandle | null>): void {
+    if (!r.ok) {
       this.deps.metrics.badMessages.inc()
       this.deps.log.debug(
-        { partition: this.partition, seq: m.seq, error: decoded.error },
+        { partition: this.partition, seq: m.seq, error: r.error },
         'not a metrics batch; skipped',
       )
       return
     }
-    const b = decoded.batch
     const live = m.seq > this.#liveAfter
-    const handles = this.#handlesOf(b)
+    const { refs, ts, ts0, values, count } = r.points
+    const handles = r.series
     const { view } = this.deps
     const now = Math.floor(Date.now() / 1000)
     let endpoint: string | null = null
     let strategies: EndpointView['strategies'] = []
-    for (let i = 0; i < b.refs.length; i++) {
-      const h = handles[b.refs[i]!]
-      const value = b.values[i]
-      if (h === undefined || h === null || value === null || value === undefined) continue
+    for (let i = 0; i < count; i++) {
+      const h = handles[refs[i]!]
+      const value = values[i] as number
+      if (h === undefined || h === null || !Number.isFinite(value)) continue
       // A message is mostly one endpoint's: look its strategies up once, not per point.
       if (h.endpoint !== endpoint) {
         endpoint = h.endpoint
@@ -233,16 +261,16 @@ export class PartitionWorker {
       }
       // Storage's rule: a point from too far ahead is refused (here, it would also make every
       // real point after it look stale), and 0 or less means now.
-      const ts = alignTimestamp(b.ts[i]!, h.step, now)
-      if (ts < 0) continue
-      if (live) this.#evaluator.add(h, ts, value, strategies, this.#events)
-      else this.#evaluator.warm(h, ts, value, strategies)
+      const t = alignTimestamp(ts === null ? ts0 : ts[i]!, h.step, now)
+      if (t < 0) continue
+      if (live) this.#evaluator.add(h, t, value, strategies, this.#events)
+      else this.#evaluator.warm(h, t, value, strategies)
     }
-    this.deps.metrics.points.inc(b.refs.length)
+    this.deps.metrics.points.inc(count)
   }
 
   /**
-   * The evaluator's handles of a message's series, by index. A host sends the same series in
+   * The evaluator's handles of a v1 message's series, by index. A host sends the same series in
    * the same order cycle after cycle, so the handles of its last message of that shape are
    * reused after comparing the keys, which costs less than looking each one up. A few shapes are
    * kept per host (an agent may send its plugins' points apart); a new one replaces the oldest.
@@ -316,6 +344,7 @@ export class PartitionWorker {
   /** The configuration changed: series are matched against strategies anew. */
   configChanged(): void {
     this.#shapes.clear()
+    this.#batches.dictionary.invalidate()
     this.#evaluator.syncStrategies(this.deps.view.all())
   }
 
