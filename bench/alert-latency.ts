@@ -16,9 +16,9 @@ import {
   allInOneNatsDir,
   allInOneServiceKey,
   ConfigStore,
-  decodeBatch,
   EVENTS_SUBJECT_PREFIX,
   METRICS_SUBJECT_PREFIX,
+  MetricBatchReader,
   type Strategy,
   StrategySpec,
 } from '@peregrine/common'
@@ -309,11 +309,13 @@ class PeregrineSide {
       }
     })()
     const batches = this.nc.subscribe(`${METRICS_SUBJECT_PREFIX}.>`)
+    // Every message is read, so that the dictionaries learn the agent's definitions inline.
+    const reader = new MetricBatchReader(this.nc)
     void (async () => {
       for await (const m of batches) {
         const at = nowMs()
+        const d = await reader.read(m.data, m.subject)
         if (this.batches.size === 0) continue
-        const d = decodeBatch(m.data)
         if (!d.ok) continue
         const b = d.batch
         for (let i = 0; i < b.refs.length; i++) {

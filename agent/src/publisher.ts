@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from '@peregrine/common/log'
-import { type EncodedBatch, encodeBatches, MAX_BATCH_BYTES, type MetricBatch } from '@peregrine/common/schema'
+import { seriesDefinitionsWriter } from '@peregrine/common/nats'
+import { cutBatch, MAX_BATCH_BYTES, type MetricBatch, WireSender } from '@peregrine/common/schema'
 import { ErrorCode, type JetStreamClient, type NatsConnection, type NatsError } from 'nats'
 import { type Spool, type SpoolEntry, SpoolWriteError } from './spool.ts'
 
@@ -44,6 +45,10 @@ export interface Dropped {
  * server did get is not stored twice. A spooled batch the server refuses for good is dropped and
  * counted, so it never blocks the ones behind it. Until it is given a connection (attach), every
  * batch goes to the spool: the agent starts while NATS cannot be reached.
+ *
+ * Messages are v2 batches (common/src/wire.ts): series as ids of the agent's dictionary, whose
+ * definitions go to the series bucket; a message published at once leaves out those the bucket
+ * acknowledged, a spooled one carries all of its own, so it can be resent whatever happened since.
  */
 export class Publisher {
   #nc: NatsConnection | undefined
@@ -60,12 +65,31 @@ export class Publisher {
   /** Why the last store failed; null once one succeeds again. */
   problem: NotStoredError | null = null
   #lastPublishError = ''
+  readonly #wire: WireSender
+  #saveDefinitions: ReturnType<typeof seriesDefinitionsWriter> | undefined
+  /** Logged once when saves start failing, not once per chunk and retry. */
+  #definitionsFailing = false
 
   constructor(
     private readonly subject: string,
     private readonly spool: Spool,
     private readonly log: Logger,
   ) {
+    this.#wire = new WireSender(async (epoch, chunk, keys) => {
+      try {
+        if (!this.#saveDefinitions) throw new Error('not connected to NATS yet')
+        await this.#saveDefinitions(epoch, chunk, keys)
+        this.#definitionsFailing = false
+      } catch (err) {
+        if (!this.#definitionsFailing)
+          this.log.warn(
+            { err: (err as Error).message },
+            'series definitions not saved; they travel inline meanwhile',
+          )
+        this.#definitionsFailing = true
+        throw err
+      }
+    })
     this.#retryWhileSpooled()
   }
 
@@ -74,6 +98,7 @@ export class Publisher {
     if (this.#closed) return
     this.#nc = nc
     this.#js = nc.jetstream()
+    this.#saveDefinitions = seriesDefinitionsWriter(nc, this.subject)
     this.#connected = !nc.isClosed()
     void this.#watch(nc)
     this.kick()
@@ -91,7 +116,9 @@ export class Publisher {
    */
   store(batch: MetricBatch, acknowledged = false): Promise<void> {
     const task = this.#queue.then(async () => {
-      for (const m of encodeBatches(batch, this.#maxBytes())) await this.#storeOne(m, acknowledged)
+      const maxBytes = this.#maxBytes()
+      for (const part of cutBatch(batch, (p) => this.#wire.maxSize(p) <= maxBytes))
+        await this.#storeOne(part, acknowledged)
     })
     this.#queue = task.catch(() => {})
     return task.then(
@@ -110,20 +137,21 @@ export class Publisher {
     return Math.min(MAX_BATCH_BYTES, serverMax - HEADER_ROOM)
   }
 
-  async #storeOne(m: EncodedBatch, acknowledged: boolean): Promise<void> {
+  async #storeOne(part: MetricBatch, acknowledged: boolean): Promise<void> {
     const msgId = randomUUID()
     const direct = this.#connected && this.spool.size === 0
     if (direct) {
-      const r = await this.#publish(m.data, msgId)
+      const r = await this.#publish(this.#wire.encode(part, false), msgId)
       if (r.ok) return
       if (r.permanent) throw new NotStoredError(`NATS refused the batch: ${r.error}`, 'refused')
     }
+    const data = this.#wire.encode(part, true)
     try {
-      await this.spool.append(msgId, m.data, m.points, acknowledged)
+      await this.spool.append(msgId, data, part.refs.length, acknowledged)
     } catch (err) {
       if (!(err instanceof SpoolWriteError)) throw err
       // The spool is for keeping order; when the disk fails, being stored out of order is better.
-      if (!direct && this.#connected && (await this.#publish(m.data, msgId)).ok) return
+      if (!direct && this.#connected && (await this.#publish(data, msgId)).ok) return
       const nats = this.#connected ? `NATS publish failed (${this.#lastPublishError})` : 'NATS is unreachable'
       throw new NotStoredError(`${nats} and the spool cannot be written: ${err.message}`, err.code)
     }
@@ -145,6 +173,7 @@ export class Publisher {
   async settle(): Promise<void> {
     await this.#queue
     await this.#draining
+    await this.#wire.settle()
   }
 
   close(): void {

@@ -3,11 +3,11 @@ import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises
 import { join } from 'node:path'
 import {
   createLogger,
-  decodeBatch,
   ensureMetricsStream,
   MAX_BATCH_BYTES,
   METRICS_STREAM,
   type MetricBatch,
+  MetricBatchReader,
 } from '@peregrine/common'
 import {
   metricsStreamBatches,
@@ -67,7 +67,9 @@ async function streamValues(): Promise<number[]> {
 
 async function spoolValues(): Promise<number[]> {
   const files = (await readdir(spoolDir)).filter((f) => f.endsWith('.batch')).sort()
-  const batches = await Promise.all(files.map(async (f) => decodeBatch(await readFile(join(spoolDir, f)))))
+  // Spooled messages carry their series' definitions: no dictionary is needed to read them.
+  const reader = new MetricBatchReader(null)
+  const batches = await Promise.all(files.map(async (f) => reader.read(await readFile(join(spoolDir, f)))))
   return pushedValues(batches.flatMap((d) => (d.ok ? [d.batch] : [])))
 }
 
@@ -153,9 +155,10 @@ describe('a pushed point is acknowledged only once it is stored', () => {
     const lastSeq = (await jsm.streams.info(METRICS_STREAM)).state.last_seq
     const ids = new Set<string>()
     let points = 0
+    const reader = new MetricBatchReader(nc)
     for (let seq = firstSeq; seq <= lastSeq; seq++) {
       const m = await jsm.streams.getMessage(METRICS_STREAM, { seq })
-      const d = decodeBatch(m.data)
+      const d = await reader.read(m.data, m.subject)
       if (!d.ok || !d.batch.series[0]?.startsWith('app-2\t')) continue
       expect(m.data.byteLength).toBeLessThanOrEqual(MAX_BATCH_BYTES)
       ids.add(m.header?.get('Nats-Msg-Id') ?? '')

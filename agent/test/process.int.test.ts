@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { decodeBatch, ensureMetricsStream, METRICS_STREAM, openConfigBuckets } from '@peregrine/common'
+import { ensureMetricsStream, METRICS_STREAM, MetricBatchReader, openConfigBuckets } from '@peregrine/common'
 import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
 import { connect, type NatsConnection } from 'nats'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -63,8 +63,10 @@ async function storedKill9Values(): Promise<number[]> {
   const jsm = await nc.jetstreamManager()
   const { state } = await jsm.streams.info(METRICS_STREAM)
   const out: number[] = []
+  const reader = new MetricBatchReader(nc)
   for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-    const d = decodeBatch((await jsm.streams.getMessage(METRICS_STREAM, { seq })).data)
+    const m = await jsm.streams.getMessage(METRICS_STREAM, { seq })
+    const d = await reader.read(m.data, m.subject)
     if (!d.ok) continue
     d.batch.refs.forEach((ref, i) => {
       if (d.batch.series[ref]?.includes('\tapp.kill9\t')) out.push(d.batch.values[i] as number)

@@ -3,10 +3,10 @@ import { join } from 'node:path'
 import {
   BatchBuilder,
   createLogger,
-  decodeBatch,
   encodeBatch,
   ensureMetricsStream,
   METRICS_STREAM,
+  MetricBatchReader,
   metricsSubject,
 } from '@peregrine/common'
 import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
@@ -48,9 +48,11 @@ async function storedValues(): Promise<number[]> {
   const jsm = await service.jetstreamManager()
   const { state } = await jsm.streams.info(METRICS_STREAM)
   const out: number[] = []
+  // The spool seeded here holds v1 batches; what the publisher stores itself is v2.
+  const reader = new MetricBatchReader(service)
   for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
     const m = await jsm.streams.getMessage(METRICS_STREAM, { seq })
-    const d = decodeBatch(m.data)
+    const d = await reader.read(m.data, m.subject)
     if (d.ok) out.push(...(d.batch.values as number[]))
   }
   return out

@@ -6,9 +6,9 @@ import {
   agentChecksKey,
   ConfigStore,
   createLogger,
-  decodeBatch,
   ensureMetricsStream,
   METRICS_STREAM,
+  MetricBatchReader,
   splitSeriesKey,
 } from '@peregrine/common'
 import { startTestNats, type TempDir, type TestNats, tempDir, waitFor } from '@peregrine/common/testing'
@@ -30,6 +30,7 @@ let listener: Server
 let port: number
 /** Stream sequence up to which batches were read: each look reads only the new ones. */
 let readSeq = 0
+let reader: MetricBatchReader | undefined
 
 interface Cycle {
   seq: number
@@ -46,7 +47,8 @@ async function readCycles(): Promise<Cycle[]> {
     const m = await jsm.streams.getMessage(METRICS_STREAM, { seq }).catch(() => null)
     readSeq = seq
     if (!m) continue
-    const d = decodeBatch(m.data)
+    reader ??= new MetricBatchReader(nc)
+    const d = await reader.read(m.data, m.subject)
     if (!d.ok || d.batch.source.host !== HOST) continue
     const values = new Map<string, number>()
     d.batch.refs.forEach((ref, i) => {
