@@ -6,8 +6,9 @@ export const DEFINITION_CHUNK = 64
 /** Where receivers look up the ids no message told them (the series bucket). */
 export interface DefinitionSource {
   /**
-   * The keys of ids chunk × DEFINITION_CHUNK onwards of `owner`'s dictionary `epoch`, validated;
-   * null when none are stored. Rejects when it cannot tell (NATS away, a malformed value).
+   * The keys of ids chunk × DEFINITION_CHUNK onwards of dictionary `epoch` of the sender that
+   * publishes on `owner` (its metrics subject), validated; null when none are stored. Rejects
+   * when it cannot tell (NATS away, a malformed value).
    */
   load(owner: string, epoch: number, chunk: number): Promise<readonly string[] | null>
 }

@@ -26,7 +26,12 @@ import {
   metricsSubject,
   natsConnectionOptions,
   openAgentChecks,
+  SERIES_BUCKET,
+  seriesDefinitionSource,
+  seriesDefinitionsKey,
+  seriesDefinitionsWriter,
   startNatsServer,
+  subjectToken,
 } from '../src/index.ts'
 import { startTestNats, type TestNats, tempDir } from '../src/testing/index.ts'
 
@@ -120,6 +125,27 @@ describe('agent credential', () => {
     const { kv } = await openAgentChecks(agent, HOST)
     await expect(kv.get(agentChecksKey('other-host'))).rejects.toThrow(PERMISSION)
     await expect(agent.jetstream().views.kv(AGENTS_BUCKET)).rejects.toThrow(PERMISSION)
+  })
+
+  it("writes its own host's series dictionaries, and cannot write another host's nor read any", async () => {
+    const key = `${HOST}\tcpu.idle\t\tGAUGE\t10`
+    await seriesDefinitionsWriter(agent, metricsSubject(HOST))(42, 0, [key])
+    const byService = seriesDefinitionSource(service)
+    expect(await byService.load(metricsSubject(HOST), 42, 0)).toEqual([key])
+    // Another host's dictionary would let it rename that host's series in every receiver.
+    await expect(
+      seriesDefinitionsWriter(agent, metricsSubject('other-host'))(42, 0, [
+        'other-host\tforged\t\tGAUGE\t10',
+      ]),
+    ).rejects.toThrow(PERMISSION)
+    expect(await byService.load(metricsSubject('other-host'), 42, 0)).toBeNull()
+    const js = agent.jetstream({ checkAPI: false })
+    const kv = await js.views.kv(SERIES_BUCKET, { bindOnly: true, allow_direct: true })
+    await expect(kv.get(seriesDefinitionsKey(subjectToken(HOST), 42, 0))).rejects.toThrow(PERMISSION)
+    await expect(kv.delete(seriesDefinitionsKey(subjectToken('other-host'), 42, 0))).rejects.toThrow(
+      PERMISSION,
+    )
+    await expect(agent.jetstream().views.kv(SERIES_BUCKET)).rejects.toThrow(PERMISSION)
   })
 
   it('cannot read or write the configuration bucket (no forged admin token)', async () => {

@@ -36,6 +36,7 @@ export function seriesDefinitionsSubjects(host?: string): string {
   return `$KV.${SERIES_BUCKET}.${host === undefined ? '>' : `${keyToken(subjectToken(host))}.>`}`
 }
 
+/** `owner`: the sender's subject token (subjectOwner). */
 export function seriesDefinitionsKey(owner: string, epoch: number, chunk: number): string {
   return `${keyToken(owner)}.${epoch.toString(36)}.${chunk}`
 }
@@ -66,14 +67,14 @@ export function seriesDefinitionsWriter(nc: NatsConnection, subject: string): Sa
 export function seriesDefinitionSource(nc: NatsConnection): DefinitionSource {
   let kv: Promise<KV> | null = null
   return {
-    async load(owner, epoch, chunk) {
+    async load(subject, epoch, chunk) {
       kv ??= openSeriesBucket(nc.jetstream({ timeout: REQUEST_TIMEOUT_MS }))
       // A bucket that could not be opened is opened anew at the next look-up.
       const bucket = await kv.catch((err: Error) => {
         kv = null
         throw err
       })
-      const key = seriesDefinitionsKey(owner, epoch, chunk)
+      const key = seriesDefinitionsKey(subjectOwner(subject), epoch, chunk)
       const e = await bucket.get(key)
       if (e === null || e.operation !== 'PUT') return null
       let json: unknown
