@@ -42,6 +42,11 @@ export class SeriesCache {
   #entries = new Map<string, SeriesEntry>()
   /** Fingerprint → the entry whose counterType and step are the series' definition. */
   #definitions = new Map<string, SeriesEntry>()
+  /**
+   * One string per endpoint, shared by its entries: the hot loop tells a message's endpoints
+   * apart by comparing them, which is then a pointer comparison.
+   */
+  #endpoints = new Map<string, string>()
 
   constructor(
     private readonly maxEntries = 1_000_000,
@@ -54,15 +59,16 @@ export class SeriesCache {
 
   resolve(key: string): SeriesEntry {
     // Too long to be valid: rejected with the field at fault, and not kept.
-    if (key.length > MAX_SERIES_KEY) return evaluate(key)
+    if (key.length > MAX_SERIES_KEY) return this.#evaluate(key)
     let e = this.#entries.get(key)
     if (e) return e
     if (this.#entries.size >= this.maxEntries) {
       this.#entries.clear()
       this.#definitions.clear()
+      this.#endpoints.clear()
       this.onClear()
     }
-    e = evaluate(key)
+    e = this.#evaluate(key)
     // Another key of a confirmed series (tags in another order, or another definition).
     const known = e.fp === null ? undefined : this.#definitions.get(e.fp)
     if (known) this.#compare(e, known)
@@ -84,6 +90,22 @@ export class SeriesCache {
     }
   }
 
+  #evaluate(key: string): SeriesEntry {
+    const { def, problem } = checkSeriesKey(key)
+    if (def === null) {
+      const f = splitSeriesKey(key)
+      if (!f) return new SeriesEntry(null, problem, '', '', '', '', 0)
+      return new SeriesEntry(null, problem, f.endpoint, f.metric, f.tags, f.counterType, f.step)
+    }
+    const fp = fingerprint(def)
+    let endpoint = this.#endpoints.get(def.endpoint)
+    if (endpoint === undefined) {
+      endpoint = def.endpoint
+      this.#endpoints.set(endpoint, endpoint)
+    }
+    return new SeriesEntry(fp, null, endpoint, def.metric, def.tags, def.counterType, def.step)
+  }
+
   #compare(e: SeriesEntry, known: Definition): void {
     if (known.counterType !== e.counterType) e.conflict = 'counterType'
     else if (known.step !== e.step) e.conflict = 'step'
@@ -97,17 +119,6 @@ export class SeriesCache {
 export interface Definition {
   counterType: string
   step: number
-}
-
-function evaluate(key: string): SeriesEntry {
-  const { def, problem } = checkSeriesKey(key)
-  if (def === null) {
-    const f = splitSeriesKey(key)
-    if (!f) return new SeriesEntry(null, problem, '', '', '', '', 0)
-    return new SeriesEntry(null, problem, f.endpoint, f.metric, f.tags, f.counterType, f.step)
-  }
-  const fp = fingerprint(def)
-  return new SeriesEntry(fp, null, def.endpoint, def.metric, def.tags, def.counterType, def.step)
 }
 
 export const SERIES_COLUMNS = [
