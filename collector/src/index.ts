@@ -77,7 +77,7 @@ export async function startCollector(config: Settings, deps: CollectorDeps): Pro
       seriesRefreshSeconds: config.seriesRefreshSeconds,
       maxAgeSeconds: Math.max(config.retentionDays, config.retention1mDays, config.retention1hDays) * 86_400,
     },
-    seriesDefinitionSource(deps.nc),
+    seriesDefinitionSource(deps.nc, log),
     log,
   )
   const now = () => Math.floor(Date.now() / 1000)

@@ -44,7 +44,7 @@ export function ingestState(
     onLoadError: (err, owner, epoch, chunk) =>
       log.warn(
         { err: err.message, owner, epoch, chunk },
-        'series definitions not found; their points are refused',
+        'looking up series definitions failed; their points are refused meanwhile',
       ),
   })
   return { ...o, cache, batches, endpointsWritten: new Map() }

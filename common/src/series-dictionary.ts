@@ -7,8 +7,8 @@ export const DEFINITION_CHUNK = 64
 export interface DefinitionSource {
   /**
    * The keys of ids chunk × DEFINITION_CHUNK onwards of dictionary `epoch` of the sender that
-   * publishes on `owner` (its metrics subject), validated; null when none are stored. Rejects
-   * when it cannot tell (NATS away, a malformed value).
+   * publishes on `owner` (its metrics subject), validated; null when none are stored (or what is
+   * stored is not valid). Rejects when it cannot tell (NATS away).
    */
   load(owner: string, epoch: number, chunk: number): Promise<readonly string[] | null>
 }
@@ -16,13 +16,13 @@ export interface DefinitionSource {
 export interface SeriesDictionaryOptions {
   /** Ids kept over every sender and epoch; least recently used epochs go first beyond it. */
   maxIds?: number
-  /** Told when a look-up failed; its ids count as unknown until LOAD_RETRY_MS later. */
+  /** Told when a look-up failed: the source is not asked again for LOAD_RETRY_MS. */
   onLoadError?: (err: Error, owner: string, epoch: number, chunk: number) => void
   now?: () => number
 }
 
 export const DEFAULT_DICTIONARY_IDS = 2_000_000
-/** A chunk that did not hold the ids asked for is not looked up again sooner than this. */
+/** A chunk that did not hold the ids asked for, or a source that failed, is not asked again sooner than this. */
 export const LOAD_RETRY_MS = 5000
 
 /** One sender's epoch: keys and what they resolve to, by id. */
@@ -48,6 +48,8 @@ export class SeriesDictionary<T> {
   #ids = 0
   #generation = 0
   #clock = 0
+  /** Until when (ms) the source is not asked, after it failed: its failures cost no time per message. */
+  #sourceRetryAt = 0
   readonly #maxIds: number
   readonly #now: () => number
 
@@ -98,6 +100,7 @@ export class SeriesDictionary<T> {
         try {
           keys = await this.source!.load(owner, epoch, chunk)
         } catch (err) {
+          this.#sourceRetryAt = this.#now() + LOAD_RETRY_MS
           this.options.onLoadError?.(err as Error, owner, epoch, chunk)
         }
         // Evicted while waiting: what was found is for an epoch no longer held.
@@ -115,8 +118,8 @@ export class SeriesDictionary<T> {
   /** Chunks that hold ids of `w` not known yet and may be looked up now → the highest such id's offset. */
   #missing(e: Epoch<T>, w: WireBatch): Map<number, number> {
     const need = new Map<number, number>()
-    if (this.source === null) return need
     const now = this.#now()
+    if (this.source === null || now < this.#sourceRetryAt) return need
     for (let i = 0; i < w.count; i++) {
       const id = w.refs[i]!
       if (e.values[id] !== undefined) continue

@@ -133,6 +133,23 @@ describe('SeriesDictionary', () => {
     expect(src.loads).toHaveLength(2)
   })
 
+  it('stops asking a source that fails, for every sender, until the pause is over', async () => {
+    let now = 1_000_000
+    const src = source(100)
+    const d = new SeriesDictionary(resolver().resolve, src, { now: () => now })
+    src.fail(true)
+    const w = wire(message([1]))
+    await d.load('a', w)
+    expect(src.loads).toHaveLength(1)
+    // Another sender's unknown ids: not worth a request that would fail all the same.
+    expect(d.values('b', w)?.[1]).toBeUndefined()
+    now += LOAD_RETRY_MS + 1
+    src.fail(false)
+    expect(d.values('b', w)).toBeNull()
+    await d.load('b', w)
+    expect(d.values('b', w)?.[1]).toBe('m.1')
+  })
+
   it('resolves every key anew once invalidated', () => {
     const r = resolver()
     const d = new SeriesDictionary(r.resolve, null)

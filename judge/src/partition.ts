@@ -99,14 +99,18 @@ export class PartitionWorker {
   ) {
     this.#evaluator = new Evaluator(deps.evaluator)
     this.#js = deps.nc.jetstream()
-    this.#batches = new BatchResolver((key) => this.#handleOf(key), seriesDefinitionSource(deps.nc), {
-      maxIds: DICTIONARY_IDS,
-      onLoadError: (err, owner, epoch, chunk) =>
-        deps.log.warn(
-          { err: err.message, partition, owner, epoch, chunk },
-          'series definitions not found; their points are skipped',
-        ),
-    })
+    this.#batches = new BatchResolver(
+      (key) => this.#handleOf(key),
+      seriesDefinitionSource(deps.nc, deps.log),
+      {
+        maxIds: DICTIONARY_IDS,
+        onLoadError: (err, owner, epoch, chunk) =>
+          deps.log.warn(
+            { err: err.message, partition, owner, epoch, chunk },
+            'looking up series definitions failed; their points are skipped meanwhile',
+          ),
+      },
+    )
   }
 
   get seriesCount(): number {

@@ -1,9 +1,10 @@
 import type { JetStreamClient, KV, NatsConnection } from 'nats'
 import { MAX_SERIES_KEY } from '../batch.ts'
+import type { Logger } from '../log.ts'
 import { DEFINITION_CHUNK, type DefinitionSource } from '../series-dictionary.ts'
 import type { SaveDefinitions } from '../wire-sender.ts'
 import * as z from '../zod.ts'
-import { InvalidValueError, keyToken } from './kv.ts'
+import { keyToken } from './kv.ts'
 import { subjectToken } from './names.ts'
 
 /**
@@ -63,8 +64,11 @@ export function seriesDefinitionsWriter(nc: NatsConnection, subject: string): Sa
   }
 }
 
-/** Where a receiver looks up definitions, the values validated; the bucket is opened on first use. */
-export function seriesDefinitionSource(nc: NatsConnection): DefinitionSource {
+/**
+ * Where a receiver looks up definitions; the bucket is opened on first use. A value that is not a
+ * valid chunk counts as absent (and is logged): its ids stay unknown, their points refused.
+ */
+export function seriesDefinitionSource(nc: NatsConnection, log?: Logger): DefinitionSource {
   let kv: Promise<KV> | null = null
   return {
     async load(subject, epoch, chunk) {
@@ -81,14 +85,15 @@ export function seriesDefinitionSource(nc: NatsConnection): DefinitionSource {
       try {
         json = e.json()
       } catch {
-        throw new InvalidValueError(`KV ${SERIES_BUCKET} ${key} is not JSON`)
+        json = undefined // not JSON: refused by the schema below
       }
       const parsed = z.safeParse(DefinitionsValue, json)
-      if (!parsed.success)
-        throw new InvalidValueError(
-          `KV ${SERIES_BUCKET} ${key} holds an invalid value: ${parsed.error.issues[0]?.message}`,
-        )
-      return parsed.data.keys
+      if (parsed.success) return parsed.data.keys
+      log?.warn(
+        { bucket: SERIES_BUCKET, key, problem: parsed.error.issues[0]?.message },
+        'series definitions not valid; ignored',
+      )
+      return null
     },
   }
 }
