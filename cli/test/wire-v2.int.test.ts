@@ -211,7 +211,11 @@ describe('batch format v2 from a real agent', () => {
     expect(values.length).toBe(spooled.length)
 
     await nats.restart()
-    await waitFor(async () => (await nc.jetstreamManager()).streams.info(METRICS_STREAM), 20_000, 'JetStream back')
+    await waitFor(
+      async () => (await nc.jetstreamManager()).streams.info(METRICS_STREAM),
+      20_000,
+      'JetStream back',
+    )
     await startFresh()
     await waitFor(
       async () => {
