@@ -60,7 +60,7 @@ const seqFp = fingerprint({ endpoint: HOST, metric: 'test.seq', tags: '' })
 /** The test.seq values stored in ClickHouse. */
 async function storedSeq(): Promise<number[]> {
   const rows = await store.query<{ v: number }>({
-    query: 'SELECT value AS v FROM points WHERE fp = {fp:UInt64} ORDER BY v',
+    query: 'SELECT value AS v FROM samples WHERE fp = {fp:UInt64} ORDER BY v',
     params: { fp: seqFp },
   })
   return rows.map((r) => Number(r.v))
@@ -260,7 +260,7 @@ describe('batch format v2 from a real agent', () => {
     await nc.jetstream().publish(metricsSubject('cut'), data)
     const fp = fingerprint({ endpoint: 'cut', metric: 'm', tags: '' })
     await waitFor(
-      async () => (await count(`SELECT count() AS n FROM points WHERE fp = ${fp}`)) === 1,
+      async () => (await count(`SELECT count() AS n FROM samples WHERE fp = ${fp}`)) === 1,
       20_000,
       'the good message stored',
     )
