@@ -42,9 +42,13 @@ export function seriesDefinitionsKey(owner: string, epoch: number, chunk: number
   return `${keyToken(owner)}.${epoch.toString(36)}.${chunk}`
 }
 
-/** Creates the bucket, or binds it: what services do where they ensure the metrics stream. */
+/**
+ * Creates the bucket, or binds it: what services do where they ensure the metrics stream. Reads
+ * go to the stream's leader, not to a direct get that a replica may answer before it has a write:
+ * a definition its sender saw acknowledged is always found.
+ */
 export function openSeriesBucket(js: JetStreamClient): Promise<KV> {
-  return js.views.kv(SERIES_BUCKET, { history: 1, ttl: SERIES_BUCKET_TTL_MS })
+  return js.views.kv(SERIES_BUCKET, { history: 1, ttl: SERIES_BUCKET_TTL_MS, allow_direct: false })
 }
 
 /**
