@@ -245,6 +245,7 @@ export class Publisher {
       if (s.type === 'disconnect') this.#connected = false
       if (s.type === 'reconnect') {
         this.#connected = true
+        this.#wire.forgetSaved()
         this.kick()
       }
     }

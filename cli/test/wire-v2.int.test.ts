@@ -89,10 +89,11 @@ function wire(data: Uint8Array): WireBatch {
 async function hostMessages() {
   const jsm = await nc.jetstreamManager()
   const { state } = await jsm.streams.info(METRICS_STREAM)
-  const out: { seq: number; subject: string; data: Uint8Array }[] = []
+  const out: { seq: number; subject: string; data: Uint8Array; msgId: string }[] = []
   for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
     const m = await jsm.streams.getMessage(METRICS_STREAM, { seq }).catch(() => null)
-    if (m?.subject === metricsSubject(HOST)) out.push({ seq, subject: m.subject, data: m.data })
+    if (m?.subject === metricsSubject(HOST))
+      out.push({ seq, subject: m.subject, data: m.data, msgId: m.header?.get('Nats-Msg-Id') ?? '' })
   }
   return out
 }
@@ -192,6 +193,7 @@ describe('batch format v2 from a real agent', () => {
 
   it('sends a spooled message with its definitions, and a fresh collector stores it after the outage', async () => {
     await stopCollector()
+    const before = (await hostMessages()).at(-1)!.seq
     await nats.stop()
     const files = await waitFor(
       async () => {
@@ -226,6 +228,19 @@ describe('batch format v2 from a real agent', () => {
       'the spooled points stored',
     )
     expect(await rejected('refs')).toBe(0)
+
+    // The server may be another one, or have lost the bucket: the first message sent straight
+    // after the reconnection defines its series again.
+    const spooledIds = new Set(files.map((f) => f.split('_')[2]!.replace(/(\.ack)?\.batch$/, '')))
+    const direct = await waitFor(
+      async () => {
+        const after = (await hostMessages()).filter((m) => m.seq > before && !spooledIds.has(m.msgId))
+        return after.length >= 2 ? after : null
+      },
+      20_000,
+      'messages sent after the reconnection',
+    )
+    expect(wire(direct[0]!.data).defIds.length).toBeGreaterThan(WIDE)
   })
 
   it('counts points of ids nobody defined as refused (refs), and takes the message off the stream', async () => {

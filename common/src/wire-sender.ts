@@ -73,6 +73,17 @@ export class WireSender {
     return data
   }
 
+  /**
+   * Forgets what the store acknowledged: after a reconnection NATS may be another server, or one
+   * that lost its data. Definitions travel inline again until saved anew.
+   */
+  forgetSaved(): void {
+    for (const c of this.#chunks) {
+      c.stored = 0
+      c.storedAt = 0
+    }
+  }
+
   /** Waits for the saves under way. */
   async settle(): Promise<void> {
     while (this.#saves.size > 0) await Promise.all(this.#saves)

@@ -317,6 +317,21 @@ describe('WireSender', () => {
     expect(defs(sender.encode(batch(102), false))).toBe(0)
   })
 
+  it('defines and saves everything again once told the store may have lost it (a reconnection)', async () => {
+    let saves = 0
+    const sender = new WireSender(async () => {
+      saves++
+    })
+    sender.encode(batch(10), false)
+    await sender.settle()
+    expect(defs(sender.encode(batch(10), false))).toBe(0)
+    sender.forgetSaved()
+    expect(defs(sender.encode(batch(10), false))).toBe(10)
+    await sender.settle()
+    expect(saves).toBe(2)
+    expect(defs(sender.encode(batch(10), false))).toBe(0)
+  })
+
   it('makes a self-contained message on request (the spool)', async () => {
     const sender = new WireSender(async () => {})
     sender.encode(batch(10), false)
