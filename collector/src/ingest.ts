@@ -15,7 +15,6 @@ export type IngestResult =
   | { ok: true; accepted: number; held: number; rejected: Record<string, number> }
   | { ok: false; error: string }
 
-const EMPTY = Buffer.alloc(0)
 /** Seconds between rewrites of an endpoint's last-seen row. */
 const ENDPOINT_REFRESH_SECONDS = 10
 
@@ -87,7 +86,6 @@ function addPoints(
   let lastTs = Number.NaN
   let lastStep = 0
   let aligned = -1
-  let tsTab = EMPTY
   const oldest = now - state.maxAgeSeconds
   for (let i = 0; i < count; i++) {
     const e = entries[refs[i]!]
@@ -103,15 +101,14 @@ function addPoints(
         lastTs = t
         lastStep = e.step
         aligned = alignTimestamp(t, e.step, now, oldest)
-        tsTab = Buffer.from(`${aligned}\t`, 'latin1')
       }
       if (aligned >= 0 && e.confirmed) {
-        target.rows.add(e, tsTab, aligned, value)
+        target.rows.add(e, aligned, value)
         accepted++
         continue
       }
       if (aligned >= 0) {
-        target.heldRows(e).add(e, tsTab, aligned, value)
+        target.heldRows(e).add(e, aligned, value)
         held++
         continue
       }

@@ -1,14 +1,25 @@
-import { decimalDigits, FLOAT_BITS, floatBitsText, mantissaOf } from '@peregrine/common'
+import { decimalDigits, FLOAT_BITS, mantissaOf } from '@peregrine/common'
 import type { JsMsg } from 'nats'
 import type { SeriesEntry } from './series-cache.ts'
 
+/** The samples table's columns the collector writes, in the order of its rows. */
+export const POINT_COLUMNS = ['fp', 'counter', 'ts', 'mantissa', 'exponent'] as const
+/** The same, as RowBinary reads them: 22 bytes a row. */
+export const POINT_STRUCTURE = 'fp UInt64, counter UInt8, ts UInt32, mantissa Int64, exponent Int8'
+export const ROW_BYTES = 22
+/** Where `ts` starts in a row: after the series' prefix (fp, counter). */
+export const TS_OFFSET = 9
+const MANTISSA_OFFSET = 13
+const EXPONENT_OFFSET = 21
+const TWO_32 = 2 ** 32
+
 /**
- * Point rows as the TabSeparated bytes they are inserted as (POINT_COLUMNS: fp, counter, ts,
- * mantissa, exponent), written into one growing buffer as points arrive, so that a write only
- * hands the bytes over and no string is made per point.
+ * Point rows as the RowBinary bytes they are inserted as (POINT_COLUMNS), written into one growing
+ * buffer as points arrive: a write only hands the bytes over, and a point costs no string, no
+ * digits and no allocation.
  */
 export class PointRows {
-  #bytes = Buffer.allocUnsafe(INITIAL_BYTES)
+  #bytes: Buffer
   #length = 0
   count = 0
   /** The time span of the rows: ClickHouse refuses an insert touching too many daily partitions. */
@@ -18,30 +29,37 @@ export class PointRows {
   readonly minutes = new Set<number>()
   #lastMinute = -1
 
+  /** `rows`: room for that many before the buffer grows (a batch's main rows, or one held series'). */
+  constructor(rows: number) {
+    this.#bytes = Buffer.allocUnsafe(rows * ROW_BYTES)
+  }
+
   /** The rows so far (a view, valid until the next add). */
   get bytes(): Buffer {
     return this.#bytes.subarray(0, this.#length)
   }
 
-  /** A point of `series` at `ts`, whose text followed by a tab is `tsTab`. */
-  add(series: SeriesEntry, tsTab: Buffer, ts: number, value: number): void {
-    this.#reserve(series.rowPrefix.length + tsTab.length + MAX_NUMBERS_BYTES)
+  /** A point of `series` at `ts` (aligned). */
+  add(series: SeriesEntry, ts: number, value: number): void {
+    if (this.#length + ROW_BYTES > this.#bytes.length) this.#grow(ROW_BYTES)
     const b = this.#bytes
-    let at = this.#length
-    at += series.rowPrefix.copy(b, at)
-    at += tsTab.copy(b, at)
+    const at = this.#length
+    const prefix = series.rowPrefix
+    for (let i = 0; i < TS_OFFSET; i++) b[at + i] = prefix[i]!
+    b.writeUInt32LE(ts, at + TS_OFFSET)
     const digits = decimalDigits(value, series.digits)
     if (digits >= 0) {
       series.digits = digits
-      at = writeInteger(b, at, mantissaOf(value, digits))
-      b[at++] = TAB
-      if (digits > 0) b[at++] = MINUS
-      at = writeInteger(b, at, digits)
+      const m = mantissaOf(value, digits)
+      // Two's complement across two words: the low word modulo 2^32, the high one floored.
+      b.writeUInt32LE(m >>> 0, at + MANTISSA_OFFSET)
+      b.writeInt32LE(Math.floor(m / TWO_32), at + MANTISSA_OFFSET + 4)
+      b[at + EXPONENT_OFFSET] = -digits & 0xff
     } else {
-      at += b.write(`${floatBitsText(value)}\t${FLOAT_BITS}`, at, 'latin1')
+      b.writeDoubleLE(value, at + MANTISSA_OFFSET)
+      b[at + EXPONENT_OFFSET] = FLOAT_BITS & 0xff
     }
-    b[at++] = NEWLINE
-    this.#length = at
+    this.#length = at + ROW_BYTES
     this.count++
     if (ts < this.minTs) this.minTs = ts
     if (ts > this.maxTs) this.maxTs = ts
@@ -54,7 +72,7 @@ export class PointRows {
 
   append(other: PointRows): void {
     const bytes = other.bytes
-    this.#reserve(bytes.length)
+    if (this.#length + bytes.length > this.#bytes.length) this.#grow(bytes.length)
     this.#length += bytes.copy(this.#bytes, this.#length)
     this.count += other.count
     this.minTs = Math.min(this.minTs, other.minTs)
@@ -62,38 +80,16 @@ export class PointRows {
     for (const m of other.minutes) this.minutes.add(m)
   }
 
-  #reserve(more: number): void {
-    if (this.#length + more <= this.#bytes.length) return
+  #grow(more: number): void {
     const grown = Buffer.allocUnsafe(Math.max(this.#bytes.length * 2, this.#length + more))
     this.#bytes.copy(grown, 0, 0, this.#length)
     this.#bytes = grown
   }
 }
 
-const INITIAL_BYTES = 64 * 1024
-/** Mantissa (or float bits, 20 characters), tab, exponent, newline: never more. */
-const MAX_NUMBERS_BYTES = 32
-const TAB = 0x09
-const NEWLINE = 0x0a
-const MINUS = 0x2d
-const ZERO = 0x30
-const scratch = Buffer.allocUnsafe(24)
-
-/** Writes the decimal digits of a safe integer at `at`; returns where they end. */
-function writeInteger(b: Buffer, at: number, n: number): number {
-  let rest = n
-  if (rest < 0) {
-    b[at++] = MINUS
-    rest = -rest
-  }
-  let i = scratch.length
-  do {
-    const next = Math.floor(rest / 10)
-    scratch[--i] = ZERO + (rest - next * 10)
-    rest = next
-  } while (rest > 0)
-  return at + scratch.copy(b, at, i)
-}
+/** Rows a batch's buffer has room for at first, and a held series' (most hold a point or two). */
+const BATCH_ROWS = 16_384
+const HELD_ROWS = 4
 
 /**
  * Everything one ClickHouse write will carry, and the messages to acknowledge once it succeeded.
@@ -101,7 +97,7 @@ function writeInteger(b: Buffer, at: number, n: number): number {
  * looks the series up, so that refusing one definition never drops another's points.
  */
 export class PendingBatch {
-  readonly rows = new PointRows()
+  readonly rows = new PointRows(BATCH_ROWS)
   readonly held = new Map<SeriesEntry, PointRows>()
   seriesRows: string[] = []
   endpointRows: string[] = []
@@ -118,7 +114,7 @@ export class PendingBatch {
   heldRows(e: SeriesEntry): PointRows {
     let h = this.held.get(e)
     if (!h) {
-      h = new PointRows()
+      h = new PointRows(HELD_ROWS)
       this.held.set(e, h)
     }
     return h

@@ -11,7 +11,7 @@ export class SeriesEntry {
   confirmed = false
   /** `counterType` or `step` when the series is stored with another one: its points are refused. */
   conflict: string | null = null
-  /** `fp`, counter (1 for COUNTER and DERIVE, else 0), each followed by a tab: how its point rows start. */
+  /** How its point rows start (RowBinary): `fp` as UInt64, counter (1 for COUNTER and DERIVE, else 0). */
   readonly rowPrefix: Buffer
   /** Fractional digits of the series' last value: where the next one's decimal is looked for first. */
   digits = -1
@@ -27,7 +27,11 @@ export class SeriesEntry {
     readonly counterType: string,
     readonly step: number,
   ) {
-    this.rowPrefix = Buffer.from(fp === null ? '' : `${fp}\t${counterType === 'GAUGE' ? 0 : 1}\t`, 'latin1')
+    this.rowPrefix = Buffer.alloc(9)
+    if (fp !== null) {
+      this.rowPrefix.writeBigUInt64LE(BigInt(fp))
+      this.rowPrefix[8] = counterType === 'GAUGE' ? 0 : 1
+    }
   }
 }
 

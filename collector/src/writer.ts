@@ -1,10 +1,14 @@
 import { markWritten, type Store } from '@peregrine/common'
-import type { PendingBatch, PointRows } from './pending.ts'
+import {
+  type PendingBatch,
+  POINT_COLUMNS,
+  POINT_STRUCTURE,
+  type PointRows,
+  ROW_BYTES,
+  TS_OFFSET,
+} from './pending.ts'
 import { SERIES_COLUMNS } from './series-cache.ts'
 
-export const POINT_COLUMNS = ['fp', 'counter', 'ts', 'mantissa', 'exponent'] as const
-/** Where `ts` is among POINT_COLUMNS. */
-const TS_FIELD = POINT_COLUMNS.indexOf('ts')
 /**
  * Days one points insert may span. Raw points are partitioned by day and ClickHouse refuses an
  * insert into more than 100 partitions (max_partitions_per_insert_block), so a batch reaching
@@ -23,7 +27,8 @@ export async function writeBatch(store: Store, batch: PendingBatch): Promise<voi
   if (batch.seriesRows.length) await store.insertTsv('series', SERIES_COLUMNS, batch.seriesRows.join(''))
   if (batch.endpointRows.length)
     await store.insertTsv('endpoints', ENDPOINT_COLUMNS, batch.endpointRows.join(''))
-  for (const body of pointInserts(batch.rows)) await store.insertTsv('samples', POINT_COLUMNS, body)
+  for (const body of pointInserts(batch.rows))
+    await store.insertRowBinary('samples', POINT_COLUMNS, POINT_STRUCTURE, body)
   await markWritten(store, batch.rows.minutes)
 }
 
@@ -31,14 +36,15 @@ export async function writeBatch(store: Store, batch: PendingBatch): Promise<voi
 function pointInserts(rows: PointRows): Buffer[] {
   if (rows.count === 0) return []
   const window = DAYS_PER_INSERT * 86_400
-  if (rows.maxTs - rows.minTs < window) return [rows.bytes]
-  const byWindow = new Map<number, string[]>()
-  for (const line of rows.bytes.toString('latin1').split('\n')) {
-    if (line === '') continue
-    const w = Math.floor(Number(line.split('\t', TS_FIELD + 1)[TS_FIELD]) / window)
-    const lines = byWindow.get(w)
-    if (lines) lines.push(line)
-    else byWindow.set(w, [line])
+  const bytes = rows.bytes
+  if (rows.maxTs - rows.minTs < window) return [bytes]
+  const byWindow = new Map<number, Buffer[]>()
+  for (let at = 0; at < bytes.length; at += ROW_BYTES) {
+    const w = Math.floor(bytes.readUInt32LE(at + TS_OFFSET) / window)
+    const row = bytes.subarray(at, at + ROW_BYTES)
+    const list = byWindow.get(w)
+    if (list) list.push(row)
+    else byWindow.set(w, [row])
   }
-  return [...byWindow.values()].map((lines) => Buffer.from(`${lines.join('\n')}\n`, 'latin1'))
+  return [...byWindow.values()].map((list) => Buffer.concat(list))
 }

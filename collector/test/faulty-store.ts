@@ -14,15 +14,30 @@ export class FaultyStore extends FaultInjectingStore {
     columns: readonly string[],
     body: string | Uint8Array,
   ): Promise<void> {
+    this.#failIfDown()
+    await super.insertTsv(table, columns, body)
+  }
+
+  /** Rows are RowBinary (collector/src/pending.ts): a poisoned series' rows get a byte too many. */
+  override async insertRowBinary(
+    table: string,
+    columns: readonly string[],
+    structure: string,
+    body: Uint8Array,
+  ): Promise<void> {
+    this.#failIfDown()
+    const poison = this.poisonFp === null ? null : Buffer.alloc(8)
+    if (poison) poison.writeBigUInt64LE(BigInt(this.poisonFp!))
+    const poisoned = poison !== null && table === 'samples' && Buffer.from(body).includes(poison)
+    await super.insertRowBinary(
+      table,
+      columns,
+      structure,
+      poisoned ? Buffer.concat([body, Buffer.from([1])]) : body,
+    )
+  }
+
+  #failIfDown(): void {
     if (this.down) throw Object.assign(new Error('injected: storage unreachable'), { code: 'ECONNREFUSED' })
-    const poison = this.poisonFp
-    // Rows are fp, counter, ts, mantissa, exponent: the poisoned series' mantissa becomes text.
-    const rows =
-      poison && table === 'samples'
-        ? Buffer.from(body)
-            .toString('latin1')
-            .replace(new RegExp(`^${poison}\\t(\\d+)\\t(\\d+)\\t.*$`, 'gm'), `${poison}\t$1\t$2\tgarbage\t0`)
-        : body
-    await super.insertTsv(table, columns, rows)
   }
 }

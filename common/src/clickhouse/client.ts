@@ -1,6 +1,9 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
+import { rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { Readable } from 'node:stream'
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client'
 import { describeProcess, type ProcessInfo, processInfo } from '../process.ts'
 import type { BoundQuery } from './sql.ts'
@@ -88,6 +91,8 @@ function inUseError(path: string, holder: ProcessInfo): StoreInUseError {
  * and on a ClickHouse server over HTTP.
  */
 export class Store {
+  #inserts = 0
+  #insertsPath: string | undefined
   constructor(
     readonly client: ClickHouseClient,
     readonly kind: 'embedded' | 'server',
@@ -154,13 +159,51 @@ export class Store {
     })
   }
 
+  /**
+   * Inserts RowBinary rows (`structure`: the columns' names and types, in the rows' order), which
+   * ClickHouse reads without parsing text. chdb takes no binary body, so the embedded engine reads
+   * the bytes from a file of this store's, removed once inserted; a server takes them as the body.
+   */
+  async insertRowBinary(
+    table: string,
+    columns: readonly string[],
+    structure: string,
+    body: Uint8Array,
+  ): Promise<void> {
+    if (body.length === 0) return
+    const into = `INSERT INTO ${table} (${columns.join(', ')})`
+    if (this.kind === 'server') {
+      const r = await this.client.exec({ query: `${into} FORMAT RowBinary`, values: Readable.from([body]) })
+      r.stream.resume()
+      return
+    }
+    const file = join(this.#insertsDir(), `${this.#inserts++}.bin`)
+    await writeFile(file, body)
+    try {
+      // Literals, not parameters: both are this process's own, and chdb queues bound queries.
+      await this.command(`${into} SELECT * FROM file(${quoted(file)}, 'RowBinary', ${quoted(structure)})`)
+    } finally {
+      await rm(file, { force: true })
+    }
+  }
+
   /** Inserts rows given as JSON texts, one object each: for rows with arrays and nullable fields. */
   async insertJsonRows(table: string, rows: readonly string[]): Promise<void> {
     if (rows.length === 0) return
     await this.client.command({ query: `INSERT INTO ${table} FORMAT JSONEachRow\n${rows.join('\n')}` })
   }
 
+  /** Where the embedded engine's RowBinary inserts wait as files: made on the first one. */
+  #insertsDir(): string {
+    this.#insertsPath ??= mkdtempSync(join(tmpdir(), 'peregrine-inserts-'))
+    return this.#insertsPath
+  }
+
   close(): Promise<void> {
+    if (this.#insertsPath) rmSync(this.#insertsPath, { recursive: true, force: true })
     return this.client.close()
   }
 }
+
+/** A string literal of ClickHouse SQL. */
+const quoted = (s: string) => `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`

@@ -12,6 +12,8 @@ const DATA_ERRORS = new Set([
   'ARGUMENT_OUT_OF_BOUND',
   'TOO_LARGE_STRING_SIZE',
   'CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN',
+  // RowBinary rows that end short of their columns.
+  'CANNOT_READ_ALL_DATA',
   'DECIMAL_OVERFLOW',
 ])
 

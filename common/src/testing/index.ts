@@ -142,6 +142,20 @@ export class LostReplyStore extends FaultInjectingStore {
     body: string | Uint8Array,
   ): Promise<void> {
     await super.insertTsv(table, columns, body)
+    this.#loseReply(table)
+  }
+
+  override async insertRowBinary(
+    table: string,
+    columns: readonly string[],
+    structure: string,
+    body: Uint8Array,
+  ): Promise<void> {
+    await super.insertRowBinary(table, columns, structure, body)
+    this.#loseReply(table)
+  }
+
+  #loseReply(table: string): void {
     if (table === this.table && this.failures > 0) {
       this.failures--
       throw new Error('injected: insert reply lost')
