@@ -22,6 +22,9 @@ import { startStreamTable } from './stream-table.ts'
 
 export { AUDIT_CONSUMER } from './audit.ts'
 export { type CollectorConfig, collectorSettings, loadCollectorConfig } from './config.ts'
+// The collector's own rows, for bench:ingest's direct insert of the same bytes.
+export { POINT_COLUMNS, POINT_STRUCTURE, PointRows } from './pending.ts'
+export { SeriesEntry } from './series-cache.ts'
 
 export interface CollectorDeps {
   nc: NatsConnection
