@@ -66,13 +66,35 @@ export function seriesOfMetric(
   store: Store,
   q: { endpoints: EndpointFilter; metric: string; tags: string; limit: number },
 ) {
-  if (q.endpoints?.length === 0) return Promise.resolve([])
-  const pairs = q.tags === '' ? [] : q.tags.split(',')
+  return seriesOfMetrics(store, { ...q, metrics: [q.metric] })
+}
+
+/** The `k=v` pairs of canonical tag text: what a series' tags must all include. */
+export const tagPairs = (tags: string): string[] => (tags === '' ? [] : tags.split(','))
+
+/**
+ * The series of the given metrics whose tags include `tags` (canonical text), on the given
+ * endpoints (null: any); sorted by endpoint, metric and tags, at most `limit`.
+ */
+export function seriesOfMetrics(
+  store: Store,
+  q: { endpoints: EndpointFilter; metrics: readonly string[]; tags: string; limit: number },
+) {
+  if (q.endpoints?.length === 0 || q.metrics.length === 0) return Promise.resolve([])
   return store.query<SeriesRow>(
     sql`SELECT ${SERIES_COLUMNS} FROM series FINAL
-        WHERE metric = ${param.string(q.metric)} AND ${endpointIn(q.endpoints)}
-          AND hasAll(splitByChar(',', tags), ${param.strings(pairs)})
-        ORDER BY endpoint, tags LIMIT ${param.uint32(q.limit)}`,
+        WHERE metric IN ${param.strings([...q.metrics])} AND ${endpointIn(q.endpoints)}
+          AND hasAll(splitByChar(',', tags), ${param.strings(tagPairs(q.tags))})
+        ORDER BY endpoint, metric, tags LIMIT ${param.uint32(q.limit)}`,
+  )
+}
+
+/** Every series of each of `endpoints`, sorted by endpoint, metric and tags; at most `perEndpoint` each. */
+export function seriesOfEndpoints(store: Store, endpoints: readonly string[], perEndpoint: number) {
+  if (endpoints.length === 0) return Promise.resolve([])
+  return store.query<SeriesRow>(
+    sql`SELECT ${SERIES_COLUMNS} FROM series FINAL WHERE endpoint IN ${param.strings([...endpoints])}
+        ORDER BY endpoint, metric, tags LIMIT ${param.uint32(perEndpoint)} BY endpoint`,
   )
 }
 
@@ -232,7 +254,7 @@ export async function lastValues(store: Store, series: SeriesRow[], now: number)
           AND ts BETWEEN ${param.uint32(Math.max(0, now - 86_400))} AND ${param.uint32(now)}
         ORDER BY fp, ts DESC LIMIT 2 BY fp`,
   )
-  const byFp = groupByFingerprint(rows)
+  const byFp = groupBy(rows, (r) => r.fp)
   return series.map((s) => {
     const mine = (byFp.get(s.fp) ?? []).reverse()
     const values = asRates(
@@ -251,12 +273,14 @@ export async function lastValues(store: Store, series: SeriesRow[], now: number)
   })
 }
 
-function groupByFingerprint<R extends { fp: string }>(rows: R[]): Map<string, R[]> {
-  const byFp = new Map<string, R[]>()
+/** Rows grouped by `key`, each group in the rows' order. */
+export function groupBy<R>(rows: readonly R[], key: (r: R) => string): Map<string, R[]> {
+  const out = new Map<string, R[]>()
   for (const r of rows) {
-    const list = byFp.get(r.fp)
+    const k = key(r)
+    const list = out.get(k)
     if (list) list.push(r)
-    else byFp.set(r.fp, [r])
+    else out.set(k, [r])
   }
-  return byFp
+  return out
 }

@@ -19,12 +19,28 @@ const tagText = z.string().transform((text, ctx) => {
   return tags
 })
 
+/**
+ * One value, or the parameter repeated (`tag=a=1&tag=b=2`), as a list of at most `max`. A value
+ * refused is named as it was given: an over-long list says so, not "Invalid input" of the union.
+ */
+const repeatable = <T extends z.ZodType<string, string>>(one: T, max: number, what: string) =>
+  z
+    .union([one, z.array(one).max(max, `at most ${max} ${what}`)], {
+      error: (issue) =>
+        issue.code === 'invalid_union'
+          ? issue.errors[Array.isArray(issue.input) ? 1 : 0]?.[0]?.message
+          : undefined,
+    })
+    .transform((v): string[] => (Array.isArray(v) ? v : [v]))
+
 /** A single `k=v`, repeatable in the query string (`tag=a=1&tag=b=2`). */
 const tagPair = z.string().regex(/^[^=,]+=[^,]*$/, 'tag must be k=v')
-const tagList = z
-  .union([tagPair, z.array(tagPair).max(20)])
-  .transform((v) => (Array.isArray(v) ? v : [v]))
-  .default([])
+const tagList = repeatable(tagPair, 20, 'tags').default([])
+
+/** Endpoints and metrics one history or last-value request may name (each repeatable). */
+export const MAX_NAMES_PER_REQUEST = 50
+const endpointNames = repeatable(z.string().min(1).max(255), MAX_NAMES_PER_REQUEST, 'endpoints')
+const metricNames = repeatable(z.string().min(1).max(510), MAX_NAMES_PER_REQUEST, 'metrics')
 
 /**
  * Every error answer of the API (400, 401, 403, 404, 409, 500): `field` (400 only) names the body
@@ -64,8 +80,8 @@ export const SeriesResponse = z.object({ series: z.array(SeriesInfo) })
 
 export const HistoryQuery = z
   .strictObject({
-    endpoint: z.string().min(1).max(255),
-    metric: z.string().min(1).max(510),
+    endpoint: endpointNames.describe('Exact endpoint; repeatable'),
+    metric: metricNames.describe('Exact metric; repeatable: every metric of every endpoint'),
     tags: tagText.default('').describe('Tags the series must have (subset), k=v,k2=v2'),
     from: unixSeconds.optional().describe('Start, unix seconds; default to - 1 h'),
     to: unixSeconds.optional().describe('End, unix seconds; default now'),
@@ -99,8 +115,8 @@ export const HistoryResponse = z.object({ from: z.number(), to: z.number(), seri
 export type HistorySeries = z.infer<typeof HistorySeries>
 
 export const LastQuery = z.strictObject({
-  endpoint: z.string().min(1).max(255),
-  metric: z.string().min(1).max(510),
+  endpoint: endpointNames.describe('Exact endpoint; repeatable'),
+  metric: metricNames.describe('Exact metric; repeatable: every metric of every endpoint'),
   tags: tagText.default(''),
 })
 export const LastResponse = z.object({

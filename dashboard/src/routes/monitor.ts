@@ -9,11 +9,12 @@ import {
   SeriesResponse,
   type Store,
 } from '@peregrine/common'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { visibilityOf } from '../config/context.ts'
-import { history, lastValues, listEndpoints, matchingSeries, searchSeries } from '../queries.ts'
+import { history, lastValues, listEndpoints, searchSeries } from '../queries.ts'
 import { chooseResolution, type Retention } from '../resolution.ts'
+import { SeriesCatalog } from '../series-catalog.ts'
 import { responses, uncheckedSerializer } from './responses.ts'
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
@@ -25,6 +26,13 @@ const nowSeconds = () => Math.floor(Date.now() / 1000)
 export function monitorRoutes(app: FastifyInstance, store: Store, retention: Retention): void {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const tags = ['monitor']
+  const catalog = new SeriesCatalog(store)
+  /** The series a history or last-value request names, once every endpoint is checked readable. */
+  const named = async (req: FastifyRequest, q: { endpoint: string[]; metric: string[]; tags: string }) => {
+    const visibility = visibilityOf(req)
+    for (const endpoint of q.endpoint) await visibility.requireEndpoint(endpoint)
+    return catalog.matching(q.endpoint, q.metric, q.tags)
+  }
 
   r.get(
     '/api/v1/endpoints',
@@ -75,7 +83,8 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
     {
       schema: {
         tags,
-        summary: 'Points of the matching series over a range, raw or from a rollup; counters as rates',
+        summary:
+          'Points of the matching series of some metrics of some endpoints over a range, raw or from a rollup; counters as rates',
         querystring: HistoryQuery,
         response: responses(200, HistoryResponse, [400, 403]),
       },
@@ -94,8 +103,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
           field: 'from',
           message: 'querystring.from: from must be before to',
         })
-      await visibilityOf(req).requireEndpoint(req.query.endpoint)
-      const series = await matchingSeries(store, req.query.endpoint, req.query.metric, req.query.tags)
+      const series = await named(req, req.query)
       const nativeStep = Math.min(...series.map((s) => s.step), 60)
       const choice = chooseResolution({ from, to, step: req.query.step }, nativeStep, retention, now)
       return { from, to, series: await history(store, series, { from, to, ...choice }) }
@@ -107,17 +115,13 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
     {
       schema: {
         tags,
-        summary: 'Newest value of the matching series',
+        summary: 'Newest value of the matching series of some metrics of some endpoints',
         querystring: LastQuery,
         response: responses(200, LastResponse, [400, 403]),
       },
     },
     async (req) => {
-      await visibilityOf(req).requireEndpoint(req.query.endpoint)
-      const series = await matchingSeries(store, req.query.endpoint, req.query.metric, req.query.tags)
-      return {
-        series: await lastValues(store, series, nowSeconds()),
-      }
+      return { series: await lastValues(store, await named(req, req.query), nowSeconds()) }
     },
   )
 }
