@@ -337,7 +337,7 @@ const NOTES = [
   'On disk, after OPTIMIZE … FINAL / force_merge: every file of the parts (bytes_on_disk; data/ and indexdb/).',
   'Peak RSS: VmHWM, Peregrine the sum of its two processes. CPU: utime + stime in /proc/<pid>/stat over the ingest.',
   `Queries, ${REPS} each side after ${WARMUP} untimed, taking turns, other series each time (GAUGE only), windows ending at the newest point; ` +
-    'Peregrine through /api/v1/history with a token (100 series: one request per endpoint and metric, all at once), VictoriaMetrics through /api/v1/query_range (avg_over_time over 1 min buckets), response cache off.',
+    'Peregrine through /api/v1/history with a token (100 series: one request naming 10 endpoints and their metrics), VictoriaMetrics through /api/v1/query_range (avg_over_time over 1 min buckets), response cache off.',
 ]
 const perMillion = (cpu: number) => cpu / (N / 1e6)
 const pCpu = pIngest.cpuSeconds.peregrine! + pIngest.cpuSeconds['nats-server']!
