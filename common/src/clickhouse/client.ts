@@ -88,6 +88,9 @@ function inUseError(path: string, holder: ProcessInfo): StoreInUseError {
   )
 }
 
+/** Columns as arrays; with no rows, ClickHouse leaves the columns out. */
+const COLUMNS_FORMAT = 'JSONColumnsWithMetadata'
+
 /**
  * The reading session of each embedded engine's client: found by the client, so that a Store made
  * over another's client (tests wrap one to inject faults) reads as that one does.
@@ -106,13 +109,20 @@ class ChdbReader {
   constructor(private readonly path: string) {}
 
   async query<T>(q: BoundQuery): Promise<T[]> {
+    return JSON.parse(await this.text(q, 'JSONEachRow')) as T[]
+  }
+
+  async columns<T>(q: BoundQuery): Promise<Partial<T>> {
+    return (JSON.parse(await this.text(q, COLUMNS_FORMAT)) as { data: Partial<T> }).data
+  }
+
+  private async text(q: BoundQuery, format: string): Promise<string> {
     const session = this.open()
-    const opts = { format: 'JSONEachRow' }
     // Without parameters a query skips chdb's process-wide queue of parameter-bound queries.
     const result = await (Object.keys(q.params).length === 0
-      ? session.queryAsync(q.query, opts)
-      : session.queryBindAsync(q.query, q.params, opts))
-    return JSON.parse(result.text()) as T[]
+      ? session.queryAsync(q.query, { format })
+      : session.queryBindAsync(q.query, q.params, { format }))
+    return result.text()
   }
 
   close(): void {
@@ -186,14 +196,31 @@ export class Store {
   async query<T>(q: BoundQuery): Promise<T[]> {
     const reader = readers.get(this.client)
     if (reader) return reader.query<T>(q)
-    const rs = await this.client.query({
+    return (await this.serverQuery(q, 'JSONEachRow')).json<T>()
+  }
+
+  /**
+   * The answer as one array per column, by column name: a few arrays to parse instead of an
+   * object per row. A column is absent when no row was answered.
+   */
+  async columns<T extends Record<keyof T, unknown[]>>(q: BoundQuery): Promise<Partial<T>> {
+    const reader = readers.get(this.client)
+    if (reader) return reader.columns<T>(q)
+    // The client types a single-document answer's `data` as rows; in this format it is columns.
+    const answer = (await (await this.serverQuery(q, COLUMNS_FORMAT)).json()) as unknown as {
+      data: Partial<T>
+    }
+    return answer.data
+  }
+
+  private serverQuery<F extends 'JSONEachRow' | typeof COLUMNS_FORMAT>(q: BoundQuery, format: F) {
+    return this.client.query({
       query: q.query,
       query_params: q.params,
-      format: 'JSONEachRow',
+      format,
       // Fingerprints are UInt64: as JSON numbers they would lose precision above 2^53.
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
     })
-    return rs.json<T>()
   }
 
   async command(q: BoundQuery | string, settings?: ClickHouseSettings): Promise<void> {
