@@ -123,21 +123,28 @@ export async function rawPoints(
 }
 
 /**
- * Every bucket of the answer, sorted by series and bucket, as one array per column: the
- * aggregates the answer needs (absent when no series of it needs them). Columns, not a row per
- * bucket: as 432,000 JSON objects to parse and regroup, the explorer's 50 series × 8,641 points
- * took about 1 s of the route's 1.3 s (docs/benchmarks.md, "History API: big answers"). Sorted in
- * the query rather than each series' arrays sorted in it: ~1 ms less of a one-series answer.
+ * A series' buckets in order, one array per aggregate the answer needs (absent when no series of
+ * the query needs it).
  */
-interface BucketColumns {
-  fp: string[]
-  bucket: number[]
-  avgs: (number | null)[]
-  mins: (number | null)[]
-  maxs: (number | null)[]
-  lasts: number[]
+interface BucketArrays {
+  buckets: number[]
+  avgs?: (number | null)[]
+  mins?: (number | null)[]
+  maxs?: (number | null)[]
+  lasts?: number[]
   /** When each `last` was measured: the newest point's time (raw), the bucket start (rollups). */
-  lastTimes: number[]
+  lastTimes?: number[]
+}
+type Aggregate = Exclude<keyof BucketArrays, 'buckets'>
+
+/** What one history query reads: the (series, bucket) groups of `fps` in [from, to]. */
+interface BucketRead {
+  table: string
+  fps: string[]
+  from: number
+  to: number
+  interval: number
+  aggregates: [Aggregate, BoundQuery][]
 }
 
 /** Rollups replaced by a later roll of the same bucket are left out (FINAL). */
@@ -146,6 +153,13 @@ const TABLES: Record<Resolution, string> = {
   '1m': 'rollups_1m FINAL',
   '1h': 'rollups_1h FINAL',
 }
+
+/**
+ * Up to this many (series, bucket) groups, ClickHouse sorts them and they come back as columns
+ * (~1 ms less of a one-series answer's ~6); past it, each series' arrays are built in the query
+ * (the sorted columns took 1.7× as long for the explorer's 50 series × 8,641 points).
+ */
+export const SORTED_COLUMNS_GROUPS = 10_000
 
 /** SQL text written in this file, never from input, as a fragment for `sql`. */
 const code = (query: string): BoundQuery => ({ query, params: {} })
@@ -161,16 +175,16 @@ export async function history(
   store: Store,
   series: SeriesRow[],
   q: { from: number; to: number; resolution: Resolution; interval: number },
+  sortedColumnsGroups = SORTED_COLUMNS_GROUPS,
 ): Promise<HistorySeries[]> {
   if (series.length === 0) return []
   const raw = q.resolution === 'raw'
-  const i = param.uint32(q.interval)
   const hasGauges = series.some((s) => s.counter_type === 'GAUGE')
   const hasCounters = series.some((s) => s.counter_type !== 'GAUGE')
   const summarised = !raw || series.some((s) => s.step < q.interval)
   // Per bucket, only what some series of the answer shows: min and max only where a bucket can
   // hold several points, the last value and its time only for rates.
-  const aggregates: [alias: keyof BucketColumns, BoundQuery][] = []
+  const aggregates: [Aggregate, BoundQuery][] = []
   if (hasGauges) aggregates.push(['avgs', raw ? sql`avg(value)` : sql`sum(sum) / sum(count)`])
   if (hasGauges && summarised) {
     aggregates.push(['mins', raw ? sql`min(value)` : sql`min(min)`])
@@ -181,19 +195,18 @@ export async function history(
     aggregates.push(['lastTimes', raw ? sql`max(ts)` : sql`bucket`])
   }
   const from = hasCounters ? Math.max(0, q.from - q.interval) : q.from
-  const c = await store.columns<BucketColumns>(
-    sql`SELECT fp, toUInt32(intDiv(ts, ${i}) * ${i}) AS bucket
-               ${concat(aggregates.map(([alias, expr]) => sql`, ${expr} AS ${code(alias)}`))}
-        FROM ${code(TABLES[q.resolution])}
-        WHERE fp IN ${param.uint64s(series.map((s) => s.fp))}
-          AND ts BETWEEN ${param.uint32(from)} AND ${param.uint32(q.to)}
-        GROUP BY fp, bucket
-        ORDER BY fp, bucket`,
-  )
-  const rowsOf = rangesOf(c.fp ?? [])
+  const read = {
+    table: TABLES[q.resolution],
+    fps: series.map((s) => s.fp),
+    from,
+    to: q.to,
+    interval: q.interval,
+    aggregates,
+  }
+  const groups = series.length * (Math.floor((q.to - from) / q.interval) + 1)
+  const byFp = await (groups <= sortedColumnsGroups ? sortedColumns : arraysPerSeries)(store, read)
   return series.map((s) => {
-    const [start, end] = rowsOf.get(s.fp) ?? [0, 0]
-    const part = <T>(column: T[] | undefined): T[] => column?.slice(start, end) ?? []
+    const r = byFp.get(s.fp)
     const base = {
       endpoint: s.endpoint,
       metric: s.metric,
@@ -204,7 +217,7 @@ export async function history(
       interval: q.interval,
     }
     if (s.counter_type !== 'GAUGE') {
-      const rates = asRates({ timestamps: part(c.lastTimes), values: part(c.lasts) }, s.counter_type)
+      const rates = asRates({ timestamps: r?.lastTimes ?? [], values: r?.lasts ?? [] }, s.counter_type)
       // Each rate is stamped with its bucket, like every other value: the one its newer last value
       // was measured in, computed as the query does (a lookup table per series took ~80 ms for the
       // explorer's 50 counters).
@@ -216,10 +229,53 @@ export async function history(
     }
     // Aggregates arrive finite or null already: ClickHouse writes a non-finite Float64 as null in
     // JSON, and JSON.parse yields nothing else.
-    const out = { ...base, timestamps: part(c.bucket), values: part(c.avgs) }
+    const out = { ...base, timestamps: r?.buckets ?? [], values: r?.avgs ?? [] }
     if (!summarised) return out
-    return { ...out, min: part(c.mins), max: part(c.maxs) }
+    return { ...out, min: r?.mins ?? [], max: r?.maxs ?? [] }
   })
+}
+
+/** The groups of `r` with their aggregates, each named by `name`: a query's SELECT from its columns on. */
+function grouped(r: BucketRead, name: (alias: Aggregate, k: number) => string): BoundQuery {
+  const i = param.uint32(r.interval)
+  const aggregates = r.aggregates.map(([alias, expr], k) => sql`, ${expr} AS ${code(name(alias, k))}`)
+  return sql`fp, toUInt32(intDiv(ts, ${i}) * ${i}) AS bucket ${concat(aggregates)}
+             FROM ${code(r.table)}
+             WHERE fp IN ${param.uint64s(r.fps)} AND ts BETWEEN ${param.uint32(r.from)} AND ${param.uint32(r.to)}
+             GROUP BY fp, bucket`
+}
+
+/**
+ * Every group sorted by series and bucket, read as one array per column (Store.columns), then cut
+ * into each series' part. Columns, not a row per group: as 432,000 JSON objects to parse and
+ * regroup, the explorer's 50 series × 8,641 points took about 1 s of the route's 1.3 s
+ * (docs/benchmarks.md, "History API: big answers").
+ */
+async function sortedColumns(store: Store, r: BucketRead): Promise<Map<string, BucketArrays>> {
+  type Columns = Required<Omit<BucketArrays, 'buckets'>> & { fp: string[]; bucket: number[] }
+  const c = await store.columns<Columns>(sql`SELECT ${grouped(r, (alias) => alias)} ORDER BY fp, bucket`)
+  const out = new Map<string, BucketArrays>()
+  for (const [fp, [start, end]] of rangesOf(c.fp ?? [])) {
+    const part: BucketArrays = { buckets: c.bucket?.slice(start, end) ?? [] }
+    for (const [alias] of r.aggregates) Object.assign(part, { [alias]: c[alias]?.slice(start, end) })
+    out.set(fp, part)
+  }
+  return out
+}
+
+/** One row per series: its arrays, built and sorted by bucket in the query. */
+async function arraysPerSeries(store: Store, r: BucketRead): Promise<Map<string, BucketArrays>> {
+  // groupArray keeps no order: each array is sorted by its bucket. (Aliased apart from the inner
+  // columns, which an outer alias of the same name would shadow.)
+  const arrays = r.aggregates.map(([alias], k) =>
+    code(`, arraySort((x, b) -> b, groupArray(a${k}), groupArray(bucket)) AS ${alias}`),
+  )
+  const rows = await store.query<BucketArrays & { fp: string }>(
+    sql`SELECT fp, arraySort(groupArray(bucket)) AS buckets ${concat(arrays)}
+        FROM (SELECT ${grouped(r, (_, k) => `a${k}`)})
+        GROUP BY fp`,
+  )
+  return new Map(rows.map((row) => [row.fp, row]))
 }
 
 /** Where each value of a sorted column starts and ends, by value. */
