@@ -11,7 +11,7 @@ import {
 export interface CatalogLimits {
   /** How long an endpoint's series are answered from memory: a new series waits at most this. */
   ttlMs: number
-  /** An endpoint with more series is looked up in ClickHouse each time, not held. */
+  /** An endpoint with more series is only noted as having too many; its series are looked up each time. */
   perEndpoint: number
   /** Series held in all; the least recently used endpoints go first. */
   rows: number
@@ -140,7 +140,8 @@ export class SeriesCatalog {
   }
 }
 
-const sizeOf = (held: Held) => (held === 'crowded' ? 0 : held.rows)
+/** What an entry counts against `rows`: an endpoint with too many series held as such counts one. */
+const sizeOf = (held: Held) => (held === 'crowded' ? 1 : held.rows)
 
 /** What `hasAll(splitByChar(',', tags), pairs)` answers in ClickHouse. */
 function hasAll(tags: string, pairs: readonly string[]): boolean {
