@@ -109,6 +109,10 @@ afterAll(async () => {
 })
 
 beforeEach(async () => {
+  // The roller may still be rolling what the last test wrote: its rolls would land in the emptied
+  // rollups. A turn marks its ranges rolled last, so none left pending means none under way.
+  const pending = 'SELECT count() AS n FROM rollup_dirty FINAL WHERE deleted = 0'
+  await waitFor(async () => (await count(pending)) === 0, 20_000, 'the roller done with the last test')
   for (const t of ['samples', 'rollups_1m', 'rollups_1h', 'rollup_dirty', 'series', 'endpoints'])
     await store.command(`TRUNCATE TABLE ${t}`)
 })
