@@ -139,7 +139,8 @@ type Aggregate = Exclude<keyof BucketArrays, 'buckets'>
 
 /** What one history query reads: the (series, bucket) groups of `fps` in [from, to]. */
 interface BucketRead {
-  table: string
+  /** Where the rows come from (FROM …): a table, or the rollup with its newest buckets from the samples. */
+  source: BoundQuery
   fps: string[]
   from: number
   to: number
@@ -147,12 +148,42 @@ interface BucketRead {
   aggregates: [Aggregate, BoundQuery][]
 }
 
-/** Rollups replaced by a later roll of the same bucket are left out (FINAL). */
-const TABLES: Record<Resolution, string> = {
-  raw: 'samples',
-  '1m': 'rollups_1m FINAL',
-  '1h': 'rollups_1h FINAL',
+/**
+ * Seconds before now from which a rollup read takes the samples instead: the collector's roller
+ * rolls a minute 40 to 100 s after it ends (COLLECTOR_ROLLUP_GRACE_S, _INTERVAL_MS), with room
+ * to spare.
+ */
+const ROLLED_AFTER_SECONDS = 300
+const ROLLUP_SECONDS = { '1m': 60, '1h': 3600 } as const
+
+/**
+ * The rows a read at `resolution` groups: raw, the samples; else the rollup's buckets (FINAL: a
+ * bucket rolled again replaces its earlier roll), but for the buckets the roller may not have
+ * rolled yet, from the newest minutes and from the oldest minute written and not rolled
+ * (rollup_dirty) on, which are made from the samples in the rollup's shape. `cut`, the first of
+ * those, is a multiple of `interval`, so that no bucket of the answer takes from both.
+ */
+function rowsOf(resolution: Resolution, fps: readonly string[], to: number, now: number, interval: number) {
+  if (resolution === 'raw') return code('samples')
+  const i = number(interval)
+  const seconds = ROLLUP_SECONDS[resolution]
+  const cut = sql`least(intDiv(${number(now - ROLLED_AFTER_SECONDS)}, ${i}) * ${i},
+    intDiv(ifNull((SELECT minOrNull(from_ts) FROM rollup_dirty FINAL WHERE deleted = 0), 4294967295), ${i}) * ${i})`
+  const fp = sql`fp IN ${param.uint64s([...fps])}`
+  // A rollup row stands for its whole bucket: the samples up to the end of the bucket holding `to`.
+  const end = Math.floor(to / seconds) * seconds + seconds
+  return sql`(
+    SELECT fp, ts, count, min, max, sum, last FROM ${code(`rollups_${resolution}`)} FINAL
+    WHERE ${fp} AND ts <= ${number(to)} AND ts < ${cut}
+    UNION ALL
+    SELECT fp, bucket AS ts, n AS count, mn AS min, mx AS max, sm AS sum, ls AS last FROM (
+      SELECT fp, toUInt32(intDiv(ts, ${number(seconds)}) * ${number(seconds)}) AS bucket, count() AS n,
+             min(value) AS mn, max(value) AS mx, sum(value) AS sm, argMax(value, ts) AS ls
+      FROM samples WHERE ${fp} AND ts < ${number(end)} AND ts >= ${cut} GROUP BY fp, bucket))`
 }
+
+/** A number of this process's own written in: see Store.query on why reads avoid binding. */
+const number = (n: number): BoundQuery => code(String(Math.trunc(n)))
 
 /**
  * Up to this many (series, bucket) groups, ClickHouse sorts them and they come back as columns
@@ -174,7 +205,7 @@ const code = (query: string): BoundQuery => ({ query, params: {} })
 export async function history(
   store: Store,
   series: SeriesRow[],
-  q: { from: number; to: number; resolution: Resolution; interval: number },
+  q: { from: number; to: number; resolution: Resolution; interval: number; now: number },
   sortedColumnsGroups = SORTED_COLUMNS_GROUPS,
 ): Promise<HistorySeries[]> {
   if (series.length === 0) return []
@@ -196,7 +227,13 @@ export async function history(
   }
   const from = hasCounters ? Math.max(0, q.from - q.interval) : q.from
   const read = {
-    table: TABLES[q.resolution],
+    source: rowsOf(
+      q.resolution,
+      series.map((s) => s.fp),
+      q.to,
+      q.now,
+      q.interval,
+    ),
     fps: series.map((s) => s.fp),
     from,
     to: q.to,
@@ -240,7 +277,7 @@ function grouped(r: BucketRead, name: (alias: Aggregate, k: number) => string): 
   const i = param.uint32(r.interval)
   const aggregates = r.aggregates.map(([alias, expr], k) => sql`, ${expr} AS ${code(name(alias, k))}`)
   return sql`fp, toUInt32(intDiv(ts, ${i}) * ${i}) AS bucket ${concat(aggregates)}
-             FROM ${code(r.table)}
+             FROM ${r.source}
              WHERE fp IN ${param.uint64s(r.fps)} AND ts BETWEEN ${param.uint32(r.from)} AND ${param.uint32(r.to)}
              GROUP BY fp, bucket`
 }

@@ -106,7 +106,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
       const series = await named(req, req.query)
       const nativeStep = Math.min(...series.map((s) => s.step), 60)
       const choice = chooseResolution({ from, to, step: req.query.step }, nativeStep, retention, now)
-      return { from, to, series: await history(store, series, { from, to, ...choice }) }
+      return { from, to, series: await history(store, series, { from, to, now, ...choice }) }
     },
   )
 
