@@ -210,7 +210,13 @@ for (const c of CASES) {
   const choice = { resolution: first.resolution as Resolution, interval: first.interval }
   // The data layer alone: queries and shaping into series, without serialization.
   const data = () =>
-    history(api.store, series, { from: FROM, to: TO, now: Math.floor(Date.now() / 1000), ...choice })
+    history(api.store, series, {
+      from: FROM,
+      to: TO,
+      now: Math.floor(Date.now() / 1000),
+      unrolled: null,
+      ...choice,
+    })
   say(
     `${c.name}: ${r.series} series, ${fmt(points)} points (${r.resolution}, every ${r.interval} s), ` +
       `${fmt(r.answerBytes / 1e6, 1)} MB of JSON`,

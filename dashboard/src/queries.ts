@@ -159,27 +159,30 @@ const ROLLUP_SECONDS = { '1m': 60, '1h': 3600 } as const
 /**
  * The rows a read at `resolution` groups: raw, the samples; else the rollup's buckets (FINAL: a
  * bucket rolled again replaces its earlier roll), but for the buckets the roller may not have
- * rolled yet, from the newest minutes and from the oldest minute written and not rolled
- * (rollup_dirty) on, which are made from the samples in the rollup's shape. `cut`, the first of
- * those, is a multiple of `interval`, so that no bucket of the answer takes from both.
+ * rolled yet, the newest minutes and those from `unrolled` (the oldest minute written and not
+ * rolled, see RollupHorizon) on, which are made from the samples in the rollup's shape. `cut`, the
+ * first of those, is a multiple of `interval`, so that no bucket of the answer takes from both.
  */
-function rowsOf(resolution: Resolution, fps: readonly string[], to: number, now: number, interval: number) {
+function rowsOf(
+  resolution: Resolution,
+  q: { fps: readonly string[]; to: number; now: number; interval: number; unrolled: number | null },
+) {
   if (resolution === 'raw') return code('samples')
-  const i = number(interval)
+  const rollup = code(`rollups_${resolution} FINAL`)
+  const newest = Math.min(q.now - ROLLED_AFTER_SECONDS, q.unrolled ?? Number.POSITIVE_INFINITY)
+  const cut = newest - (newest % q.interval)
+  if (cut > q.to) return rollup
   const seconds = ROLLUP_SECONDS[resolution]
-  const cut = sql`least(intDiv(${number(now - ROLLED_AFTER_SECONDS)}, ${i}) * ${i},
-    intDiv(ifNull((SELECT minOrNull(from_ts) FROM rollup_dirty FINAL WHERE deleted = 0), 4294967295), ${i}) * ${i})`
-  const fp = sql`fp IN ${param.uint64s([...fps])}`
+  const fp = sql`fp IN ${param.uint64s([...q.fps])}`
   // A rollup row stands for its whole bucket: the samples up to the end of the bucket holding `to`.
-  const end = Math.floor(to / seconds) * seconds + seconds
+  const end = Math.floor(q.to / seconds) * seconds + seconds
   return sql`(
-    SELECT fp, ts, count, min, max, sum, last FROM ${code(`rollups_${resolution}`)} FINAL
-    WHERE ${fp} AND ts <= ${number(to)} AND ts < ${cut}
+    SELECT fp, ts, count, min, max, sum, last FROM ${rollup} WHERE ${fp} AND ts < ${number(cut)}
     UNION ALL
     SELECT fp, bucket AS ts, n AS count, mn AS min, mx AS max, sm AS sum, ls AS last FROM (
       SELECT fp, toUInt32(intDiv(ts, ${number(seconds)}) * ${number(seconds)}) AS bucket, count() AS n,
              min(value) AS mn, max(value) AS mx, sum(value) AS sm, argMax(value, ts) AS ls
-      FROM samples WHERE ${fp} AND ts < ${number(end)} AND ts >= ${cut} GROUP BY fp, bucket))`
+      FROM samples WHERE ${fp} AND ts >= ${number(cut)} AND ts < ${number(end)} GROUP BY fp, bucket))`
 }
 
 /** A number of this process's own written in: see Store.query on why reads avoid binding. */
@@ -205,7 +208,15 @@ const code = (query: string): BoundQuery => ({ query, params: {} })
 export async function history(
   store: Store,
   series: SeriesRow[],
-  q: { from: number; to: number; resolution: Resolution; interval: number; now: number },
+  q: {
+    from: number
+    to: number
+    resolution: Resolution
+    interval: number
+    now: number
+    /** The oldest minute written and not rolled yet (RollupHorizon); null: none. */
+    unrolled: number | null
+  },
   sortedColumnsGroups = SORTED_COLUMNS_GROUPS,
 ): Promise<HistorySeries[]> {
   if (series.length === 0) return []
@@ -227,13 +238,7 @@ export async function history(
   }
   const from = hasCounters ? Math.max(0, q.from - q.interval) : q.from
   const read = {
-    source: rowsOf(
-      q.resolution,
-      series.map((s) => s.fp),
-      q.to,
-      q.now,
-      q.interval,
-    ),
+    source: rowsOf(q.resolution, { ...q, fps: series.map((s) => s.fp) }),
     fps: series.map((s) => s.fp),
     from,
     to: q.to,

@@ -84,7 +84,7 @@ describe('history in either shape', () => {
     let points = 0
     for (const series of sets)
       for (const [resolution, interval, from, to] of asks) {
-        const q = { from, to, resolution, interval, now: Math.floor(Date.now() / 1000) }
+        const q = { from, to, resolution, interval, now: Math.floor(Date.now() / 1000), unrolled: null }
         const columns = await history(store, series, q, Number.POSITIVE_INFINITY)
         expect(columns, JSON.stringify(q)).toEqual(await history(store, series, q, 0))
         points += columns.reduce((n, s) => n + s.timestamps.length, 0)
@@ -105,6 +105,7 @@ describe('history in either shape', () => {
       resolution: 'raw' as const,
       interval: 10,
       now: Math.floor(Date.now() / 1000),
+      unrolled: null,
     }
     const spies = { columns: vi.spyOn(store, 'columns'), arrays: vi.spyOn(store, 'query') }
     const shape = async (bound?: number) => {

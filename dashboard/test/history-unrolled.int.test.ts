@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fingerprint, markRanges, rollTurn } from '@peregrine/common'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HOLD_MS } from '../src/rollup-horizon.ts'
 import { startTestApi, type TestApi } from '../src/testing.ts'
 
 // Points every 10 s over the last 40 minutes: the newest minutes not rolled yet, as after a
@@ -57,6 +59,8 @@ describe('history from a rollup', () => {
     expect(before.timestamps).toEqual(expected().timestamps.filter((t) => t >= cut))
     // Recorded as written (what the collector does): every minute from the oldest recorded on.
     await markRanges(api.store, [[first, now - (now % 60)]])
+    // The dashboard reads what is not rolled at most every HOLD_MS.
+    await sleep(HOLD_MS)
     const recorded = await minutes()
     expect(recorded.timestamps).toEqual(expected().timestamps)
     for (const [k, v] of recorded.values.entries()) expect(v).toBeCloseTo(expected().values[k]!, 12)

@@ -14,6 +14,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { visibilityOf } from '../config/context.ts'
 import { history, lastValues, listEndpoints, searchSeries } from '../queries.ts'
 import { chooseResolution, type Retention } from '../resolution.ts'
+import { RollupHorizon } from '../rollup-horizon.ts'
 import { SeriesCatalog } from '../series-catalog.ts'
 import { responses, uncheckedSerializer } from './responses.ts'
 
@@ -27,6 +28,7 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
   const r = app.withTypeProvider<ZodTypeProvider>()
   const tags = ['monitor']
   const catalog = new SeriesCatalog(store)
+  const horizon = new RollupHorizon(store)
   /** The series a history or last-value request names, once every endpoint is checked readable. */
   const named = async (req: FastifyRequest, q: { endpoint: string[]; metric: string[]; tags: string }) => {
     const visibility = visibilityOf(req)
@@ -106,7 +108,8 @@ export function monitorRoutes(app: FastifyInstance, store: Store, retention: Ret
       const series = await named(req, req.query)
       const nativeStep = Math.min(...series.map((s) => s.step), 60)
       const choice = chooseResolution({ from, to, step: req.query.step }, nativeStep, retention, now)
-      return { from, to, series: await history(store, series, { from, to, now, ...choice }) }
+      const unrolled = choice.resolution === 'raw' ? null : await horizon.oldestUnrolled()
+      return { from, to, series: await history(store, series, { from, to, now, unrolled, ...choice }) }
     },
   )
 
