@@ -4,66 +4,21 @@
 import {
   AlertEvent,
   BatchBuilder,
-  ConfigStore,
-  createLogger,
-  createRegistry,
   EVENTS_STREAM,
   encodeBatch,
-  ensureEventsStream,
-  ensureMetricsStream,
   METRICS_PARTITIONS,
   metricsPartition,
   metricsSubject,
-  type Strategy,
-  StrategySpec,
 } from '@peregrine/common'
-import { startTestNats, type TestNats, waitFor } from '@peregrine/common/testing'
-import { connect, type NatsConnection } from 'nats'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Judge, loadJudgeConfig, startJudge } from '../src/index.ts'
+import { waitFor } from '@peregrine/common/testing'
+import { describe, expect, it } from 'vitest'
 import { STATE_BUCKET } from '../src/state-store.ts'
+import { addStrategy, config, nc, startOne, useJudgeNats } from './harness.ts'
 
-const log = createLogger('test', process.env.TEST_LOG ?? 'silent')
 const PARTITIONS = METRICS_PARTITIONS
-let nats: TestNats
-let nc: NatsConnection
-let config: ConfigStore
-const judges: { judge: Judge; nc: NatsConnection }[] = []
-
-beforeAll(async () => {
-  nats = await startTestNats()
-  nc = await connect(nats.connectOptions('service'))
-  await ensureMetricsStream(await nc.jetstreamManager())
-  await ensureEventsStream(await nc.jetstreamManager())
-  config = await ConfigStore.open(nc)
-})
-
-afterAll(async () => {
-  for (const j of judges) await j.judge.stop().catch(() => undefined)
-  for (const j of judges) await j.nc.close().catch(() => undefined)
-  await nc?.close()
-  await nats?.dispose()
-})
-
-async function startOne(instance: string): Promise<{ judge: Judge; nc: NatsConnection }> {
-  const own = await connect({ ...nats.connectOptions('service'), reconnect: false })
-  const c = loadJudgeConfig({
-    JUDGE_INSTANCE: instance,
-    JUDGE_LEASE_MS: '2000',
-    JUDGE_RENEW_MS: '250',
-    JUDGE_NODATA_CHECK_MS: '200',
-  })
-  const judge = await startJudge(c, { nc: own, log, registry: createRegistry() })
-  const j = { judge, nc: own }
-  judges.push(j)
-  return j
-}
-
-async function addStrategy(fields: Record<string, unknown>): Promise<Strategy> {
-  const s = { ...StrategySpec.parse(fields), id: `s_${fields.name}`, node: null } as Strategy
-  await config.strategies.create(s.id, s)
-  return s
-}
+/** Nodata checked often, so that it fires and recovers within a test. */
+const NODATA = { JUDGE_NODATA_CHECK_MS: '200' }
+useJudgeNats()
 
 async function push(host: string, metric: string, points: [number, number][]): Promise<void> {
   const b = new BatchBuilder({ host, agent: 'test' })
@@ -103,7 +58,7 @@ describe('judge service', () => {
       threshold: 10,
       receivers: [],
     })
-    const a = await startOne('judge-1')
+    const a = await startOne('judge-1', NODATA)
     await waitFor(() => a.judge.partitions.length === PARTITIONS, 30_000, 'partitions taken')
     const t = t0() - 100
     await push('web-1', 'cpu.idle', [
@@ -123,7 +78,7 @@ describe('judge service', () => {
     // A restarted judge: same condition still true must not raise the PROBLEM again; the OK
     // that follows must come.
     await a.judge.stop()
-    const b = await startOne('judge-2')
+    const b = await startOne('judge-2', NODATA)
     await waitFor(() => b.judge.partitions.length === PARTITIONS, 30_000, 'partitions taken again')
     await push('web-1', 'cpu.idle', [[t + 30, 2]])
     await push('web-1', 'cpu.idle', [[t + 40, 50]])
@@ -142,8 +97,8 @@ describe('judge service', () => {
       operator: '>',
       threshold: 8,
     })
-    const a = await startOne('judge-3')
-    const b = await startOne('judge-4')
+    const a = await startOne('judge-3', NODATA)
+    const b = await startOne('judge-4', NODATA)
     await waitFor(
       () => a.judge.partitions.length === PARTITIONS / 2 && b.judge.partitions.length === PARTITIONS / 2,
       30_000,
@@ -173,7 +128,7 @@ describe('judge service', () => {
       threshold: 0,
       nodata: '2s',
     })
-    const a = await startOne('judge-5')
+    const a = await startOne('judge-5', NODATA)
     await waitFor(() => a.judge.partitions.length === PARTITIONS, 30_000, 'partitions taken')
     await push('svc-1', 'app.beat', [[now(), 1]])
     await waitFor(async () => (await eventsOf('svc-1')).length === 1, 30_000, 'nodata PROBLEM')
@@ -208,7 +163,7 @@ describe('judge service', () => {
     const host = 'hostile-1'
     const kv = await nc.jetstream().views.kv(STATE_BUCKET)
     await kv.put(`partition.${metricsPartition(host)}`, '{"v":1,"checkpoint":"soon","states":[{"kind":"x"}]}')
-    const a = await startOne('judge-6')
+    const a = await startOne('judge-6', NODATA)
     await waitFor(() => a.judge.partitions.length === PARTITIONS, 30_000, 'partitions taken')
     await nc
       .jetstream()

@@ -5,60 +5,29 @@ import {
   AlertEvent,
   BatchBuilder,
   BatchDecoder,
-  ConfigStore,
-  createLogger,
-  createRegistry,
   EVENTS_STREAM,
-  ensureEventsStream,
-  ensureMetricsStream,
   METRICS_PARTITIONS,
   METRICS_STREAM,
   metricsSubject,
-  type Strategy,
-  StrategySpec,
   seriesDefinitionsWriter,
   WireSender,
 } from '@peregrine/common'
-import { startTestNats, type TestNats, waitFor } from '@peregrine/common/testing'
-import { connect, type NatsConnection } from 'nats'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Judge, loadJudgeConfig, startJudge } from '../src/index.ts'
+import { waitFor } from '@peregrine/common/testing'
+import { describe, expect, it } from 'vitest'
+import type { Judge } from '../src/index.ts'
+import { addStrategy, nc, startOne, useJudgeNats } from './harness.ts'
 
-const log = createLogger('test', process.env.TEST_LOG ?? 'silent')
-let nats: TestNats
-let nc: NatsConnection
-let config: ConfigStore
-const judges: { judge: Judge; nc: NatsConnection }[] = []
+useJudgeNats()
 
-beforeAll(async () => {
-  nats = await startTestNats()
-  nc = await connect(nats.connectOptions('service'))
-  await ensureMetricsStream(await nc.jetstreamManager())
-  await ensureEventsStream(await nc.jetstreamManager())
-  config = await ConfigStore.open(nc)
-})
-
-afterAll(async () => {
-  for (const j of judges) await j.judge.stop().catch(() => undefined)
-  for (const j of judges) await j.nc.close().catch(() => undefined)
-  await nc?.close()
-  await nats?.dispose()
-})
-
-async function startOne(instance: string): Promise<Judge> {
-  const own = await connect({ ...nats.connectOptions('service'), reconnect: false })
-  const c = loadJudgeConfig({ JUDGE_INSTANCE: instance, JUDGE_LEASE_MS: '2000', JUDGE_RENEW_MS: '250' })
-  const judge = await startJudge(c, { nc: own, log, registry: createRegistry() })
-  judges.push({ judge, nc: own })
+/** A judge holding every partition, as when it is the only one. */
+async function startAlone(instance: string): Promise<Judge> {
+  const { judge } = await startOne(instance)
   await waitFor(() => judge.partitions.length === METRICS_PARTITIONS, 30_000, 'partitions taken')
   return judge
 }
 
-async function addStrategy(name: string, metric: string, window: string, threshold: number): Promise<void> {
-  const fields = { name, metric, fn: 'all', window, operator: '<', threshold, receivers: [] }
-  const s = { ...StrategySpec.parse(fields), id: `s_${name}`, node: null } as Strategy
-  await config.strategies.create(s.id, s)
-}
+const allBelow = (name: string, metric: string, window: string, threshold: number) =>
+  addStrategy({ name, metric, fn: 'all', window, operator: '<', threshold, receivers: [] })
 
 /** One agent's worth of sending: its dictionary, saved to the series bucket as the agent does. */
 function sender(host: string) {
@@ -99,8 +68,8 @@ const t0 = () => now() - (now() % 10)
 
 describe('judge reading v2 batches', () => {
   it('evaluates series learnt inline, and applies a strategy added once they are known', async () => {
-    await addStrategy('v2-idle', 'cpu.idle', '#3', 10)
-    const judge = await startOne('v2-judge-1')
+    await allBelow('v2-idle', 'cpu.idle', '#3', 10)
+    const judge = await startAlone('v2-judge-1')
     const host = sender('v2-a')
     const t = t0() - 100
     expect((await host.publish('cpu.idle', [[t, 5]])).definitions).toBe(1)
@@ -112,7 +81,7 @@ describe('judge reading v2 batches', () => {
     expect(await eventsOf('v2-a')).toEqual(['cpu.idle PROBLEM 3'])
 
     // mem.free was known as a series no strategy selects; now one does.
-    await addStrategy('v2-mem', 'mem.free', '#1', 5)
+    await allBelow('v2-mem', 'mem.free', '#1', 5)
     await new Promise((r) => setTimeout(r, 1000))
     expect((await host.publish('mem.free', [[t + 10, 2]])).definitions).toBe(0)
     await waitFor(async () => (await eventsOf('v2-a')).length === 2, 30_000, 'the PROBLEM of mem.free')
@@ -134,7 +103,7 @@ describe('judge reading v2 batches', () => {
       [t + 30, 2],
     ] as [number, number][])
       expect((await host.publish('cpu.idle', [[ts, v]])).definitions).toBe(0)
-    await startOne('v2-judge-2')
+    await startAlone('v2-judge-2')
     await waitFor(async () => (await eventsOf('v2-b')).length === 1, 30_000, 'the PROBLEM')
     expect(await eventsOf('v2-b')).toEqual(['cpu.idle PROBLEM 2'])
   })
