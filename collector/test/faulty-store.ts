@@ -9,11 +9,7 @@ export class FaultyStore extends FaultInjectingStore {
   down = false
   poisonFp: string | null = null
 
-  override async insertTsv(
-    table: string,
-    columns: readonly string[],
-    body: string | Uint8Array,
-  ): Promise<void> {
+  override async insertTsv(table: string, columns: readonly string[], body: string): Promise<void> {
     this.#failIfDown()
     await super.insertTsv(table, columns, body)
   }

@@ -20,7 +20,7 @@ type Session = InstanceType<ReturnType<typeof loadSession>>
 type RawInsert = (p: {
   table: string
   columns: string[]
-  values: string | Uint8Array
+  values: string
   format: 'TabSeparated'
 }) => Promise<void>
 
@@ -273,21 +273,17 @@ export class Store {
   }
 
   /**
-   * Inserts TabSeparated rows, never parsed in JS. The embedded engine takes bytes as they are;
+   * Inserts TabSeparated rows, never parsed in JS. The embedded engine takes the text as it is;
    * a server takes the body inline after the statement.
    */
-  async insertTsv(table: string, columns: readonly string[], body: string | Uint8Array): Promise<void> {
+  async insertTsv(table: string, columns: readonly string[], body: string): Promise<void> {
     if (body.length === 0) return
     if (this.rawInsert) {
       await this.rawInsert({ table, columns: [...columns], values: body, format: 'TabSeparated' })
       return
     }
-    const text =
-      typeof body === 'string'
-        ? body
-        : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
     await this.client.command({
-      query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT TabSeparated\n${text}`,
+      query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT TabSeparated\n${body}`,
     })
   }
 

@@ -136,11 +136,7 @@ export class LostReplyStore extends FaultInjectingStore {
     super(base)
   }
 
-  override async insertTsv(
-    table: string,
-    columns: readonly string[],
-    body: string | Uint8Array,
-  ): Promise<void> {
+  override async insertTsv(table: string, columns: readonly string[], body: string): Promise<void> {
     await super.insertTsv(table, columns, body)
     this.#loseReply(table)
   }
